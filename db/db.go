@@ -1,0 +1,226 @@
+// Package db stores Keyfob's domain in PostgreSQL (production) or an
+// embedded SQLite file (the zero-setup default) through GORM. Each exported
+// method is one domain operation in one transaction.
+package db
+
+import (
+	"context"
+	"database/sql/driver"
+	"embed"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+	"gorm.io/gorm/logger"
+
+	"github.com/keyfob/keyfob/credential"
+	"github.com/keyfob/keyfob/model"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// DB is Keyfob's storage.
+type DB struct {
+	gorm      *gorm.DB
+	postgres  bool
+	passwords *credential.Passwords
+	// SessionTTL is how long a new session token lasts.
+	SessionTTL time.Duration
+}
+
+// Options tune a connection.
+type Options struct {
+	Passwords  *credential.Passwords
+	SessionTTL time.Duration
+	// Logger receives GORM's statements; nil keeps it silent.
+	Logger logger.Interface
+}
+
+// IsPostgres reports whether dsn names a PostgreSQL database rather than an
+// SQLite file.
+func IsPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// Open connects to PostgreSQL when dsn is a postgres:// URL, and otherwise
+// opens (creating if needed) the SQLite file at dsn.
+func Open(dsn string, opts Options) (*DB, error) {
+	if opts.Passwords == nil {
+		return nil, errors.New("db: Options.Passwords is required")
+	}
+	if opts.SessionTTL == 0 {
+		opts.SessionTTL = 30 * 24 * time.Hour
+	}
+	if opts.Logger == nil {
+		opts.Logger = logger.Discard
+	}
+	cfg := &gorm.Config{
+		Logger:                 opts.Logger,
+		TranslateError:         true,
+		SkipDefaultTransaction: true,
+		NowFunc:                now,
+	}
+	var dialector gorm.Dialector
+	pg := IsPostgres(dsn)
+	if pg {
+		dialector = postgres.Open(dsn)
+	} else {
+		// One writer at a time is SQLite's nature; WAL lets readers go on
+		// meanwhile, and foreign keys must be switched on per connection.
+		dialector = sqlite.Open(dsn + "?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=synchronous(NORMAL)")
+	}
+	g, err := gorm.Open(dialector, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	sqlDB, err := g.DB()
+	if err != nil {
+		return nil, err
+	}
+	if pg {
+		sqlDB.SetMaxOpenConns(20)
+		sqlDB.SetMaxIdleConns(20)
+		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	} else {
+		// A single connection serialises transactions, so SQLite never
+		// answers SQLITE_BUSY to a write that began as a read.
+		sqlDB.SetMaxOpenConns(1)
+	}
+	return &DB{gorm: g, postgres: pg, passwords: opts.Passwords, SessionTTL: opts.SessionTTL}, nil
+}
+
+// Close releases the connection pool.
+func (db *DB) Close() error {
+	sqlDB, err := db.gorm.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
+}
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	sqlDB, err := db.gorm.DB()
+	if err != nil {
+		return err
+	}
+	return translate(sqlDB.PingContext(ctx))
+}
+
+// Gorm exposes the connection for tests that inspect storage directly.
+func (db *DB) Gorm() *gorm.DB { return db.gorm }
+
+func (db *DB) provider() (*goose.Provider, error) {
+	dialect, dir := goose.DialectSQLite3, "migrations/sqlite"
+	var opts []goose.ProviderOption
+	if db.postgres {
+		dialect, dir = goose.DialectPostgres, "migrations/postgres"
+		// An advisory lock held for the whole run makes instances that
+		// start together migrate one after another.
+		locker, err := lock.NewPostgresSessionLocker()
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	sub, err := fs.Sub(migrations, dir)
+	if err != nil {
+		return nil, err
+	}
+	sqlDB, err := db.gorm.DB()
+	if err != nil {
+		return nil, err
+	}
+	return goose.NewProvider(dialect, sqlDB, sub, opts...)
+}
+
+// Migrate brings the schema up to date.
+func (db *DB) Migrate(ctx context.Context) error {
+	p, err := db.provider()
+	if err != nil {
+		return err
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", translate(err))
+	}
+	return nil
+}
+
+// MigrationsCurrent reports whether every migration has been applied.
+func (db *DB) MigrationsCurrent(ctx context.Context) (bool, error) {
+	p, err := db.provider()
+	if err != nil {
+		return false, err
+	}
+	pending, err := p.HasPending(ctx)
+	if err != nil {
+		return false, translate(err)
+	}
+	return !pending, nil
+}
+
+// now is the clock every row is stamped with: UTC, at the microsecond
+// precision both databases keep, so values round-trip exactly.
+func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+
+// transaction runs fn in one transaction and translates what it returns.
+func (db *DB) transaction(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	return translate(db.gorm.WithContext(ctx).Transaction(fn))
+}
+
+// forUpdate locks the selected rows until the transaction ends, so that
+// checks made on them still hold when the transaction writes. SQLite needs
+// no clause: its single connection already serialises transactions.
+func (db *DB) forUpdate(tx *gorm.DB) *gorm.DB {
+	if db.postgres {
+		return tx.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	return tx
+}
+
+// translate turns storage failures into domain errors: a missing row is
+// NOT_FOUND, a lost database is UNAVAILABLE, and the rest stays internal.
+func translate(err error) error {
+	if err == nil {
+		return nil
+	}
+	var domain *model.Error
+	switch {
+	case errors.As(err, &domain):
+		return domain
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		return model.ErrNotFound
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return err
+	case isConnectionError(err):
+		return fmt.Errorf("%w (%v)", model.ErrUnavailable, err)
+	}
+	return err
+}
+
+func isConnectionError(err error) bool {
+	var connectErr *pgconn.ConnectError
+	var netErr net.Error
+	var pgErr *pgconn.PgError
+	switch {
+	case errors.As(err, &connectErr), errors.As(err, &netErr),
+		errors.Is(err, driver.ErrBadConn), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return true
+	case errors.As(err, &pgErr):
+		// Class 08 is "connection exception"; 57P01-03 are shutdowns.
+		return strings.HasPrefix(pgErr.Code, "08") || pgErr.Code == "57P01" || pgErr.Code == "57P02" || pgErr.Code == "57P03"
+	}
+	return pgconn.SafeToRetry(err) || strings.Contains(err.Error(), "conn closed")
+}

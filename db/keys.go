@@ -1,0 +1,220 @@
+package db
+
+import (
+	"context"
+	"encoding/base64"
+	"strconv"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/keyfob/keyfob/credential"
+	"github.com/keyfob/keyfob/model"
+)
+
+func newKey(owner *model.User, name, secret string, at time.Time) *model.APIKey {
+	return &model.APIKey{
+		ID: credential.NewID("key"), AccountID: owner.AccountID, UserID: owner.ID, Name: name,
+		SecretHash: credential.Hash(secret), Last4: credential.Last4(secret), CreatedAt: at,
+	}
+}
+
+// CreateAPIKey makes a key for the actor and returns it with its secret, the
+// only time the secret ever exists outside the caller's hands.
+func (db *DB) CreateAPIKey(ctx context.Context, actor *model.Actor, name string) (*model.APIKey, string, error) {
+	if err := actor.RequireSession(); err != nil {
+		return nil, "", err
+	}
+	name, err := model.CleanName("name", name)
+	if err != nil {
+		return nil, "", err
+	}
+	secret := credential.NewAPIKey()
+	var key *model.APIKey
+	err = db.transaction(ctx, func(tx *gorm.DB) error {
+		var account model.Account
+		var user model.User
+		if err := tx.First(&account, "id = ?", actor.User.AccountID).Error; err != nil {
+			return err
+		}
+		// The lock orders this after any concurrent setUserApiAccess(false),
+		// which would otherwise miss a key created meanwhile.
+		if err := db.forUpdate(tx).First(&user, "id = ?", actor.User.ID).Error; err != nil {
+			return err
+		}
+		if !model.HasAPIAccess(&account, &user) {
+			return &model.Error{Code: model.CodeAPIAccessDisabled, Message: "your account owner has not given you API access"}
+		}
+		key = newKey(&user, name, secret, now())
+		return tx.Create(key).Error
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return key, secret, nil
+}
+
+// DeleteAPIKey deletes a key the actor may see. Deleting a Default API Key
+// also logs its owner out of the mobile apps; it returns how many sessions.
+func (db *DB) DeleteAPIKey(ctx context.Context, actor *model.Actor, id string) (*model.APIKey, int, error) {
+	if err := actor.RequireSession(); err != nil {
+		return nil, 0, err
+	}
+	var key model.APIKey
+	var loggedOut int
+	err := db.transaction(ctx, func(tx *gorm.DB) error {
+		if err := db.forUpdate(tx).First(&key, "id = ? AND account_id = ?", id, actor.User.AccountID).Error; err != nil {
+			return err
+		}
+		if !model.CanSeeKey(actor, &key) {
+			return model.ErrNotFound
+		}
+		var err error
+		loggedOut, err = deleteKey(tx, &key)
+		return err
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	return &key, loggedOut, nil
+}
+
+// deleteKey removes a key and revokes the sessions bound to it. A key that is
+// already gone (a concurrent delete won) is NOT_FOUND.
+func deleteKey(tx *gorm.DB, key *model.APIKey) (loggedOut int, err error) {
+	revoked := tx.Model(&model.Session{}).
+		Where("api_key_id = ? AND revoked_at IS NULL AND expires_at > ?", key.ID, now()).
+		Update("revoked_at", now())
+	if revoked.Error != nil {
+		return 0, revoked.Error
+	}
+	deleted := tx.Delete(&model.APIKey{}, "id = ?", key.ID)
+	if deleted.Error != nil {
+		return 0, deleted.Error
+	}
+	if deleted.RowsAffected == 0 {
+		return 0, model.ErrNotFound
+	}
+	return int(revoked.RowsAffected), nil
+}
+
+// APIKey returns the key with id if the actor may see it, or nil.
+func (db *DB) APIKey(ctx context.Context, actor *model.Actor, id string) (*model.APIKey, error) {
+	var key model.APIKey
+	err := db.gorm.WithContext(ctx).Where("id = ? AND account_id = ?", id, actor.User.AccountID).Take(&key).Error
+	if err = translate(err); err == model.ErrNotFound || (err == nil && !model.CanSeeKey(actor, &key)) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &key, nil
+}
+
+// Limits on a page of keys.
+const (
+	MinPageSize = 1
+	MaxPageSize = 100
+)
+
+// KeyPage is one page of the keys an actor may see, newest first.
+type KeyPage struct {
+	Keys        []*model.APIKey
+	HasNextPage bool
+	TotalCount  int
+}
+
+// APIKeys lists the keys the actor may see, newest first, after the cursor.
+func (db *DB) APIKeys(ctx context.Context, actor *model.Actor, first int, after *string) (*KeyPage, error) {
+	if first < MinPageSize || first > MaxPageSize {
+		return nil, model.InvalidInput("first", "first must be between 1 and 100")
+	}
+	visible := db.gorm.WithContext(ctx).Model(&model.APIKey{}).Where("account_id = ?", actor.User.AccountID)
+	if !actor.User.Role.IsManager() {
+		visible = visible.Where("user_id = ?", actor.User.ID)
+	}
+	var total int64
+	if err := visible.Session(&gorm.Session{}).Count(&total).Error; err != nil {
+		return nil, translate(err)
+	}
+	page := visible.Session(&gorm.Session{})
+	if after != nil {
+		at, id, ok := DecodeCursor(*after)
+		if !ok {
+			return nil, model.InvalidInput("after", "after is not a cursor this API returned")
+		}
+		page = page.Where("created_at < ? OR (created_at = ? AND id < ?)", at, at, id)
+	}
+	var keys []*model.APIKey
+	if err := page.Order("created_at DESC, id DESC").Limit(first + 1).Find(&keys).Error; err != nil {
+		return nil, translate(err)
+	}
+	res := &KeyPage{TotalCount: int(total)}
+	if len(keys) > first {
+		keys, res.HasNextPage = keys[:first], true
+	}
+	res.Keys = keys
+	return res, nil
+}
+
+// Cursor encodes a key's place in the newest-first order.
+func Cursor(k *model.APIKey) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(k.CreatedAt.UnixMicro(), 10) + ":" + k.ID))
+}
+
+// DecodeCursor reverses Cursor; ok is false for anything it did not make.
+func DecodeCursor(c string) (at time.Time, id string, ok bool) {
+	raw, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil {
+		return time.Time{}, "", false
+	}
+	micros, id, found := strings.Cut(string(raw), ":")
+	n, err := strconv.ParseInt(micros, 10, 64)
+	if !found || err != nil || id == "" {
+		return time.Time{}, "", false
+	}
+	return time.UnixMicro(n).UTC(), id, true
+}
+
+// UsageByKeys returns each key's usage rows, most recently used first.
+func (db *DB) UsageByKeys(ctx context.Context, keyIDs []string) (map[string][]*model.IntegrationUsage, error) {
+	var rows []*model.IntegrationUsage
+	err := db.gorm.WithContext(ctx).Where("api_key_id IN ?", keyIDs).
+		Order("last_used_at DESC, integration").Find(&rows).Error
+	if err != nil {
+		return nil, translate(err)
+	}
+	out := make(map[string][]*model.IntegrationUsage, len(keyIDs))
+	for _, id := range keyIDs {
+		out[id] = []*model.IntegrationUsage{} // never used is an answer, not a miss
+	}
+	for _, r := range rows {
+		out[r.APIKeyID] = append(out[r.APIKeyID], r)
+	}
+	return out, nil
+}
+
+// ActiveMobileSessions counts, per key, the live sessions that deleting it
+// would log out.
+func (db *DB) ActiveMobileSessions(ctx context.Context, keyIDs []string) (map[string]int, error) {
+	var rows []struct {
+		APIKeyID string
+		N        int
+	}
+	err := db.gorm.WithContext(ctx).Model(&model.Session{}).
+		Select("api_key_id, COUNT(*) AS n").
+		Where("api_key_id IN ? AND revoked_at IS NULL AND expires_at > ?", keyIDs, now()).
+		Group("api_key_id").Scan(&rows).Error
+	if err != nil {
+		return nil, translate(err)
+	}
+	out := make(map[string]int, len(keyIDs))
+	for _, id := range keyIDs {
+		out[id] = 0
+	}
+	for _, r := range rows {
+		out[r.APIKeyID] = r.N
+	}
+	return out, nil
+}

@@ -1,0 +1,117 @@
+package db
+
+import (
+	"context"
+	"time"
+
+	"github.com/keyfob/keyfob/model"
+)
+
+// The demo account's fixed facts. Its passwords are published in README.md.
+const (
+	DemoAccountName   = "Demo Realty"
+	demoOwnerEmail    = "owner@demo.keyfob.test"
+	demoOwnerPassword = "keyfob-demo-owner"
+	demoAgentEmail    = "agent@demo.keyfob.test"
+	demoAgentPassword = "keyfob-demo-agent"
+)
+
+// DemoResult is what SeedDemo made; secrets are only set on the first run.
+type DemoResult struct {
+	Created   bool
+	AccountID string
+	Users     []DemoUser
+	Keys      []DemoKey
+}
+
+// DemoUser is a seeded user and their public password.
+type DemoUser struct{ Email, Password, Role string }
+
+// DemoKey is a seeded key and its secret.
+type DemoKey struct{ Name, Owner, Secret string }
+
+// SeedDemo creates the Demo Realty account once: an owner who signed up on
+// 2021-03-15 (so has a Default API Key), an agent from 2024, keys with usage
+// from a few integrations and a mobile session. A second run changes
+// nothing, and a database holding anything else is refused.
+func (db *DB) SeedDemo(ctx context.Context) (*DemoResult, error) {
+	var accounts []model.Account
+	if err := db.gorm.WithContext(ctx).Find(&accounts).Error; err != nil {
+		return nil, translate(err)
+	}
+	if len(accounts) > 0 {
+		if len(accounts) == 1 && accounts[0].Name == DemoAccountName {
+			var owner model.User
+			err := db.gorm.WithContext(ctx).Take(&owner, "account_id = ? AND email_normalized = ?", accounts[0].ID, demoOwnerEmail).Error
+			if err == nil {
+				return &DemoResult{AccountID: accounts[0].ID}, nil
+			}
+		}
+		return nil, model.Errorf(model.CodeForbidden, "seed-demo refuses a database that holds data other than the demo's: its passwords are public")
+	}
+
+	signedUp, err := db.SignUp(ctx, SignUp{
+		AccountName: DemoAccountName, Name: "Olivia Owner", Email: demoOwnerEmail, Password: demoOwnerPassword,
+		SignedUpAt: time.Date(2021, 3, 15, 14, 0, 0, 0, time.UTC),
+	})
+	if err != nil {
+		return nil, err
+	}
+	res := &DemoResult{Created: true, AccountID: signedUp.Account.ID,
+		Users: []DemoUser{{demoOwnerEmail, demoOwnerPassword, "OWNER"}, {demoAgentEmail, demoAgentPassword, "AGENT"}},
+		Keys:  []DemoKey{{model.DefaultAPIKeyName, demoOwnerEmail, signedUp.DefaultKeySecret}},
+	}
+	owner := &model.Actor{User: signedUp.User, Account: signedUp.Account, Session: &model.Session{}}
+	agentUser, err := db.CreateUser(ctx, owner, "Aaron Agent", demoAgentEmail, demoAgentPassword, model.RoleAgent)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.gorm.WithContext(ctx).Model(agentUser).Update("signed_up_at", time.Date(2024, 5, 2, 9, 30, 0, 0, time.UTC)).Error; err != nil {
+		return nil, translate(err)
+	}
+	agent := &model.Actor{User: agentUser, Account: signedUp.Account, Session: &model.Session{}}
+
+	type usage struct {
+		integration string
+		requests    int
+		daysAgo     int
+	}
+	plans := []struct {
+		actor *model.Actor
+		name  string
+		usage []usage
+	}{
+		{owner, "Zapier", []usage{{"Zapier", 1240, 0}, {"unknown", 3, 12}}},
+		{owner, "Website lead form", []usage{{"Website", 87, 1}, {"Zapier", 5, 20}}},
+		{agent, "Mailchimp sync", []usage{{"Mailchimp", 412, 2}}},
+		{agent, "Spare key", nil},
+	}
+	base := now()
+	var incs []UsageIncrement
+	for _, p := range plans {
+		key, secret, err := db.CreateAPIKey(ctx, p.actor, p.name)
+		if err != nil {
+			return nil, err
+		}
+		res.Keys = append(res.Keys, DemoKey{p.name, p.actor.User.Email, secret})
+		for _, u := range p.usage {
+			last := base.Add(-time.Duration(u.daysAgo) * 24 * time.Hour)
+			incs = append(incs, UsageIncrement{APIKeyID: key.ID, Integration: u.integration, Requests: u.requests,
+				FirstUsedAt: last.Add(-30 * 24 * time.Hour), LastUsedAt: last})
+		}
+	}
+	// The owner's default key has served the mobile app since sign-up.
+	var defaultKey model.APIKey
+	if err := db.gorm.WithContext(ctx).Take(&defaultKey, "user_id = ? AND is_default", signedUp.User.ID).Error; err != nil {
+		return nil, translate(err)
+	}
+	incs = append(incs, UsageIncrement{APIKeyID: defaultKey.ID, Integration: "Follow Up Boss Mobile", Requests: 9120,
+		FirstUsedAt: time.Date(2021, 3, 15, 14, 5, 0, 0, time.UTC), LastUsedAt: base.Add(-3 * time.Hour)})
+	if err := db.RecordUsage(ctx, incs); err != nil {
+		return nil, err
+	}
+	if _, _, err := db.LogIn(ctx, demoOwnerEmail, demoOwnerPassword, model.ClientMobile); err != nil {
+		return nil, err
+	}
+	return res, nil
+}

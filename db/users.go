@@ -1,0 +1,257 @@
+package db
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/keyfob/keyfob/credential"
+	"github.com/keyfob/keyfob/model"
+)
+
+// SignUp is what a new account's owner fills in.
+type SignUp struct {
+	AccountName string
+	Name        string
+	Email       string
+	Password    string
+	// SignedUpAt is normally now; the demo seed backdates it to show the
+	// Default API Key rule.
+	SignedUpAt time.Time
+}
+
+// SignUpResult is what SignUp made.
+type SignUpResult struct {
+	User    *model.User
+	Account *model.Account
+	// DefaultKeySecret is set when the sign-up date earned a Default API Key.
+	DefaultKeySecret string
+}
+
+// SignUp creates an account and its owner, and the owner's Default API Key
+// when the sign-up date calls for one.
+func (db *DB) SignUp(ctx context.Context, in SignUp) (*SignUpResult, error) {
+	accountName, err := model.CleanName("accountName", in.AccountName)
+	if err != nil {
+		return nil, err
+	}
+	user, err := db.newUser(in.Name, in.Email, in.Password, model.RoleOwner)
+	if err != nil {
+		return nil, err
+	}
+	at := now()
+	if !in.SignedUpAt.IsZero() {
+		at = in.SignedUpAt.UTC().Truncate(time.Microsecond)
+	}
+	account := &model.Account{ID: credential.NewID("acct"), Name: accountName, CreatedAt: at}
+	user.AccountID, user.SignedUpAt, user.CreatedAt, user.StoredAPIAccess = account.ID, at, at, true
+	res := &SignUpResult{User: user, Account: account}
+	err = db.transaction(ctx, func(tx *gorm.DB) error {
+		if err := tx.Create(account).Error; err != nil {
+			return err
+		}
+		if err := createUser(tx, user); err != nil {
+			return err
+		}
+		if model.HasDefaultAPIKey(at) {
+			secret := credential.NewLegacyKey()
+			key := newKey(user, model.DefaultAPIKeyName, secret, at)
+			key.IsDefault = true
+			if err := tx.Create(key).Error; err != nil {
+				return err
+			}
+			res.DefaultKeySecret = secret
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// CreateUser adds a colleague to the actor's account. Only the OWNER and
+// ADMINs may, and nobody may add a second OWNER.
+func (db *DB) CreateUser(ctx context.Context, actor *model.Actor, name, email, password string, role model.Role) (*model.User, error) {
+	if err := actor.RequireSession(); err != nil {
+		return nil, err
+	}
+	if err := actor.RequireManager(); err != nil {
+		return nil, err
+	}
+	if err := model.CheckNewRole(role); err != nil {
+		return nil, err
+	}
+	user, err := db.newUser(name, email, password, role)
+	if err != nil {
+		return nil, err
+	}
+	user.AccountID = actor.User.AccountID
+	user.SignedUpAt, user.CreatedAt = now(), now()
+	err = db.transaction(ctx, func(tx *gorm.DB) error {
+		var account model.Account
+		if err := tx.First(&account, "id = ?", user.AccountID).Error; err != nil {
+			return err
+		}
+		// Users added under the Power-Up start without access; the owner
+		// grants it. Without the Power-Up everyone starts with it.
+		user.StoredAPIAccess = !account.APIKeyRestriction
+		return createUser(tx, user)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return user, nil
+}
+
+// newUser validates a new user's fields and hashes the password.
+func (db *DB) newUser(name, email, password string, role model.Role) (*model.User, error) {
+	name, err := model.CleanName("name", name)
+	if err != nil {
+		return nil, err
+	}
+	display, normalized, err := model.NormalizeEmail(email)
+	if err != nil {
+		return nil, err
+	}
+	if err := model.CheckPassword(password); err != nil {
+		return nil, err
+	}
+	hash, err := db.passwords.Hash(password)
+	if err != nil {
+		return nil, err
+	}
+	return &model.User{
+		ID: credential.NewID("user"), Role: role, Name: name,
+		Email: display, EmailNormalized: normalized, PasswordHash: hash,
+	}, nil
+}
+
+func createUser(tx *gorm.DB, user *model.User) error {
+	err := tx.Create(user).Error
+	if errors.Is(err, gorm.ErrDuplicatedKey) {
+		return model.InvalidInput("email", "email is already registered")
+	}
+	return err
+}
+
+// UsersByIDs loads users by id, for the per-request loader.
+func (db *DB) UsersByIDs(ctx context.Context, ids []string) (map[string]*model.User, error) {
+	var users []*model.User
+	if err := db.gorm.WithContext(ctx).Where("id IN ?", ids).Find(&users).Error; err != nil {
+		return nil, translate(err)
+	}
+	out := make(map[string]*model.User, len(users))
+	for _, u := range users {
+		out[u.ID] = u
+	}
+	return out, nil
+}
+
+// AccountsByIDs loads accounts by id, for the per-request loader.
+func (db *DB) AccountsByIDs(ctx context.Context, ids []string) (map[string]*model.Account, error) {
+	var accounts []*model.Account
+	if err := db.gorm.WithContext(ctx).Where("id IN ?", ids).Find(&accounts).Error; err != nil {
+		return nil, translate(err)
+	}
+	out := make(map[string]*model.Account, len(accounts))
+	for _, a := range accounts {
+		out[a.ID] = a
+	}
+	return out, nil
+}
+
+// AccountUsers lists the actor's colleagues. Only the OWNER and ADMINs may.
+func (db *DB) AccountUsers(ctx context.Context, actor *model.Actor) ([]*model.User, error) {
+	if err := actor.RequireManager(); err != nil {
+		return nil, err
+	}
+	var users []*model.User
+	err := db.gorm.WithContext(ctx).Where("account_id = ?", actor.User.AccountID).
+		Order("created_at, id").Find(&users).Error
+	return users, translate(err)
+}
+
+// SetPowerUp switches the API Key Restriction Power-Up for an account. It is
+// an operator's action, not a tenant's.
+func (db *DB) SetPowerUp(ctx context.Context, accountID string, enabled bool) (*model.Account, error) {
+	var account model.Account
+	err := db.transaction(ctx, func(tx *gorm.DB) error {
+		if err := tx.First(&account, "id = ?", accountID).Error; err != nil {
+			return err
+		}
+		account.APIKeyRestriction = enabled
+		return tx.Model(&account).Update("api_key_restriction", enabled).Error
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &account, nil
+}
+
+// SetUserAPIAccess is the OWNER's per-user switch under the Power-Up.
+// Turning access off also deletes the user's keys, cutting their
+// integrations off, and logs out mobile sessions bound to a default key.
+func (db *DB) SetUserAPIAccess(ctx context.Context, actor *model.Actor, userID string, enabled bool) (res *AccessChange, err error) {
+	if err := actor.RequireSession(); err != nil {
+		return nil, err
+	}
+	if actor.User.Role != model.RoleOwner {
+		return nil, model.ErrForbidden
+	}
+	res = &AccessChange{}
+	err = db.transaction(ctx, func(tx *gorm.DB) error {
+		var account model.Account
+		if err := tx.First(&account, "id = ?", actor.User.AccountID).Error; err != nil {
+			return err
+		}
+		if !account.APIKeyRestriction {
+			return &model.Error{Code: model.CodePowerUpRequired, Message: "per-user API access needs the API Key Restriction Power-Up"}
+		}
+		var user model.User
+		// Locking the user serialises this with createApiKey for the same
+		// user: no key can slip in after access is turned off.
+		if err := db.forUpdate(tx).First(&user, "id = ? AND account_id = ?", userID, account.ID).Error; err != nil {
+			return err
+		}
+		if user.Role == model.RoleOwner && !enabled {
+			return &model.Error{Code: model.CodeForbidden, Message: "the account owner always has API access"}
+		}
+		if user.StoredAPIAccess != enabled {
+			if err := tx.Model(&user).Update("api_access", enabled).Error; err != nil {
+				return err
+			}
+			user.StoredAPIAccess = enabled
+		}
+		if !enabled {
+			var keys []*model.APIKey
+			if err := tx.Where("user_id = ?", user.ID).Find(&keys).Error; err != nil {
+				return err
+			}
+			for _, k := range keys {
+				loggedOut, err := deleteKey(tx, k)
+				if err != nil {
+					return err
+				}
+				res.DeletedKeys = append(res.DeletedKeys, k)
+				res.LoggedOutMobileSessions += loggedOut
+			}
+		}
+		res.User, res.Account = &user, &account
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// AccessChange is what SetUserAPIAccess did.
+type AccessChange struct {
+	User                    *model.User
+	Account                 *model.Account
+	DeletedKeys             []*model.APIKey
+	LoggedOutMobileSessions int
+}

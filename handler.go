@@ -1,0 +1,167 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/99designs/gqlgen/graphql/playground"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/keyfob/keyfob/authn"
+	"github.com/keyfob/keyfob/db"
+	"github.com/keyfob/keyfob/graph"
+	"github.com/keyfob/keyfob/loader"
+	"github.com/keyfob/keyfob/model"
+	"github.com/keyfob/keyfob/resolvers"
+)
+
+// app is the running service's wiring.
+type app struct {
+	cfg    *config
+	store  *db.DB
+	logger *slog.Logger
+	authn  *authn.Authenticator
+	guard  *authn.LoginGuard
+}
+
+func newApp(cfg *config, store *db.DB, logger *slog.Logger) *app {
+	return &app{
+		cfg: cfg, store: store, logger: logger,
+		authn: &authn.Authenticator{DB: store, Logger: logger},
+		guard: authn.NewLoginGuard(cfg.LoginLimits),
+	}
+}
+
+// handler routes HTTP. Data flows one way: request id and logging, client
+// IP, authentication, per-request loaders, then GraphQL.
+func (a *app) handler() http.Handler {
+	mux := http.NewServeMux()
+	api := a.authn.Middleware(loader.Middleware(a.store, a.graphql()))
+	mux.Handle("/graphql", api)
+	if a.cfg.Playground {
+		mux.Handle("GET /{$}", playground.Handler("Keyfob", "/graphql"))
+	}
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"status":"ok"}`+"\n")
+	})
+	return authn.ClientIP(a.requestLog(mux))
+}
+
+func (a *app) graphql() http.Handler {
+	srv := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: &resolvers.Resolver{
+		DB: a.store, Authn: a.authn, LoginGuard: a.guard,
+	}}))
+	srv.AddTransport(transport.Options{})
+	srv.AddTransport(transport.GET{})
+	srv.AddTransport(transport.POST{})
+	if a.cfg.Introspection {
+		srv.Use(extension.Introspection{})
+	}
+	srv.SetErrorPresenter(a.presentError)
+	srv.SetRecoverFunc(a.recoverPanic)
+	return srv
+}
+
+// presentError is the one place errors take the shape clients see. Domain
+// errors keep their code and message; gqlgen's protocol errors keep theirs;
+// anything else is internal, logged here and shown only as "internal error".
+func (a *app) presentError(ctx context.Context, err error) *gqlerror.Error {
+	gqlErr := graphql.DefaultErrorPresenter(ctx, err)
+	var domain *model.Error
+	if errors.As(err, &domain) {
+		gqlErr.Message = domain.Message
+		gqlErr.Extensions = map[string]any{"code": domain.Code}
+		if domain.Field != "" {
+			gqlErr.Extensions["field"] = domain.Field
+		}
+		if domain.Code == model.CodeUnavailable {
+			a.logger.WarnContext(ctx, "database unavailable", "error", err)
+		}
+		return gqlErr
+	}
+	if gqlErr.Err == nil {
+		// A protocol error from gqlgen itself. Its JSON-decoding message
+		// quotes the request body, which may hold a password: never echo it.
+		if strings.HasPrefix(gqlErr.Message, "json request body could not be decoded") {
+			gqlErr.Message = "the request body is not valid JSON"
+		}
+		if gqlErr.Extensions == nil || gqlErr.Extensions["code"] == nil {
+			if gqlErr.Extensions == nil {
+				gqlErr.Extensions = map[string]any{}
+			}
+			gqlErr.Extensions["code"] = "BAD_REQUEST"
+		}
+		return gqlErr
+	}
+	id := requestIDFromContext(ctx)
+	a.logger.ErrorContext(ctx, "internal error", "error", err, "path", gqlErr.Path.String())
+	gqlErr.Message = "internal error (request id " + id + ")"
+	gqlErr.Extensions = map[string]any{"code": model.CodeInternal, "requestId": id}
+	return gqlErr
+}
+
+// recoverPanic turns a panic into INTERNAL; the stack goes to the log only.
+func (a *app) recoverPanic(ctx context.Context, p any) error {
+	a.logger.ErrorContext(ctx, "panic", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+	return fmt.Errorf("panic: %v", p)
+}
+
+type requestIDKey struct{}
+
+func requestIDFromContext(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
+// requestLog gives every request an id (the client's X-Request-Id if it sent
+// a sane one) and logs it when done. Headers are never logged: they carry
+// credentials.
+func (a *app) requestLog(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get("X-Request-Id")
+		if len(id) == 0 || len(id) > 128 || strings.ContainsFunc(id, func(c rune) bool { return c < 0x21 || c > 0x7e }) {
+			var b [12]byte
+			_, _ = rand.Read(b[:])
+			id = hex.EncodeToString(b[:])
+		}
+		w.Header().Set("X-Request-Id", id)
+		ctx := context.WithValue(r.Context(), requestIDKey{}, id)
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		start := time.Now()
+		next.ServeHTTP(rec, r.WithContext(ctx))
+		a.logger.LogAttrs(ctx, slog.LevelInfo, "request",
+			slog.String("request_id", id), slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.Int("status", rec.status), slog.Duration("duration", time.Since(start)),
+			slog.String("client_ip", authn.ClientIPFromContext(ctx)))
+	})
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	s.status = code
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+func newLogger(w io.Writer, level slog.Level) *slog.Logger {
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))
+}

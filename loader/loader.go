@@ -1,0 +1,53 @@
+// Package loader batches the look-ups that GraphQL field resolvers make, so
+// that a list of N keys costs a fixed number of queries rather than N.
+// Loaders live for one request: their caches never outlive it.
+package loader
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/vikstrous/dataloadgen"
+
+	"github.com/keyfob/keyfob/db"
+	"github.com/keyfob/keyfob/model"
+)
+
+// Loaders are one request's batching loaders.
+type Loaders struct {
+	User                 *dataloadgen.Loader[string, *model.User]
+	Account              *dataloadgen.Loader[string, *model.Account]
+	Usage                *dataloadgen.Loader[string, []*model.IntegrationUsage]
+	ActiveMobileSessions *dataloadgen.Loader[string, int]
+}
+
+// wait is how long a loader gathers keys before it queries. Resolvers of one
+// list run concurrently, so a short wait catches them all.
+const wait = 500 * time.Microsecond
+
+// New returns fresh loaders reading from store.
+func New(store *db.DB) *Loaders {
+	opt := dataloadgen.WithWait(wait)
+	return &Loaders{
+		User:                 dataloadgen.NewMappedLoader(store.UsersByIDs, opt),
+		Account:              dataloadgen.NewMappedLoader(store.AccountsByIDs, opt),
+		Usage:                dataloadgen.NewMappedLoader(store.UsageByKeys, opt),
+		ActiveMobileSessions: dataloadgen.NewMappedLoader(store.ActiveMobileSessions, opt),
+	}
+}
+
+type ctxKey struct{}
+
+// Middleware gives each request its own loaders.
+func Middleware(store *db.DB, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := context.WithValue(r.Context(), ctxKey{}, New(store))
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// For returns the request's loaders.
+func For(ctx context.Context) *Loaders {
+	return ctx.Value(ctxKey{}).(*Loaders)
+}

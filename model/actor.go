@@ -1,0 +1,47 @@
+package model
+
+import "context"
+
+// Actor is who is making a request: a user signed in with a session token,
+// or an integration presenting one of that user's API keys.
+type Actor struct {
+	User    *User
+	Account *Account
+	// Session is set for a user session, nil for an API key.
+	Session *Session
+	// APIKey is set when the request was authenticated by an API key.
+	APIKey *APIKey
+}
+
+// RequireSession refuses integrations: managing users, keys or access needs a
+// person signed in, not a key.
+func (a *Actor) RequireSession() error {
+	if a.Session == nil {
+		return &Error{Code: CodeForbidden, Message: "this mutation needs a user session, not an API key"}
+	}
+	return nil
+}
+
+// RequireManager refuses anyone but the account's OWNER and ADMINs.
+func (a *Actor) RequireManager() error {
+	if !a.User.Role.IsManager() {
+		return ErrForbidden
+	}
+	return nil
+}
+
+type actorKey struct{}
+
+// NewContextWithActor returns ctx carrying the authenticated actor.
+func NewContextWithActor(ctx context.Context, a *Actor) context.Context {
+	return context.WithValue(ctx, actorKey{}, a)
+}
+
+// ActorFromContext returns the authenticated actor, or UNAUTHENTICATED.
+func ActorFromContext(ctx context.Context) (*Actor, error) {
+	a, _ := ctx.Value(actorKey{}).(*Actor)
+	if a == nil {
+		return nil, ErrUnauthenticated
+	}
+	return a, nil
+}

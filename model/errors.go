@@ -1,0 +1,68 @@
+package model
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Code is the machine-readable reason an operation failed. It reaches
+// clients as extensions.code, so each value is part of the public API.
+type Code string
+
+const (
+	CodeUnauthenticated   Code = "UNAUTHENTICATED"
+	CodeForbidden         Code = "FORBIDDEN"
+	CodeNotFound          Code = "NOT_FOUND"
+	CodeBadUserInput      Code = "BAD_USER_INPUT"
+	CodeAPIAccessDisabled Code = "API_ACCESS_DISABLED"
+	CodePowerUpRequired   Code = "POWER_UP_REQUIRED"
+	CodeRateLimited       Code = "RATE_LIMITED"
+	CodeUnavailable       Code = "UNAVAILABLE"
+	CodeInternal          Code = "INTERNAL"
+)
+
+// Error is the one error type the domain returns. Anything that is not an
+// *Error is treated as internal: logged in full, shown to clients only as
+// "internal error".
+type Error struct {
+	Code    Code
+	Message string
+	// Field names the input field at fault, for BAD_USER_INPUT.
+	Field string
+}
+
+func (e *Error) Error() string {
+	if e.Field != "" {
+		return fmt.Sprintf("%s: %s (%s)", e.Code, e.Message, e.Field)
+	}
+	return fmt.Sprintf("%s: %s", e.Code, e.Message)
+}
+
+// Errorf returns an *Error with the given code and a formatted message.
+func Errorf(code Code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// InvalidInput reports a bad value in one input field.
+func InvalidInput(field, format string, args ...any) *Error {
+	return &Error{Code: CodeBadUserInput, Message: fmt.Sprintf(format, args...), Field: field}
+}
+
+// ErrorCode returns the code of a domain error, or INTERNAL for anything else.
+func ErrorCode(err error) Code {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return CodeInternal
+}
+
+// The errors below are shared so that every path that refuses for the same
+// reason says the same thing: a prober must not learn which check failed.
+var (
+	ErrUnauthenticated = &Error{Code: CodeUnauthenticated, Message: "authentication required: send a valid session token or API key"}
+	ErrNotFound        = &Error{Code: CodeNotFound, Message: "not found"}
+	ErrForbidden       = &Error{Code: CodeForbidden, Message: "you are not allowed to do this"}
+	ErrUnavailable     = &Error{Code: CodeUnavailable, Message: "the database is unavailable; try again shortly"}
+	ErrBadCredentials  = &Error{Code: CodeUnauthenticated, Message: "wrong email or password"}
+)

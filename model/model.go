@@ -1,0 +1,127 @@
+// Package model holds Keyfob's domain: its types, the rules that govern them
+// and the error codes every transport reports.
+package model
+
+import (
+	"io"
+	"strconv"
+	"time"
+)
+
+// Account is a tenant: one CRM account. Nothing of one account is ever
+// visible to another.
+type Account struct {
+	ID   string `gorm:"primaryKey"`
+	Name string
+	// APIKeyRestriction is the "API Key Restriction Power-Up", a paid add-on
+	// that operators switch; tenants cannot change it themselves.
+	APIKeyRestriction bool
+	CreatedAt         time.Time
+}
+
+// Role is a user's standing in their account.
+type Role string
+
+const (
+	RoleOwner Role = "OWNER"
+	RoleAdmin Role = "ADMIN"
+	RoleAgent Role = "AGENT"
+)
+
+// IsManager reports whether the role may see and manage every key of the account.
+func (r Role) IsManager() bool { return r == RoleOwner || r == RoleAdmin }
+
+// User is a person in one account.
+type User struct {
+	ID        string `gorm:"primaryKey"`
+	AccountID string
+	Role      Role
+	Name      string
+	// Email is kept as the user typed it; EmailNormalized is what uniqueness
+	// and log-in compare, since SQLite only folds ASCII case.
+	Email           string
+	EmailNormalized string
+	PasswordHash    string
+	SignedUpAt      time.Time
+	// StoredAPIAccess is the owner's per-user choice under the Power-Up. It
+	// is kept while the Power-Up is off so that turning it back on restores it.
+	StoredAPIAccess bool `gorm:"column:api_access"`
+	CreatedAt       time.Time
+}
+
+// APIKey is an integration's credential. Only a hash of its secret is kept.
+type APIKey struct {
+	ID         string `gorm:"primaryKey"`
+	AccountID  string
+	UserID     string
+	Name       string
+	SecretHash string
+	Last4      string
+	IsDefault  bool
+	CreatedAt  time.Time
+}
+
+// TableName keeps GORM from naming the table "api_keys" from "APIKey" by accident of casing.
+func (APIKey) TableName() string { return "api_keys" }
+
+// IntegrationUsage is how one integration has used one key.
+type IntegrationUsage struct {
+	APIKeyID     string `gorm:"primaryKey;column:api_key_id"`
+	Integration  string `gorm:"primaryKey"`
+	FirstUsedAt  time.Time
+	LastUsedAt   time.Time
+	RequestCount int
+}
+
+func (IntegrationUsage) TableName() string { return "integration_usages" }
+
+// ClientKind says which app a session belongs to.
+type ClientKind string
+
+const (
+	ClientWeb    ClientKind = "WEB"
+	ClientMobile ClientKind = "MOBILE"
+)
+
+// Session is a signed-in user's bearer token, stored as a hash.
+type Session struct {
+	ID        string `gorm:"primaryKey"`
+	UserID    string
+	AccountID string
+	TokenHash string
+	Client    ClientKind
+	// APIKeyID binds a mobile session to its user's Default API Key, so that
+	// deleting that key logs the mobile apps out.
+	APIKeyID  *string `gorm:"column:api_key_id"`
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	RevokedAt *time.Time
+}
+
+// UnmarshalGQL accepts only the roles the schema declares.
+func (r *Role) UnmarshalGQL(v any) error {
+	s, _ := v.(string)
+	switch Role(s) {
+	case RoleOwner, RoleAdmin, RoleAgent:
+		*r = Role(s)
+		return nil
+	}
+	return InvalidInput("role", "role must be OWNER, ADMIN or AGENT")
+}
+
+// MarshalGQL writes the role as its enum name.
+func (r Role) MarshalGQL(w io.Writer) { _, _ = io.WriteString(w, strconv.Quote(string(r))) }
+
+// UnmarshalGQL accepts only the client kinds the schema declares.
+func (c *ClientKind) UnmarshalGQL(v any) error {
+	s, _ := v.(string)
+	switch ClientKind(s) {
+	case ClientWeb, ClientMobile:
+		*c = ClientKind(s)
+		return nil
+	}
+	return InvalidInput("client", "client must be WEB or MOBILE")
+}
+
+// MarshalGQL writes the client kind as its enum name.
+func (c ClientKind) MarshalGQL(w io.Writer) { _, _ = io.WriteString(w, strconv.Quote(string(c))) }

@@ -1,0 +1,135 @@
+package model
+
+import (
+	"net/mail"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Limits on what people type. They are part of the API contract.
+const (
+	MaxNameLength       = 100
+	MinPasswordLength   = 8
+	MaxPasswordLength   = 256
+	MaxEmailLength      = 254
+	MaxIntegrations     = 100
+	DefaultAPIKeyName   = "Default API Key"
+	UnknownIntegration  = "unknown"
+	OverflowIntegration = "other"
+)
+
+// DefaultKeyCutoff is the last sign-up day (UTC) whose users got an
+// automatically created "Default API Key".
+var DefaultKeyCutoff = time.Date(2021, 7, 31, 0, 0, 0, 0, time.UTC)
+
+// HasDefaultAPIKey reports whether a user who signed up at signedUpAt gets a
+// Default API Key: those who signed up on or before 2021-07-30.
+func HasDefaultAPIKey(signedUpAt time.Time) bool {
+	return signedUpAt.Before(DefaultKeyCutoff)
+}
+
+// CleanName trims a display name (an account's, a user's, a key's) and
+// checks it: 1 to 100 characters of valid UTF-8 with no control characters.
+func CleanName(field, name string) (string, error) {
+	name = strings.TrimSpace(name)
+	if err := checkText(name); err != "" {
+		return "", InvalidInput(field, "%s %s", field, err)
+	}
+	return name, nil
+}
+
+// CleanIntegration normalises an X-System header: trimmed, case kept; empty
+// means the integration is unknown.
+func CleanIntegration(system string) (string, error) {
+	system = strings.TrimSpace(system)
+	if system == "" {
+		return UnknownIntegration, nil
+	}
+	if err := checkText(system); err != "" {
+		return "", InvalidInput("X-System", "X-System %s", err)
+	}
+	return system, nil
+}
+
+// checkText returns why s is not an acceptable name, or "" if it is.
+func checkText(s string) string {
+	if !utf8.ValidString(s) {
+		return "must be valid UTF-8"
+	}
+	n := utf8.RuneCountInString(s)
+	if n == 0 {
+		return "must not be empty"
+	}
+	if n > MaxNameLength {
+		return "must be at most 100 characters"
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return "must not contain control characters"
+		}
+	}
+	return ""
+}
+
+// NormalizeEmail validates an address and returns it as typed (trimmed) and
+// in the lower-cased form that uniqueness and log-in compare.
+func NormalizeEmail(email string) (display, normalized string, err error) {
+	display = strings.TrimSpace(email)
+	bad := InvalidInput("email", "email must be a valid address such as name@example.com")
+	if display == "" || len(display) > MaxEmailLength || !utf8.ValidString(display) {
+		return "", "", bad
+	}
+	for _, r := range display {
+		if unicode.IsControl(r) || unicode.IsSpace(r) {
+			return "", "", bad
+		}
+	}
+	addr, perr := mail.ParseAddress(display)
+	if perr != nil || addr.Address != display || addr.Name != "" {
+		return "", "", bad
+	}
+	at := strings.LastIndexByte(display, '@')
+	if at < 1 || !strings.Contains(display[at+1:], ".") {
+		return "", "", bad
+	}
+	return display, strings.ToLower(display), nil
+}
+
+// CheckPassword enforces the password policy. Argon2id has no input-length
+// cap, so long passphrases are welcome up to a bound that keeps hashing cheap.
+func CheckPassword(password string) error {
+	n := utf8.RuneCountInString(password)
+	if !utf8.ValidString(password) || n < MinPasswordLength || n > MaxPasswordLength {
+		return InvalidInput("password", "password must be 8 to 256 characters")
+	}
+	return nil
+}
+
+// HasAPIAccess reports whether u may create API keys in account a. Without
+// the Power-Up everyone may; with it, the owner always may and everyone else
+// as the owner decided.
+func HasAPIAccess(a *Account, u *User) bool {
+	return !a.APIKeyRestriction || u.Role == RoleOwner || u.StoredAPIAccess
+}
+
+// CanSeeKey reports whether the actor may see (and so manage) key k: their
+// own keys, or every key of their account for owners and admins.
+func CanSeeKey(actor *Actor, k *APIKey) bool {
+	if k.AccountID != actor.User.AccountID {
+		return false
+	}
+	return k.UserID == actor.User.ID || actor.User.Role.IsManager()
+}
+
+// CheckNewRole refuses a second owner and unknown roles.
+func CheckNewRole(r Role) error {
+	switch r {
+	case RoleAdmin, RoleAgent:
+		return nil
+	case RoleOwner:
+		return InvalidInput("role", "an account has exactly one OWNER: choose ADMIN or AGENT")
+	}
+	return InvalidInput("role", "role must be ADMIN or AGENT")
+}

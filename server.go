@@ -1,0 +1,224 @@
+// Command keyfob serves Keyfob's GraphQL API for CRM API keys, and carries
+// the operator's subcommands: migrate, seed-demo and power-up.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/alexedwards/argon2id"
+
+	"github.com/keyfob/keyfob/authn"
+	"github.com/keyfob/keyfob/credential"
+	"github.com/keyfob/keyfob/db"
+)
+
+// config is every setting, each from a flag whose default comes from the
+// environment variable named beside it.
+type config struct {
+	Addr           string
+	DatabaseURL    string
+	SQLitePath     string
+	SessionTTL     time.Duration
+	LogLevel       slog.Level
+	Introspection  bool
+	Playground     bool
+	ShutdownDrain  time.Duration
+	LoginLimits    authn.LoginLimits
+	PasswordMemory uint32
+}
+
+func loadConfig(args []string, stderr io.Writer) (*config, []string, error) {
+	c := &config{}
+	fs := flag.NewFlagSet("keyfob", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.Addr, "addr", ":"+env("PORT", "8080"), "listen address (env PORT sets the port)")
+	fs.StringVar(&c.DatabaseURL, "database-url", env("DATABASE_URL", ""), "PostgreSQL URL; empty uses the embedded SQLite file (env DATABASE_URL)")
+	fs.StringVar(&c.SQLitePath, "db", env("KEYFOB_DB", "keyfob.db"), "SQLite file used when no PostgreSQL URL is set (env KEYFOB_DB)")
+	fs.DurationVar(&c.SessionTTL, "session-ttl", envDuration("KEYFOB_SESSION_TTL", 30*24*time.Hour), "how long a session token lasts (env KEYFOB_SESSION_TTL)")
+	fs.TextVar(&c.LogLevel, "log-level", envLevel("KEYFOB_LOG_LEVEL", slog.LevelInfo), "debug, info, warn or error (env KEYFOB_LOG_LEVEL)")
+	fs.BoolVar(&c.Introspection, "introspection", envBool("KEYFOB_INTROSPECTION", true), "allow GraphQL introspection (env KEYFOB_INTROSPECTION)")
+	fs.BoolVar(&c.Playground, "playground", envBool("KEYFOB_PLAYGROUND", true), "serve the GraphiQL playground at / (env KEYFOB_PLAYGROUND)")
+	fs.DurationVar(&c.ShutdownDrain, "shutdown-timeout", envDuration("KEYFOB_SHUTDOWN_TIMEOUT", 15*time.Second), "how long a stop waits for requests in flight (env KEYFOB_SHUTDOWN_TIMEOUT)")
+	fs.IntVar(&c.LoginLimits.PerEmail, "login-failures-per-email", envInt("KEYFOB_LOGIN_FAILURES_PER_EMAIL", authn.DefaultLoginLimits.PerEmail), "failed log-ins allowed per email per minute (env KEYFOB_LOGIN_FAILURES_PER_EMAIL)")
+	fs.IntVar(&c.LoginLimits.PerIP, "login-failures-per-ip", envInt("KEYFOB_LOGIN_FAILURES_PER_IP", authn.DefaultLoginLimits.PerIP), "failed log-ins allowed per client IP per minute (env KEYFOB_LOGIN_FAILURES_PER_IP)")
+	mem := fs.Uint("password-memory-kib", uint(envInt("KEYFOB_PASSWORD_MEMORY_KIB", int(credential.DefaultPasswordParams.Memory))), "argon2id memory per password hash, in KiB (env KEYFOB_PASSWORD_MEMORY_KIB)")
+	if err := fs.Parse(args); err != nil {
+		return nil, nil, err
+	}
+	c.LoginLimits.Window = authn.DefaultLoginLimits.Window
+	c.PasswordMemory = uint32(*mem)
+	return c, fs.Args(), nil
+}
+
+// dsn is the database the service uses: PostgreSQL when a URL is set, the
+// embedded SQLite file otherwise.
+func (c *config) dsn() string {
+	if c.DatabaseURL != "" {
+		return c.DatabaseURL
+	}
+	return c.SQLitePath
+}
+
+func (c *config) passwordParams() argon2id.Params {
+	p := credential.DefaultPasswordParams
+	p.Memory = c.PasswordMemory
+	return p
+}
+
+func main() {
+	if err := run(context.Background(), os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "keyfob:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg, rest, err := loadConfig(args, stderr)
+	if err != nil {
+		return err
+	}
+	logger := newLogger(stderr, cfg.LogLevel)
+	store, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	command := "serve"
+	if len(rest) > 0 {
+		command, rest = rest[0], rest[1:]
+	}
+	switch command {
+	case "serve":
+		return serve(ctx, cfg, store, logger)
+	case "migrate":
+		fmt.Fprintln(stdout, "migrations are up to date")
+		return nil
+	case "seed-demo":
+		return seedDemo(ctx, store, stdout)
+	case "power-up":
+		return powerUp(ctx, store, rest, stdout)
+	}
+	return fmt.Errorf("unknown command %q: use serve, migrate, seed-demo or power-up", command)
+}
+
+// openStore connects and migrates: every command wants a current schema.
+func openStore(ctx context.Context, cfg *config) (*db.DB, error) {
+	passwords, err := credential.NewPasswords(cfg.passwordParams())
+	if err != nil {
+		return nil, err
+	}
+	store, err := db.Open(cfg.dsn(), db.Options{Passwords: passwords, SessionTTL: cfg.SessionTTL})
+	if err != nil {
+		return nil, err
+	}
+	if err := store.Migrate(ctx); err != nil {
+		store.Close()
+		return nil, err
+	}
+	return store, nil
+}
+
+func serve(ctx context.Context, cfg *config, store *db.DB, logger *slog.Logger) error {
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	app := newApp(cfg, store, logger)
+	srv := &http.Server{
+		Addr:              cfg.Addr,
+		Handler:           app.handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	logger.Info("keyfob listening", "addr", ln.Addr().String(), "database", databaseKind(cfg))
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down: draining requests", "timeout", cfg.ShutdownDrain.String())
+	drainCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownDrain)
+	defer cancel()
+	if err := srv.Shutdown(drainCtx); err != nil {
+		logger.Warn("drain timed out", "error", err)
+	}
+	return nil
+}
+
+func databaseKind(cfg *config) string {
+	if cfg.DatabaseURL != "" {
+		return "postgres"
+	}
+	return "sqlite:" + cfg.SQLitePath
+}
+
+func powerUp(ctx context.Context, store *db.DB, args []string, stdout io.Writer) error {
+	if len(args) != 2 || (args[0] != "enable" && args[0] != "disable") {
+		return errors.New("usage: keyfob power-up enable|disable <account-id>")
+	}
+	account, err := store.SetPowerUp(ctx, args[1], args[0] == "enable")
+	if err != nil {
+		return fmt.Errorf("power-up %s %s: %w", args[0], args[1], err)
+	}
+	fmt.Fprintf(stdout, "API Key Restriction Power-Up for %q (%s): %s\n", account.Name, account.ID, map[bool]string{true: "enabled", false: "disabled"}[account.APIKeyRestriction])
+	return nil
+}
+
+func env(name, fallback string) string {
+	if v, ok := os.LookupEnv(name); ok && v != "" {
+		return v
+	}
+	return fallback
+}
+
+func envBool(name string, fallback bool) bool {
+	if v, err := strconv.ParseBool(env(name, "")); err == nil {
+		return v
+	}
+	return fallback
+}
+
+func envInt(name string, fallback int) int {
+	if v, err := strconv.Atoi(env(name, "")); err == nil {
+		return v
+	}
+	return fallback
+}
+
+func envDuration(name string, fallback time.Duration) time.Duration {
+	if v, err := time.ParseDuration(env(name, "")); err == nil {
+		return v
+	}
+	return fallback
+}
+
+func envLevel(name string, fallback slog.Level) *slog.Level {
+	l := fallback
+	if v := env(name, ""); v != "" {
+		_ = l.UnmarshalText([]byte(v))
+	}
+	return &l
+}
