@@ -224,3 +224,9 @@ func isConnectionError(err error) bool {
 	}
 	return pgconn.SafeToRetry(err) || strings.Contains(err.Error(), "conn closed")
 }
+
+// OpenRaw opens a bare GORM connection to a PostgreSQL URL, for tools and
+// tests that manage databases rather than Keyfob's data.
+func OpenRaw(dsn string) (*gorm.DB, error) {
+	return gorm.Open(postgres.Open(dsn), &gorm.Config{Logger: logger.Discard})
+}

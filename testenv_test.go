@@ -1,0 +1,297 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/keyfob/keyfob/db"
+)
+
+// testEnv is one running Keyfob: a real HTTP server over a real database
+// (a fresh SQLite file, or a fresh schema in TEST_DATABASE_URL's PostgreSQL).
+type testEnv struct {
+	Kind  string // "sqlite" or "postgres"
+	DSN   string
+	Store *db.DB
+	App   *app
+	URL   string
+	Logs  *syncBuffer
+}
+
+// forEachDB runs fn against SQLite always and PostgreSQL when
+// TEST_DATABASE_URL is set.
+func forEachDB(t *testing.T, fn func(t *testing.T, e *testEnv)) {
+	t.Helper()
+	kinds := []string{"sqlite"}
+	if os.Getenv("TEST_DATABASE_URL") != "" {
+		kinds = append(kinds, "postgres")
+	}
+	for _, kind := range kinds {
+		t.Run(kind, func(t *testing.T) {
+			fn(t, newTestEnv(t, kind, nil))
+		})
+	}
+}
+
+// newTestEnv starts a server on a fresh database. configure may adjust the
+// configuration before the server starts.
+func newTestEnv(t *testing.T, kind string, configure func(*config)) *testEnv {
+	t.Helper()
+	cfg, _, err := loadConfig([]string{"-password-memory-kib", "1024"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	switch kind {
+	case "sqlite":
+		cfg.SQLitePath = filepath.Join(t.TempDir(), "keyfob.db")
+	case "postgres":
+		cfg.DatabaseURL = freshSchema(t)
+	default:
+		t.Fatalf("unknown database kind %q", kind)
+	}
+	if configure != nil {
+		configure(cfg)
+	}
+	logs := &syncBuffer{}
+	logger := newLogger(logs, slog.LevelDebug)
+	store, err := openStore(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	a := newApp(cfg, store, logger)
+	srv := httptest.NewServer(a.handler())
+	t.Cleanup(srv.Close)
+	return &testEnv{Kind: kind, DSN: cfg.dsn(), Store: store, App: a, URL: srv.URL, Logs: logs}
+}
+
+// freshSchema creates an empty schema in TEST_DATABASE_URL's database and
+// returns a URL whose connections use it, so tests never share tables.
+func freshSchema(t *testing.T) string {
+	t.Helper()
+	base := os.Getenv("TEST_DATABASE_URL")
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	schema := "t_" + hex.EncodeToString(b[:])
+	admin, err := db.OpenRaw(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := admin.Exec("CREATE SCHEMA " + schema).Error; err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		admin.Exec("DROP SCHEMA " + schema + " CASCADE")
+		if sqlDB, err := admin.DB(); err == nil {
+			sqlDB.Close()
+		}
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// gqlResponse is a GraphQL answer as a client sees it.
+type gqlResponse struct {
+	Status int
+	Header http.Header
+	Body   string
+	Data   map[string]any
+	Errors []gqlError
+}
+
+type gqlError struct {
+	Message    string         `json:"message"`
+	Path       []any          `json:"path"`
+	Extensions map[string]any `json:"extensions"`
+}
+
+// Code is the first error's extensions.code, or "" without errors.
+func (r *gqlResponse) Code() string {
+	if len(r.Errors) == 0 {
+		return ""
+	}
+	c, _ := r.Errors[0].Extensions["code"].(string)
+	return c
+}
+
+// request is one GraphQL request; Auth is the whole Authorization header.
+type request struct {
+	Query     string
+	Variables map[string]any
+	Auth      string
+	Headers   map[string]string
+}
+
+// Do posts a GraphQL request to the server.
+func (e *testEnv) Do(t *testing.T, req request) *gqlResponse {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"query": req.Query, "variables": req.Variables})
+	httpReq, _ := http.NewRequest(http.MethodPost, e.URL+"/graphql", bytes.NewReader(body))
+	httpReq.Header.Set("Content-Type", "application/json")
+	if req.Auth != "" {
+		httpReq.Header.Set("Authorization", req.Auth)
+	}
+	for k, v := range req.Headers {
+		httpReq.Header.Set(k, v)
+	}
+	return e.send(t, httpReq)
+}
+
+func (e *testEnv) send(t *testing.T, httpReq *http.Request) *gqlResponse {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(httpReq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	out := &gqlResponse{Status: resp.StatusCode, Header: resp.Header, Body: string(raw)}
+	var parsed struct {
+		Data   map[string]any `json:"data"`
+		Errors []gqlError     `json:"errors"`
+	}
+	if err := json.Unmarshal(raw, &parsed); err != nil {
+		t.Fatalf("response is not JSON (status %d): %s", resp.StatusCode, raw)
+	}
+	out.Data, out.Errors = parsed.Data, parsed.Errors
+	return out
+}
+
+// MustDo is Do that fails the test on any GraphQL error.
+func (e *testEnv) MustDo(t *testing.T, req request) map[string]any {
+	t.Helper()
+	resp := e.Do(t, req)
+	if resp.Status != http.StatusOK || len(resp.Errors) > 0 {
+		t.Fatalf("%s: status %d: %s", req.Query, resp.Status, resp.Body)
+	}
+	return resp.Data
+}
+
+// Bearer and Basic build Authorization headers.
+func Bearer(secret string) string { return "Bearer " + secret }
+
+// FlushUsage writes buffered usage so that tests can read it back.
+func (e *testEnv) FlushUsage(t *testing.T) {
+	t.Helper()
+	if err := e.App.flushUsage(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// user is a signed-up or created user and their session token.
+type user struct {
+	ID, AccountID, Email, Password, Token string
+}
+
+
+// uniqueEmail returns a fresh address for prefix.
+func uniqueEmail(prefix string) string {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return prefix + "-" + hex.EncodeToString(b[:]) + "@example.test"
+}
+
+// SignUp creates an account and returns its owner, signed in.
+func (e *testEnv) SignUp(t *testing.T, accountName string) *user {
+	t.Helper()
+	u := &user{Email: uniqueEmail(strings.ToLower(strings.ReplaceAll(accountName, " ", "-"))), Password: "correct horse battery"}
+	data := e.MustDo(t, request{
+		Query:     `mutation($in: SignUpInput!) { signUp(input: $in) { token user { id account { id } } } }`,
+		Variables: map[string]any{"in": map[string]any{"accountName": accountName, "name": "Owner of " + accountName, "email": u.Email, "password": u.Password}},
+	})
+	u.Token = dig(data, "signUp", "token").(string)
+	u.ID = dig(data, "signUp", "user", "id").(string)
+	u.AccountID = dig(data, "signUp", "user", "account", "id").(string)
+	return u
+}
+
+// CreateUser adds a colleague as manager and signs them in.
+func (e *testEnv) CreateUser(t *testing.T, manager *user, role string) *user {
+	t.Helper()
+	u := &user{Email: uniqueEmail(strings.ToLower(role)), Password: "another fine password", AccountID: manager.AccountID}
+	data := e.MustDo(t, request{
+		Auth:      Bearer(manager.Token),
+		Query:     `mutation($in: CreateUserInput!) { createUser(input: $in) { user { id } } }`,
+		Variables: map[string]any{"in": map[string]any{"name": role + " user", "email": u.Email, "password": u.Password, "role": role}},
+	})
+	u.ID = dig(data, "createUser", "user", "id").(string)
+	u.Token = e.LogIn(t, u.Email, u.Password, "WEB")
+	return u
+}
+
+// LogIn returns a new session token.
+func (e *testEnv) LogIn(t *testing.T, email, password, client string) string {
+	t.Helper()
+	data := e.MustDo(t, request{
+		Query:     `mutation($in: LogInInput!) { logIn(input: $in) { token } }`,
+		Variables: map[string]any{"in": map[string]any{"email": email, "password": password, "client": client}},
+	})
+	return dig(data, "logIn", "token").(string)
+}
+
+// CreateKey creates an API key as u and returns its id and secret.
+func (e *testEnv) CreateKey(t *testing.T, u *user, name string) (id, secret string) {
+	t.Helper()
+	data := e.MustDo(t, request{
+		Auth:      Bearer(u.Token),
+		Query:     `mutation($in: CreateApiKeyInput!) { createApiKey(input: $in) { secret apiKey { id } } }`,
+		Variables: map[string]any{"in": map[string]any{"name": name}},
+	})
+	return dig(data, "createApiKey", "apiKey", "id").(string), dig(data, "createApiKey", "secret").(string)
+}
+
+// dig walks nested JSON objects by key (and arrays by int index).
+func dig(v any, path ...any) any {
+	for _, p := range path {
+		switch k := p.(type) {
+		case string:
+			m, _ := v.(map[string]any)
+			v = m[k]
+		case int:
+			a, _ := v.([]any)
+			if k >= len(a) {
+				return nil
+			}
+			v = a[k]
+		}
+	}
+	return v
+}
+
+// syncBuffer collects log output from concurrent handlers.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
