@@ -202,7 +202,6 @@ type user struct {
 	ID, AccountID, Email, Password, Token string
 }
 
-
 // uniqueEmail returns a fresh address for prefix.
 func uniqueEmail(prefix string) string {
 	var b [4]byte
@@ -294,4 +293,3 @@ func (b *syncBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
-

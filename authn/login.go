@@ -80,4 +80,3 @@ func (g *LoginGuard) failed(email, ip string) {
 	g.limiter(g.byEmail, email, g.limits.PerEmail).Allow()
 	g.limiter(g.byIP, ip, g.limits.PerIP).Allow()
 }
-
