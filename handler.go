@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -26,23 +27,64 @@ import (
 	"github.com/keyfob/keyfob/loader"
 	"github.com/keyfob/keyfob/model"
 	"github.com/keyfob/keyfob/resolvers"
+	"github.com/keyfob/keyfob/usage"
 )
 
 // app is the running service's wiring.
 type app struct {
-	cfg    *config
-	store  *db.DB
-	logger *slog.Logger
-	authn  *authn.Authenticator
-	guard  *authn.LoginGuard
+	cfg       *config
+	store     *db.DB
+	logger    *slog.Logger
+	authn     *authn.Authenticator
+	guard     *authn.LoginGuard
+	usage     *usage.Recorder
+	clientIPs *authn.ClientIPs
+	// stopListening ends the revocation listener.
+	stopListening context.CancelFunc
+	listening     chan struct{}
 }
 
+// newApp wires the service and starts its background work: the usage
+// recorder and, on PostgreSQL, the revocation listener.
 func newApp(cfg *config, store *db.DB, logger *slog.Logger) *app {
-	return &app{
-		cfg: cfg, store: store, logger: logger,
-		authn: &authn.Authenticator{DB: store, Logger: logger},
-		guard: authn.NewLoginGuard(cfg.LoginLimits),
+	recorder := usage.NewRecorder(store, usage.Options{Interval: cfg.UsageFlush, Logger: logger})
+	trusted, _ := authn.ParseCIDRs(cfg.TrustedProxies) // validated by loadConfig
+	a := &app{
+		cfg: cfg, store: store, logger: logger, usage: recorder,
+		authn: authn.New(store, recorder, logger, authn.Options{
+			CacheTTL: cfg.CacheTTL, NegativeCacheTTL: cfg.NegativeTTL, CacheSize: 100_000, RateLimits: cfg.RateLimits,
+		}),
+		guard:     authn.NewLoginGuard(cfg.LoginLimits),
+		clientIPs: &authn.ClientIPs{Trusted: trusted},
+		listening: make(chan struct{}),
 	}
+	store.OnRevoke = a.authn.Cache.Revoke
+	ctx, cancel := context.WithCancel(context.Background())
+	a.stopListening = cancel
+	if cfg.DatabaseURL == "" {
+		close(a.listening) // one SQLite instance hears all its own revocations
+		return a
+	}
+	// Until LISTEN is in place another instance's revocation could go
+	// unheard, so the cache starts bypassed.
+	a.authn.Cache.SetListening(false)
+	var once sync.Once
+	go db.ListenRevocations(ctx, cfg.DatabaseURL, db.ListenerEvents{
+		Revoked: a.authn.Cache.Revoke,
+		Listening: func(ok bool) {
+			a.authn.Cache.SetListening(ok)
+			if ok {
+				once.Do(func() { close(a.listening) })
+			}
+		},
+	}, logger)
+	return a
+}
+
+// close stops background work and writes the usage still buffered.
+func (a *app) close(ctx context.Context) error {
+	a.stopListening()
+	return a.usage.Close(ctx)
 }
 
 // handler routes HTTP. Data flows one way: request id and logging, client
@@ -51,6 +93,9 @@ func (a *app) handler() http.Handler {
 	mux := http.NewServeMux()
 	api := a.authn.Middleware(loader.Middleware(a.store, a.graphql()))
 	mux.Handle("/graphql", api)
+	verify := a.authn.VerifyHandler()
+	mux.Handle("/auth/verify", verify)
+	mux.Handle("/auth/verify/", verify)
 	if a.cfg.Playground {
 		mux.Handle("GET /{$}", playground.Handler("Keyfob", "/graphql"))
 	}
@@ -58,7 +103,7 @@ func (a *app) handler() http.Handler {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = io.WriteString(w, `{"status":"ok"}`+"\n")
 	})
-	return authn.ClientIP(a.requestLog(mux))
+	return a.clientIPs.Middleware(a.requestLog(mux))
 }
 
 func (a *app) graphql() http.Handler {
@@ -167,4 +212,4 @@ func newLogger(w io.Writer, level slog.Level) *slog.Logger {
 }
 
 // flushUsage writes buffered usage increments now.
-func (a *app) flushUsage(ctx context.Context) error { return nil }
+func (a *app) flushUsage(ctx context.Context) error { return a.usage.Flush(ctx) }

@@ -37,6 +37,11 @@ type config struct {
 	ShutdownDrain  time.Duration
 	LoginLimits    authn.LoginLimits
 	PasswordMemory uint32
+	CacheTTL       time.Duration
+	NegativeTTL    time.Duration
+	RateLimits     authn.RateLimits
+	UsageFlush     time.Duration
+	TrustedProxies string
 }
 
 func loadConfig(args []string, stderr io.Writer) (*config, []string, error) {
@@ -53,11 +58,22 @@ func loadConfig(args []string, stderr io.Writer) (*config, []string, error) {
 	fs.DurationVar(&c.ShutdownDrain, "shutdown-timeout", envDuration("KEYFOB_SHUTDOWN_TIMEOUT", 15*time.Second), "how long a stop waits for requests in flight (env KEYFOB_SHUTDOWN_TIMEOUT)")
 	fs.IntVar(&c.LoginLimits.PerEmail, "login-failures-per-email", envInt("KEYFOB_LOGIN_FAILURES_PER_EMAIL", authn.DefaultLoginLimits.PerEmail), "failed log-ins allowed per email per minute (env KEYFOB_LOGIN_FAILURES_PER_EMAIL)")
 	fs.IntVar(&c.LoginLimits.PerIP, "login-failures-per-ip", envInt("KEYFOB_LOGIN_FAILURES_PER_IP", authn.DefaultLoginLimits.PerIP), "failed log-ins allowed per client IP per minute (env KEYFOB_LOGIN_FAILURES_PER_IP)")
+	fs.DurationVar(&c.CacheTTL, "cache-ttl", envDuration("KEYFOB_CACHE_TTL", 30*time.Second), "longest a verified credential is trusted without asking the database (env KEYFOB_CACHE_TTL)")
+	fs.DurationVar(&c.NegativeTTL, "negative-cache-ttl", envDuration("KEYFOB_NEGATIVE_CACHE_TTL", 5*time.Second), "how long an unknown credential is remembered (env KEYFOB_NEGATIVE_CACHE_TTL)")
+	fs.IntVar(&c.RateLimits.PerKey, "rate-limit", envInt("KEYFOB_RATE_LIMIT", authn.DefaultRateLimits.PerKey), "requests allowed per API key per window (env KEYFOB_RATE_LIMIT)")
+	fs.DurationVar(&c.RateLimits.KeyWindow, "rate-limit-window", envDuration("KEYFOB_RATE_LIMIT_WINDOW", authn.DefaultRateLimits.KeyWindow), "the per-key rate-limit window (env KEYFOB_RATE_LIMIT_WINDOW)")
+	fs.IntVar(&c.RateLimits.FailedPerIP, "failed-auth-per-ip", envInt("KEYFOB_FAILED_AUTH_PER_IP", authn.DefaultRateLimits.FailedPerIP), "failed authentications allowed per client IP per minute (env KEYFOB_FAILED_AUTH_PER_IP)")
+	fs.DurationVar(&c.UsageFlush, "usage-flush-interval", envDuration("KEYFOB_USAGE_FLUSH_INTERVAL", time.Second), "how often buffered usage is written (env KEYFOB_USAGE_FLUSH_INTERVAL)")
+	fs.StringVar(&c.TrustedProxies, "trusted-proxies", env("KEYFOB_TRUSTED_PROXIES", ""), "comma-separated CIDRs of proxies whose X-Forwarded-For is believed (env KEYFOB_TRUSTED_PROXIES)")
 	mem := fs.Uint("password-memory-kib", uint(envInt("KEYFOB_PASSWORD_MEMORY_KIB", int(credential.DefaultPasswordParams.Memory))), "argon2id memory per password hash, in KiB (env KEYFOB_PASSWORD_MEMORY_KIB)")
 	if err := fs.Parse(args); err != nil {
 		return nil, nil, err
 	}
 	c.LoginLimits.Window = authn.DefaultLoginLimits.Window
+	c.RateLimits.FailedWindow = authn.DefaultRateLimits.FailedWindow
+	if _, err := authn.ParseCIDRs(c.TrustedProxies); err != nil {
+		return nil, nil, fmt.Errorf("KEYFOB_TRUSTED_PROXIES: %w", err)
+	}
 	c.PasswordMemory = uint32(*mem)
 	return c, fs.Args(), nil
 }
@@ -156,6 +172,7 @@ func serve(ctx context.Context, cfg *config, store *db.DB, logger *slog.Logger) 
 	go func() { errc <- srv.Serve(ln) }()
 	select {
 	case err := <-errc:
+		_ = app.close(context.Background())
 		return err
 	case <-ctx.Done():
 	}
@@ -165,6 +182,13 @@ func serve(ctx context.Context, cfg *config, store *db.DB, logger *slog.Logger) 
 	if err := srv.Shutdown(drainCtx); err != nil {
 		logger.Warn("drain timed out", "error", err)
 	}
+	// Only once no request can record usage any more is the last flush exact.
+	flushCtx, cancelFlush := context.WithTimeout(context.Background(), cfg.ShutdownDrain)
+	defer cancelFlush()
+	if err := app.close(flushCtx); err != nil {
+		return fmt.Errorf("final usage flush: %w", err)
+	}
+	logger.Info("stopped: usage flushed")
 	return nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"io"
@@ -16,6 +17,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/keyfob/keyfob/db"
 )
@@ -74,7 +76,12 @@ func newTestEnv(t *testing.T, kind string, configure func(*config)) *testEnv {
 	t.Cleanup(func() { store.Close() })
 	a := newApp(cfg, store, logger)
 	srv := httptest.NewServer(a.handler())
-	t.Cleanup(srv.Close)
+	t.Cleanup(func() {
+		srv.Close()
+		if err := a.close(context.Background()); err != nil {
+			t.Errorf("closing the app: %v", err)
+		}
+	})
 	return &testEnv{Kind: kind, DSN: cfg.dsn(), Store: store, App: a, URL: srv.URL, Logs: logs}
 }
 
@@ -292,4 +299,106 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// RunArgs are the flags that point run() at e's database, with cheap
+// password hashing.
+func (e *testEnv) RunArgs(args ...string) []string {
+	flags := []string{"-password-memory-kib", "1024"}
+	if e.Kind == "postgres" {
+		flags = append(flags, "-database-url", e.DSN)
+	} else {
+		flags = append(flags, "-database-url=", "-db", e.DSN)
+	}
+	return append(flags, args...)
+}
+
+// Run runs a keyfob subcommand (never "serve") against e's database.
+func (e *testEnv) Run(t *testing.T, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	err = run(context.Background(), e.RunArgs(args...), &out, &errOut)
+	return out.String(), errOut.String(), err
+}
+
+// PowerUp switches the API Key Restriction Power-Up with the operator's
+// subcommand.
+func (e *testEnv) PowerUp(t *testing.T, accountID string, on bool) {
+	t.Helper()
+	verb := map[bool]string{true: "enable", false: "disable"}[on]
+	if out, errOut, err := e.Run(t, "power-up", verb, accountID); err != nil {
+		t.Fatalf("power-up %s %s: %v\nstdout: %s\nstderr: %s", verb, accountID, err, out, errOut)
+	}
+}
+
+// RowCounts counts the rows of every domain table.
+func (e *testEnv) RowCounts(t *testing.T) map[string]int64 {
+	t.Helper()
+	counts := map[string]int64{}
+	for _, table := range []string{"accounts", "users", "api_keys", "sessions"} {
+		var n int64
+		if err := e.Store.Gorm().Table(table).Count(&n).Error; err != nil {
+			t.Fatalf("count %s: %v", table, err)
+		}
+		counts[table] = n
+	}
+	return counts
+}
+
+// assertNoLeak fails if a response looks like a crash or leaks internals.
+func assertNoLeak(t *testing.T, resp *gqlResponse) {
+	t.Helper()
+	if resp.Status >= 500 {
+		t.Errorf("HTTP %d: %s", resp.Status, resp.Body)
+	}
+	for _, marker := range []string{"goroutine ", ".go:", "panic", "runtime.", "SELECT ", "INSERT ", "SQLSTATE", "sqlite", "pgx", "gorm"} {
+		if strings.Contains(resp.Body, marker) {
+			t.Errorf("response leaks %q: %s", marker, resp.Body)
+		}
+	}
+}
+
+// Basic builds an HTTP Basic Authorization header.
+func Basic(username, password string) string {
+	return "Basic " + base64.StdEncoding.EncodeToString([]byte(username+":"+password))
+}
+
+// wantError reports an error unless resp's first error has code and, when
+// field is not empty, extensions.field == field. It returns whether it matched.
+func wantError(t *testing.T, resp *gqlResponse, code, field string) bool {
+	t.Helper()
+	if resp.Code() != code {
+		t.Errorf("extensions.code = %q, want %q (status %d): %s", resp.Code(), code, resp.Status, resp.Body)
+		return false
+	}
+	if field != "" {
+		if got, _ := resp.Errors[0].Extensions["field"].(string); got != field {
+			t.Errorf("extensions.field = %q, want %q: %s", got, field, resp.Body)
+			return false
+		}
+	}
+	return true
+}
+
+// mustTime parses a DateTime value from a response.
+func mustTime(t *testing.T, v any) time.Time {
+	t.Helper()
+	s, ok := v.(string)
+	if !ok {
+		t.Fatalf("DateTime is %#v, not a string", v)
+	}
+	at, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		t.Fatalf("DateTime %q: %v", s, err)
+	}
+	return at
+}
+
+// ViewerID runs `{ viewer { id } }` with auth and returns the response and
+// the viewer's id ("" when there is none).
+func (e *testEnv) ViewerID(t *testing.T, auth string) (*gqlResponse, string) {
+	t.Helper()
+	resp := e.Do(t, request{Auth: auth, Query: `{ viewer { id } }`})
+	id, _ := dig(resp.Data, "viewer", "id").(string)
+	return resp, id
 }

@@ -1,6 +1,8 @@
 // Package authn authenticates HTTP requests. It turns the Authorization
 // header into an actor (a user session or an API key's owner), refuses
-// anything else with one uniform answer, and records each key's usage.
+// anything else with one uniform answer, enforces the per-key and per-IP
+// limits, and hands each key's usage to the recorder. Verified credentials
+// are cached, so the hot path usually touches no database.
 package authn
 
 import (
@@ -16,82 +18,179 @@ import (
 	"github.com/keyfob/keyfob/model"
 )
 
-// Authenticator is the authentication middleware's state.
-type Authenticator struct {
-	DB     *db.DB
-	Logger *slog.Logger
+// UsageRecorder counts a key's requests by integration.
+type UsageRecorder interface {
+	Record(keyID, integration string)
 }
 
-// Middleware authenticates the request if it carries credentials. Requests
-// without any pass through anonymous: resolvers decide what they may do.
+// Options configure an Authenticator.
+type Options struct {
+	CacheTTL         time.Duration // how long a verified credential is trusted without asking the database
+	NegativeCacheTTL time.Duration // how long an unknown credential is remembered
+	CacheSize        int
+	RateLimits       RateLimits
+	// OnOutcome, if set, learns the outcome of every verification (for metrics).
+	OnOutcome func(outcome string)
+}
+
+// Authenticator verifies credentials.
+type Authenticator struct {
+	DB     *db.DB
+	Cache  *Cache
+	Usage  UsageRecorder
+	Logger *slog.Logger
+
+	limits    *limiters
+	onOutcome func(string)
+}
+
+// New returns an authenticator over store that records usage to usage.
+func New(store *db.DB, usage UsageRecorder, logger *slog.Logger, opts Options) *Authenticator {
+	if opts.OnOutcome == nil {
+		opts.OnOutcome = func(string) {}
+	}
+	return &Authenticator{
+		DB: store, Usage: usage, Logger: logger,
+		Cache:     NewCache(opts.CacheTTL, opts.NegativeCacheTTL, opts.CacheSize),
+		limits:    newLimiters(opts.RateLimits),
+		onOutcome: opts.OnOutcome,
+	}
+}
+
+// Why a credential was refused. The reason reaches logs and metrics, never
+// the client: every one of them answers the same UNAUTHENTICATED.
+type refusal string
+
+func (r refusal) Error() string { return string(r) }
+
+const (
+	refusedMissing   refusal = "missing"
+	refusedMalformed refusal = "malformed"
+	refusedUnknown   refusal = "unknown" // unknown, expired, revoked or deleted
+	refusedSession   refusal = "session_token_not_accepted"
+)
+
+// admit authenticates r. With acceptSessions false (the gateway endpoint)
+// only API keys count. A request without credentials yields a nil actor
+// when anonymous requests are allowed.
+func (a *Authenticator) admit(w http.ResponseWriter, r *http.Request, acceptSessions bool) (*model.Actor, error) {
+	header := r.Header.Get("Authorization")
+	if header == "" {
+		if acceptSessions {
+			return nil, nil
+		}
+		return nil, refusedMissing
+	}
+	ip := ClientIPFromContext(r.Context())
+	if a.limits.ipBlocked(w, ip) {
+		return nil, errIPRateLimited
+	}
+	actor, err := a.verify(r.Context(), header, acceptSessions)
+	var why refusal
+	if errors.As(err, &why) {
+		a.limits.failedFrom(ip)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if actor.APIKey != nil {
+		integration, err := model.CleanIntegration(r.Header.Get("X-System"))
+		if err != nil {
+			return nil, err
+		}
+		if err := a.limits.admitKey(w, r, actor.APIKey.ID); err != nil {
+			return nil, err
+		}
+		a.Usage.Record(actor.APIKey.ID, integration)
+	}
+	return actor, nil
+}
+
+// verify resolves an Authorization header to an actor, from the cache when
+// it can. A kf_ key with a bad checksum never reaches the cache or database.
+func (a *Authenticator) verify(ctx context.Context, header string, acceptSessions bool) (*model.Actor, error) {
+	secret, ok := credential.FromAuthorization(header)
+	if !ok {
+		return nil, refusedMalformed
+	}
+	session := credential.Classify(secret) == credential.KindSession
+	if session && !acceptSessions {
+		return nil, refusedSession
+	}
+	hash := credential.Hash(secret)
+	if v, ok := a.Cache.get(hash); ok {
+		if v.actor == nil {
+			return nil, refusedUnknown
+		}
+		return v.actor, nil
+	}
+	generation := a.Cache.currentGeneration()
+	var actor *model.Actor
+	var err error
+	if session {
+		actor, err = a.DB.ActorBySession(ctx, hash)
+	} else {
+		actor, err = a.DB.ActorByAPIKey(ctx, hash)
+	}
+	if errors.Is(err, model.ErrNotFound) {
+		a.Cache.fill(hash, verdict{ttl: a.Cache.negativeTTL}, generation)
+		return nil, refusedUnknown
+	}
+	if err != nil {
+		return nil, err
+	}
+	ttl := a.Cache.ttl
+	if actor.Session != nil {
+		ttl = min(ttl, time.Until(actor.Session.ExpiresAt))
+	}
+	a.Cache.fill(hash, verdict{actor: actor, ttl: ttl}, generation)
+	return actor, nil
+}
+
+// Middleware authenticates GraphQL requests. Requests without credentials
+// pass through anonymous: resolvers decide what they may do.
 func (a *Authenticator) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		header := r.Header.Get("Authorization")
-		if header == "" {
-			next.ServeHTTP(w, r)
-			return
-		}
-		actor, err := a.authenticate(r.Context(), header)
+		actor, err := a.admit(w, r, true)
+		a.observe(r, actor, err)
 		if err != nil {
-			a.refuse(w, r, err)
+			WriteError(w, clientError(err))
 			return
 		}
-		if actor.APIKey != nil {
-			integration, err := model.CleanIntegration(r.Header.Get("X-System"))
-			if err != nil {
-				WriteError(w, err)
-				return
-			}
-			if err := a.recordUsage(r.Context(), actor.APIKey, integration); err != nil {
-				a.refuse(w, r, err)
-				return
-			}
+		if actor != nil {
+			r = r.WithContext(model.NewContextWithActor(r.Context(), actor))
 		}
-		next.ServeHTTP(w, r.WithContext(model.NewContextWithActor(r.Context(), actor)))
+		next.ServeHTTP(w, r)
 	})
 }
 
-// authenticate resolves an Authorization header to an actor. Every way a
-// credential can be wrong answers ErrUnauthenticated.
-func (a *Authenticator) authenticate(ctx context.Context, header string) (*model.Actor, error) {
-	secret, ok := credential.FromAuthorization(header)
-	if !ok {
-		return nil, errMalformed
+// clientError is what a client may learn of err: any refusal is plain
+// UNAUTHENTICATED.
+func clientError(err error) error {
+	var why refusal
+	if errors.As(err, &why) {
+		return model.ErrUnauthenticated
 	}
-	var actor *model.Actor
-	var err error
-	if credential.Classify(secret) == credential.KindSession {
-		actor, err = a.DB.ActorBySession(ctx, credential.Hash(secret))
-	} else {
-		actor, err = a.DB.ActorByAPIKey(ctx, credential.Hash(secret))
-	}
-	if errors.Is(err, model.ErrNotFound) {
-		return nil, errUnknown
-	}
-	return actor, err
+	return err
 }
 
-func (a *Authenticator) recordUsage(ctx context.Context, key *model.APIKey, integration string) error {
-	at := time.Now().UTC().Truncate(time.Microsecond)
-	return a.DB.RecordUsage(ctx, []db.UsageIncrement{{
-		APIKeyID: key.ID, Integration: integration, Requests: 1, FirstUsedAt: at, LastUsedAt: at,
-	}})
-}
-
-// Reasons a credential was refused. They reach the log, never the client.
-var (
-	errMalformed = errors.New("malformed credentials")
-	errUnknown   = errors.New("unknown, expired, revoked or deleted credentials")
-)
-
-func (a *Authenticator) refuse(w http.ResponseWriter, r *http.Request, err error) {
-	if errors.Is(err, errMalformed) || errors.Is(err, errUnknown) {
-		a.Logger.InfoContext(r.Context(), "authentication refused", "reason", err.Error(), "path", r.URL.Path)
-		err = model.ErrUnauthenticated
-	} else if model.ErrorCode(err) == model.CodeInternal {
-		a.Logger.ErrorContext(r.Context(), "authentication failed", "error", err)
+func (a *Authenticator) observe(r *http.Request, actor *model.Actor, err error) {
+	var why refusal
+	switch {
+	case err == nil && actor == nil:
+		return // anonymous
+	case err == nil:
+		a.onOutcome("ok")
+	case errors.As(err, &why):
+		a.onOutcome(string(why))
+		a.Logger.InfoContext(r.Context(), "authentication refused", "reason", string(why), "path", r.URL.Path)
+	default:
+		code := model.ErrorCode(err)
+		a.onOutcome(string(code))
+		if code == model.CodeInternal || code == model.CodeUnavailable {
+			a.Logger.ErrorContext(r.Context(), "authentication could not be decided", "error", err)
+		}
 	}
-	WriteError(w, err)
 }
 
 // StatusOf is the HTTP status that answers a request refused before
@@ -117,21 +216,31 @@ func StatusOf(code model.Code) int {
 // WriteError answers with a GraphQL-shaped error body, so that GraphQL
 // clients read a refusal as they read any other error.
 func WriteError(w http.ResponseWriter, err error) {
-	var e *model.Error
-	if !errors.As(err, &e) {
-		e = &model.Error{Code: model.CodeInternal, Message: "internal error"}
-	}
+	e := asDomain(err)
 	ext := map[string]any{"code": e.Code}
 	if e.Field != "" {
 		ext["field"] = e.Field
 	}
-	if e.Code == model.CodeUnauthenticated {
+	writeJSON(w, e.Code, map[string]any{
+		"errors": []map[string]any{{"message": e.Message, "extensions": ext}},
+	})
+}
+
+func asDomain(err error) *model.Error {
+	var e *model.Error
+	if !errors.As(err, &e) {
+		e = &model.Error{Code: model.CodeInternal, Message: "internal error"}
+	}
+	return e
+}
+
+func writeJSON(w http.ResponseWriter, code model.Code, body any) {
+	if code == model.CodeUnauthenticated {
 		// Bearer, not Basic: Basic makes browsers pop up a login dialog.
 		w.Header().Set("WWW-Authenticate", `Bearer realm="keyfob"`)
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(StatusOf(e.Code))
-	_ = json.NewEncoder(w).Encode(map[string]any{
-		"errors": []map[string]any{{"message": e.Message, "extensions": ext}},
-	})
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(StatusOf(code))
+	_ = json.NewEncoder(w).Encode(body)
 }

@@ -38,6 +38,9 @@ type DB struct {
 	passwords *credential.Passwords
 	// SessionTTL is how long a new session token lasts.
 	SessionTTL time.Duration
+	// OnRevoke, if set, is called after a commit that revoked credentials
+	// (deleted keys, ended sessions) with their hashes.
+	OnRevoke func(hashes []string)
 }
 
 // Options tune a connection.

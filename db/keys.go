@@ -63,7 +63,7 @@ func (db *DB) DeleteAPIKey(ctx context.Context, actor *model.Actor, id string) (
 	}
 	var key model.APIKey
 	var loggedOut int
-	err := db.transaction(ctx, func(tx *gorm.DB) error {
+	err := db.revokingTransaction(ctx, func(tx *gorm.DB, revoke func(...string)) error {
 		if err := db.forUpdate(tx).First(&key, "id = ? AND account_id = ?", id, actor.User.AccountID).Error; err != nil {
 			return err
 		}
@@ -71,7 +71,7 @@ func (db *DB) DeleteAPIKey(ctx context.Context, actor *model.Actor, id string) (
 			return model.ErrNotFound
 		}
 		var err error
-		loggedOut, err = deleteKey(tx, &key)
+		loggedOut, err = deleteKey(tx, &key, revoke)
 		return err
 	})
 	if err != nil {
@@ -80,15 +80,10 @@ func (db *DB) DeleteAPIKey(ctx context.Context, actor *model.Actor, id string) (
 	return &key, loggedOut, nil
 }
 
-// deleteKey removes a key and revokes the sessions bound to it. A key that is
-// already gone (a concurrent delete won) is NOT_FOUND.
-func deleteKey(tx *gorm.DB, key *model.APIKey) (loggedOut int, err error) {
-	revoked := tx.Model(&model.Session{}).
-		Where("api_key_id = ? AND revoked_at IS NULL AND expires_at > ?", key.ID, now()).
-		Update("revoked_at", now())
-	if revoked.Error != nil {
-		return 0, revoked.Error
-	}
+// deleteKey removes a key and revokes the sessions bound to it, reporting
+// every revoked credential. A key that is already gone (a concurrent delete
+// won) is NOT_FOUND.
+func deleteKey(tx *gorm.DB, key *model.APIKey, revoke func(...string)) (loggedOut int, err error) {
 	deleted := tx.Delete(&model.APIKey{}, "id = ?", key.ID)
 	if deleted.Error != nil {
 		return 0, deleted.Error
@@ -96,7 +91,24 @@ func deleteKey(tx *gorm.DB, key *model.APIKey) (loggedOut int, err error) {
 	if deleted.RowsAffected == 0 {
 		return 0, model.ErrNotFound
 	}
-	return int(revoked.RowsAffected), nil
+	var sessions []model.Session
+	live := tx.Where("api_key_id = ? AND revoked_at IS NULL AND expires_at > ?", key.ID, now())
+	if err := live.Find(&sessions).Error; err != nil {
+		return 0, err
+	}
+	revoke(key.SecretHash)
+	if len(sessions) == 0 {
+		return 0, nil
+	}
+	ids := make([]string, len(sessions))
+	for i, s := range sessions {
+		ids[i] = s.ID
+		revoke(s.TokenHash)
+	}
+	if err := tx.Model(&model.Session{}).Where("id IN ?", ids).Update("revoked_at", now()).Error; err != nil {
+		return 0, err
+	}
+	return len(sessions), nil
 }
 
 // APIKey returns the key with id if the actor may see it, or nil.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/keyfob/keyfob/credential"
 	"github.com/keyfob/keyfob/model"
 )
 
@@ -107,7 +108,7 @@ func (db *DB) SeedDemo(ctx context.Context) (*DemoResult, error) {
 	}
 	incs = append(incs, UsageIncrement{APIKeyID: defaultKey.ID, Integration: "Follow Up Boss Mobile", Requests: 9120,
 		FirstUsedAt: time.Date(2021, 3, 15, 14, 5, 0, 0, time.UTC), LastUsedAt: base.Add(-3 * time.Hour)})
-	if err := db.RecordUsage(ctx, incs); err != nil {
+	if err := db.RecordUsage(ctx, credential.NewID("flush"), incs); err != nil {
 		return nil, err
 	}
 	if _, _, err := db.LogIn(ctx, demoOwnerEmail, demoOwnerPassword, model.ClientMobile); err != nil {

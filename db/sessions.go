@@ -3,10 +3,8 @@ package db
 import (
 	"context"
 	"errors"
-	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/keyfob/keyfob/credential"
 	"github.com/keyfob/keyfob/model"
@@ -55,9 +53,12 @@ func (db *DB) LogOut(ctx context.Context, actor *model.Actor) error {
 	if err := actor.RequireSession(); err != nil {
 		return err
 	}
-	err := db.gorm.WithContext(ctx).Model(&model.Session{}).
-		Where("id = ? AND revoked_at IS NULL", actor.Session.ID).Update("revoked_at", now()).Error
-	return translate(err)
+	return db.revokingTransaction(ctx, func(tx *gorm.DB, revoke func(...string)) error {
+		err := tx.Model(&model.Session{}).
+			Where("id = ? AND revoked_at IS NULL", actor.Session.ID).Update("revoked_at", now()).Error
+		revoke(actor.Session.TokenHash)
+		return err
+	})
 }
 
 // ActorBySession returns whoever holds a live session with this token hash,
@@ -104,87 +105,3 @@ func (db *DB) actor(ctx context.Context, userID string) (*model.Actor, error) {
 	return &model.Actor{User: &user, Account: &account}, nil
 }
 
-// UsageIncrement is a count of requests one integration made with one key.
-type UsageIncrement struct {
-	APIKeyID    string
-	Integration string
-	Requests    int
-	FirstUsedAt time.Time
-	LastUsedAt  time.Time
-}
-
-// RecordUsage adds increments to the usage rows, creating rows as needed.
-// A key keeps at most MaxIntegrations named integrations; further ones are
-// counted under "other". Increments for keys deleted meanwhile are dropped.
-func (db *DB) RecordUsage(ctx context.Context, incs []UsageIncrement) error {
-	return db.transaction(ctx, func(tx *gorm.DB) error {
-		rows := make([]*model.IntegrationUsage, 0, len(incs))
-		for _, inc := range incs {
-			integration, err := cappedIntegration(tx, inc.APIKeyID, inc.Integration)
-			if err != nil {
-				return err
-			}
-			rows = append(rows, &model.IntegrationUsage{
-				APIKeyID: inc.APIKeyID, Integration: integration, RequestCount: inc.Requests,
-				FirstUsedAt: inc.FirstUsedAt, LastUsedAt: inc.LastUsedAt,
-			})
-		}
-		if len(rows) == 0 {
-			return nil
-		}
-		var live []string
-		ids := make([]string, len(rows))
-		for i, r := range rows {
-			ids[i] = r.APIKeyID
-		}
-		if err := tx.Model(&model.APIKey{}).Where("id IN ?", ids).Pluck("id", &live).Error; err != nil {
-			return err
-		}
-		rows = keepLive(rows, live)
-		if len(rows) == 0 {
-			return nil
-		}
-		return tx.Clauses(clause.OnConflict{
-			Columns: []clause.Column{{Name: "api_key_id"}, {Name: "integration"}},
-			DoUpdates: clause.Assignments(map[string]any{
-				"last_used_at":  gorm.Expr("CASE WHEN excluded.last_used_at > integration_usages.last_used_at THEN excluded.last_used_at ELSE integration_usages.last_used_at END"),
-				"request_count": gorm.Expr("integration_usages.request_count + excluded.request_count"),
-			}),
-		}).Create(&rows).Error
-	})
-}
-
-func keepLive(rows []*model.IntegrationUsage, live []string) []*model.IntegrationUsage {
-	alive := make(map[string]bool, len(live))
-	for _, id := range live {
-		alive[id] = true
-	}
-	kept := rows[:0]
-	for _, r := range rows {
-		if alive[r.APIKeyID] {
-			kept = append(kept, r)
-		}
-	}
-	return kept
-}
-
-// cappedIntegration returns the integration name a request is counted under.
-func cappedIntegration(tx *gorm.DB, keyID, integration string) (string, error) {
-	var rows []string
-	if err := tx.Model(&model.IntegrationUsage{}).Where("api_key_id = ?", keyID).Pluck("integration", &rows).Error; err != nil {
-		return "", err
-	}
-	named := 0
-	for _, r := range rows {
-		if r == integration {
-			return integration, nil
-		}
-		if r != model.OverflowIntegration {
-			named++
-		}
-	}
-	if named >= model.MaxIntegrations {
-		return model.OverflowIntegration, nil
-	}
-	return integration, nil
-}

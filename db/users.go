@@ -202,7 +202,8 @@ func (db *DB) SetUserAPIAccess(ctx context.Context, actor *model.Actor, userID s
 		return nil, model.ErrForbidden
 	}
 	res = &AccessChange{}
-	err = db.transaction(ctx, func(tx *gorm.DB) error {
+	err = db.revokingTransaction(ctx, func(tx *gorm.DB, revoke func(...string)) error {
+		*res = AccessChange{}
 		var account model.Account
 		if err := tx.First(&account, "id = ?", actor.User.AccountID).Error; err != nil {
 			return err
@@ -231,7 +232,7 @@ func (db *DB) SetUserAPIAccess(ctx context.Context, actor *model.Actor, userID s
 				return err
 			}
 			for _, k := range keys {
-				loggedOut, err := deleteKey(tx, k)
+				loggedOut, err := deleteKey(tx, k, revoke)
 				if err != nil {
 					return err
 				}

@@ -171,7 +171,9 @@ func (r *queryResolver) Account(ctx context.Context) (*model.Account, error) {
 	if err != nil {
 		return nil, err
 	}
-	return actor.Account, nil
+	// Loaded afresh: the operator may have switched the Power-Up since the
+	// actor was cached.
+	return loader.For(ctx).Account.Load(ctx, actor.User.AccountID)
 }
 
 // APIKeys is the resolver for the apiKeys field.

@@ -1,0 +1,75 @@
+package authn
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/go-chi/httprate"
+
+	"github.com/keyfob/keyfob/model"
+)
+
+// RateLimits are the per-instance request limits.
+type RateLimits struct {
+	// PerKey requests are allowed per key in each KeyWindow, counted over a
+	// sliding window so a burst at a window's edge cannot double the limit.
+	PerKey    int
+	KeyWindow time.Duration
+	// FailedPerIP failed authentications are allowed per client IP in each
+	// FailedWindow, so keys cannot be probed.
+	FailedPerIP  int
+	FailedWindow time.Duration
+}
+
+// DefaultRateLimits follow the CRM's REST API: 250 requests per key per 10
+// seconds, and 20 failed authentications per IP per minute.
+var DefaultRateLimits = RateLimits{PerKey: 250, KeyWindow: 10 * time.Second, FailedPerIP: 20, FailedWindow: time.Minute}
+
+type limiters struct {
+	limits RateLimits
+	perKey *httprate.RateLimiter
+	failed *httprate.RateLimiter
+}
+
+func newLimiters(l RateLimits) *limiters {
+	headers := httprate.WithResponseHeaders(httprate.ResponseHeaders{
+		Limit: "X-RateLimit-Limit", Remaining: "X-RateLimit-Remaining", RetryAfter: "Retry-After",
+	})
+	return &limiters{
+		limits: l,
+		perKey: httprate.NewRateLimiter(l.PerKey, l.KeyWindow, headers),
+		failed: httprate.NewRateLimiter(l.FailedPerIP, l.FailedWindow, httprate.WithResponseHeaders(httprate.ResponseHeaders{})),
+	}
+}
+
+var (
+	errKeyRateLimited = &model.Error{Code: model.CodeRateLimited, Message: "rate limit exceeded for this API key: slow down and retry after the time in Retry-After"}
+	errIPRateLimited  = &model.Error{Code: model.CodeRateLimited, Message: "too many failed authentications from this address: retry after the time in Retry-After"}
+)
+
+// admitKey counts a request against its key's limit and sets the rate-limit
+// headers; past the limit it returns RATE_LIMITED.
+func (l *limiters) admitKey(w http.ResponseWriter, r *http.Request, keyID string) error {
+	w.Header().Set("X-RateLimit-Window", strconv.Itoa(int(l.limits.KeyWindow.Seconds())))
+	if l.perKey.OnLimit(w, r, keyID) {
+		return errKeyRateLimited
+	}
+	return nil
+}
+
+// ipBlocked reports whether ip used up its failed authentications, setting
+// Retry-After if so.
+func (l *limiters) ipBlocked(w http.ResponseWriter, ip string) bool {
+	_, rate, err := l.failed.Status(ip)
+	if err != nil || rate < float64(l.limits.FailedPerIP) {
+		return false
+	}
+	w.Header().Set("Retry-After", strconv.Itoa(int(l.limits.FailedWindow.Seconds())))
+	return true
+}
+
+func (l *limiters) failedFrom(ip string) {
+	window := time.Now().UTC().Truncate(l.limits.FailedWindow)
+	_ = l.failed.Counter().IncrementBy(ip, window, 1)
+}

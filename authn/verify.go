@@ -1,0 +1,41 @@
+package authn
+
+import (
+	"net/http"
+	"strconv"
+)
+
+// Headers the gateway endpoint returns on success, for the upstream.
+const (
+	HeaderAccountID = "X-Keyfob-Account-Id"
+	HeaderUserID    = "X-Keyfob-User-Id"
+	HeaderKeyID     = "X-Keyfob-Key-Id"
+	// HeaderStatus carries the status on every answer, so that nginx's
+	// auth_request (which turns anything but 2xx, 401 and 403 into 500) can
+	// still pass 429 and 503 on to the client.
+	HeaderStatus = "X-Keyfob-Status"
+)
+
+// VerifyHandler is the forward-auth endpoint for gateways (nginx
+// auth_request, Traefik ForwardAuth, Envoy ext_authz): any method, any path
+// below it. It accepts API keys only, and answers 200 with the key's ids,
+// or one small JSON error.
+func (a *Authenticator) VerifyHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		actor, err := a.admit(w, r, false)
+		a.observe(r, actor, err)
+		if err != nil {
+			e := asDomain(clientError(err))
+			w.Header().Set(HeaderStatus, strconv.Itoa(StatusOf(e.Code)))
+			writeJSON(w, e.Code, map[string]any{"error": map[string]any{"code": e.Code, "message": e.Message}})
+			return
+		}
+		h := w.Header()
+		h.Set(HeaderAccountID, actor.APIKey.AccountID)
+		h.Set(HeaderUserID, actor.APIKey.UserID)
+		h.Set(HeaderKeyID, actor.APIKey.ID)
+		h.Set(HeaderStatus, "200")
+		h.Set("Cache-Control", "no-store")
+		w.WriteHeader(http.StatusOK)
+	})
+}

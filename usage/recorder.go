@@ -1,0 +1,193 @@
+// Package usage counts requests per (API key, integration) in memory and
+// writes them in batches, so that database writes grow with the number of
+// distinct pairs rather than with the request rate.
+package usage
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/keyfob/keyfob/credential"
+	"github.com/keyfob/keyfob/db"
+)
+
+// Store is where batches go: one call writes one batch atomically, and a
+// batch whose flush id was already written is not applied again.
+type Store interface {
+	RecordUsage(ctx context.Context, flushID string, incs []db.UsageIncrement) error
+}
+
+type pair struct{ keyID, integration string }
+
+// Recorder aggregates usage increments and flushes them periodically.
+type Recorder struct {
+	store    Store
+	logger   *slog.Logger
+	interval time.Duration
+	// maxPairs bounds memory while the database is unreachable.
+	maxPairs int
+
+	mu      sync.Mutex
+	pending map[pair]*db.UsageIncrement
+	// failed is a batch whose write failed; it is retried as it was, with
+	// its flush id, so a commit whose outcome was unknown is never counted twice.
+	failed   *batch
+	flushMu  sync.Mutex // one flush at a time
+	stop     chan struct{}
+	done     chan struct{}
+	stopOnce sync.Once
+
+	// Observe, if set, learns about each flush (for metrics).
+	Observe func(FlushReport)
+}
+
+type batch struct {
+	id   string
+	incs []db.UsageIncrement
+}
+
+// FlushReport describes one flush attempt.
+type FlushReport struct {
+	Pairs    int
+	Requests int
+	Lag      time.Duration // age of the oldest increment written
+	Err      error
+	Shed     int // increments dropped because memory was full
+}
+
+// Options tune a Recorder.
+type Options struct {
+	Interval time.Duration // how often to flush; default 1s
+	MaxPairs int           // most distinct pairs held; default 100,000
+	Logger   *slog.Logger
+}
+
+// NewRecorder starts a recorder that flushes to store every interval.
+func NewRecorder(store Store, opts Options) *Recorder {
+	if opts.Interval <= 0 {
+		opts.Interval = time.Second
+	}
+	if opts.MaxPairs <= 0 {
+		opts.MaxPairs = 100_000
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	r := &Recorder{
+		store: store, logger: opts.Logger, interval: opts.Interval, maxPairs: opts.MaxPairs,
+		pending: make(map[pair]*db.UsageIncrement),
+		stop:    make(chan struct{}), done: make(chan struct{}),
+	}
+	go r.loop()
+	return r
+}
+
+// Record counts one request made by integration with the key keyID.
+func (r *Recorder) Record(keyID, integration string) {
+	at := time.Now().UTC().Truncate(time.Microsecond)
+	k := pair{keyID, integration}
+	r.mu.Lock()
+	if inc, ok := r.pending[k]; ok {
+		inc.Requests++
+		inc.LastUsedAt = at
+		r.mu.Unlock()
+		return
+	}
+	if len(r.pending) >= r.maxPairs {
+		r.mu.Unlock()
+		r.logger.Error("usage buffer full: dropping an increment", "max_pairs", r.maxPairs)
+		r.observe(FlushReport{Shed: 1})
+		return
+	}
+	r.pending[k] = &db.UsageIncrement{APIKeyID: keyID, Integration: integration, Requests: 1, FirstUsedAt: at, LastUsedAt: at}
+	r.mu.Unlock()
+}
+
+func (r *Recorder) loop() {
+	defer close(r.done)
+	t := time.NewTicker(r.interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-r.stop:
+			return
+		case <-t.C:
+			ctx, cancel := context.WithTimeout(context.Background(), r.interval*5+5*time.Second)
+			_ = r.Flush(ctx)
+			cancel()
+		}
+	}
+}
+
+// Flush writes everything recorded so far. On failure the batch is kept
+// and retried by the next flush.
+func (r *Recorder) Flush(ctx context.Context) error {
+	r.flushMu.Lock()
+	defer r.flushMu.Unlock()
+	if r.failed != nil {
+		if err := r.write(ctx, r.failed); err != nil {
+			return err
+		}
+		r.failed = nil
+	}
+	r.mu.Lock()
+	if len(r.pending) == 0 {
+		r.mu.Unlock()
+		return nil
+	}
+	b := &batch{id: credential.NewID("flush"), incs: make([]db.UsageIncrement, 0, len(r.pending))}
+	for _, inc := range r.pending {
+		b.incs = append(b.incs, *inc)
+	}
+	r.pending = make(map[pair]*db.UsageIncrement, len(b.incs))
+	r.mu.Unlock()
+	if err := r.write(ctx, b); err != nil {
+		r.failed = b
+		return err
+	}
+	return nil
+}
+
+func (r *Recorder) write(ctx context.Context, b *batch) error {
+	report := FlushReport{Pairs: len(b.incs)}
+	oldest := time.Now()
+	for _, inc := range b.incs {
+		report.Requests += inc.Requests
+		if inc.FirstUsedAt.Before(oldest) {
+			oldest = inc.FirstUsedAt
+		}
+	}
+	report.Err = r.store.RecordUsage(ctx, b.id, b.incs)
+	report.Lag = time.Since(oldest)
+	r.observe(report)
+	if report.Err != nil {
+		r.logger.Warn("usage flush failed; the batch is kept and retried", "pairs", report.Pairs, "requests", report.Requests, "error", report.Err)
+	}
+	return report.Err
+}
+
+func (r *Recorder) observe(rep FlushReport) {
+	if r.Observe != nil {
+		r.Observe(rep)
+	}
+}
+
+// Close stops the periodic flush and writes what remains, retrying until
+// ctx ends. Call it after the HTTP server has drained.
+func (r *Recorder) Close(ctx context.Context) error {
+	r.stopOnce.Do(func() { close(r.stop) })
+	<-r.done
+	for {
+		err := r.Flush(ctx)
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
