@@ -104,4 +104,3 @@ func (db *DB) actor(ctx context.Context, userID string) (*model.Actor, error) {
 	}
 	return &model.Actor{User: &user, Account: &account}, nil
 }
-

@@ -142,4 +142,3 @@ func later(a, b time.Time) time.Time {
 	}
 	return a
 }
-
