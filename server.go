@@ -107,6 +107,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	command := "serve"
+	if len(rest) > 0 {
+		command, rest = rest[0], rest[1:]
+	}
+	if command == "healthcheck" {
+		return healthcheck(cfg)
+	}
 	logger := newLogger(stderr, cfg.LogLevel)
 	store, err := openStore(ctx, cfg)
 	if err != nil {
@@ -114,10 +121,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer store.Close()
 
-	command := "serve"
-	if len(rest) > 0 {
-		command, rest = rest[0], rest[1:]
-	}
 	switch command {
 	case "serve":
 		return serve(ctx, cfg, store, logger)
@@ -129,7 +132,26 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "power-up":
 		return powerUp(ctx, store, rest, stdout)
 	}
-	return fmt.Errorf("unknown command %q: use serve, migrate, seed-demo or power-up", command)
+	return fmt.Errorf("unknown command %q: use serve, migrate, seed-demo, power-up or healthcheck", command)
+}
+
+// healthcheck asks a running server's /healthz, for container health
+// checks on images without curl.
+func healthcheck(cfg *config) error {
+	_, port, err := net.SplitHostPort(cfg.Addr)
+	if err != nil {
+		return err
+	}
+	client := &http.Client{Timeout: 3 * time.Second}
+	resp, err := client.Get("http://127.0.0.1:" + port + "/healthz")
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("healthz answered %s", resp.Status)
+	}
+	return nil
 }
 
 // openStore connects and migrates: every command wants a current schema.
