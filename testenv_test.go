@@ -402,3 +402,5 @@ func (e *testEnv) ViewerID(t *testing.T, auth string) (*gqlResponse, string) {
 	id, _ := dig(resp.Data, "viewer", "id").(string)
 	return resp, id
 }
+
+func pgURL() string { return os.Getenv("TEST_DATABASE_URL") }

@@ -39,7 +39,11 @@ func newLimiters(l RateLimits) *limiters {
 	return &limiters{
 		limits: l,
 		perKey: httprate.NewRateLimiter(l.PerKey, l.KeyWindow, headers),
-		failed: httprate.NewRateLimiter(l.FailedPerIP, l.FailedWindow, httprate.WithResponseHeaders(httprate.ResponseHeaders{})),
+		// An explicit counter keeps windows aligned to the wall clock, which
+		// failedFrom relies on to count into the current window.
+		failed: httprate.NewRateLimiter(l.FailedPerIP, l.FailedWindow,
+			httprate.WithResponseHeaders(httprate.ResponseHeaders{}),
+			httprate.WithLimitCounter(httprate.NewLocalLimitCounter(l.FailedWindow))),
 	}
 }
 
