@@ -1,0 +1,133 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// The end-to-end tests below start the real keyfob binary, built once.
+var keyfobBinary struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if keyfobBinary.path != "" {
+		os.RemoveAll(filepath.Dir(keyfobBinary.path))
+	}
+	os.Exit(code)
+}
+
+func buildKeyfob(t *testing.T) string {
+	t.Helper()
+	keyfobBinary.once.Do(func() {
+		dir, err := os.MkdirTemp("", "keyfob-bin-")
+		if err != nil {
+			keyfobBinary.err = err
+			return
+		}
+		keyfobBinary.path = filepath.Join(dir, "keyfob")
+		out, err := exec.Command("go", "build", "-race", "-o", keyfobBinary.path, ".").CombinedOutput()
+		if err != nil {
+			keyfobBinary.err = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if keyfobBinary.err != nil {
+		t.Fatal(keyfobBinary.err)
+	}
+	return keyfobBinary.path
+}
+
+// serverProcess is a running keyfob binary.
+type serverProcess struct {
+	cmd  *exec.Cmd
+	URL  string
+	Logs *syncBuffer
+	done chan error
+}
+
+// startServer runs the binary against dsn with extra flags and waits until
+// it answers /healthz.
+func startServer(t *testing.T, dsn string, flags ...string) *serverProcess {
+	t.Helper()
+	port := freePort(t)
+	args := []string{"-addr", "127.0.0.1:" + strconv.Itoa(port), "-password-memory-kib", "1024"}
+	if isPostgresDSN(dsn) {
+		args = append(args, "-database-url", dsn)
+	} else {
+		args = append(args, "-db", dsn)
+	}
+	args = append(args, flags...)
+	p := &serverProcess{URL: "http://127.0.0.1:" + strconv.Itoa(port), Logs: &syncBuffer{}, done: make(chan error, 1)}
+	p.cmd = exec.Command(buildKeyfob(t), args...)
+	p.cmd.Stdout, p.cmd.Stderr = p.Logs, p.Logs
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { p.done <- p.cmd.Wait() }()
+	t.Cleanup(func() { p.cmd.Process.Kill(); <-p.done })
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		resp, err := http.Get(p.URL + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return p
+			}
+		}
+		select {
+		case err := <-p.done:
+			p.done <- err
+			t.Fatalf("keyfob exited before serving: %v\n%s", err, p.Logs.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("keyfob did not become healthy:\n%s", p.Logs.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// Stop sends sig and waits for the process to exit.
+func (p *serverProcess) Stop(t *testing.T, sig syscall.Signal) error {
+	t.Helper()
+	if err := p.cmd.Process.Signal(sig); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-p.done:
+		p.done <- err
+		return err
+	case <-time.After(60 * time.Second):
+		t.Fatalf("keyfob did not exit after %v:\n%s", sig, p.Logs.String())
+		return nil
+	}
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+func isPostgresDSN(dsn string) bool { return bytes.HasPrefix([]byte(dsn), []byte("postgres")) }
+
+// asClient wraps a running process in a testEnv-like client for GraphQL
+// helpers.
+func (p *serverProcess) client() *testEnv { return &testEnv{URL: p.URL, Logs: p.Logs} }
