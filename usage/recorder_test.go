@@ -1,0 +1,175 @@
+package usage
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/keyfob/keyfob/credential"
+	"github.com/keyfob/keyfob/db"
+	"github.com/keyfob/keyfob/model"
+)
+
+func openStore(t *testing.T) (*db.DB, *model.Actor) {
+	t.Helper()
+	passwords, err := credential.NewPasswords(credential.DefaultPasswordParams)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := db.Open(filepath.Join(t.TempDir(), "usage.db"), db.Options{Passwords: passwords})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	if err := store.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	res, err := store.SignUp(context.Background(), db.SignUp{AccountName: "Usage", Name: "U", Email: "u@example.test", Password: "password123"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return store, &model.Actor{User: res.User, Account: res.Account, Session: &model.Session{}}
+}
+
+func newKey(t *testing.T, store *db.DB, actor *model.Actor, name string) string {
+	t.Helper()
+	key, _, err := store.CreateAPIKey(context.Background(), actor, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return key.ID
+}
+
+// faultyStore is the real database behind a connection that fails: first
+// before anything is written, then after the commit (the answer is lost).
+type faultyStore struct {
+	*db.DB
+	failBefore, failAfter atomic.Int32
+	calls                 atomic.Int32
+}
+
+func (f *faultyStore) RecordUsage(ctx context.Context, flushID string, incs []db.UsageIncrement) error {
+	f.calls.Add(1)
+	if f.failBefore.Add(-1) >= 0 {
+		return model.ErrUnavailable
+	}
+	err := f.DB.RecordUsage(ctx, flushID, incs)
+	if f.failAfter.Add(-1) >= 0 {
+		return errors.New("connection reset after commit")
+	}
+	return err
+}
+
+func counts(t *testing.T, store *db.DB, keyID string) map[string]int {
+	t.Helper()
+	usage, err := store.UsageByKeys(context.Background(), []string{keyID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]int{}
+	for _, u := range usage[keyID] {
+		out[u.Integration] = u.RequestCount
+	}
+	return out
+}
+
+func TestRecorderKeepsAndRetriesFailedBatchesExactlyOnce(t *testing.T) {
+	store, actor := openStore(t)
+	keyID := newKey(t, store, actor, "Flaky")
+	faulty := &faultyStore{DB: store}
+	faulty.failBefore.Store(2)
+	faulty.failAfter.Store(1)
+	r := NewRecorder(faulty, Options{Interval: time.Hour})
+	defer r.Close(context.Background())
+
+	for range 7 {
+		r.Record(keyID, "Zapier")
+	}
+	ctx := context.Background()
+	for i := range 2 {
+		if err := r.Flush(ctx); err == nil {
+			t.Fatalf("flush %d should fail while the database is down", i)
+		}
+	}
+	r.Record(keyID, "Zapier") // arrives while the first batch waits
+	if err := r.Flush(ctx); err == nil {
+		t.Fatal("the flush whose answer was lost should report failure")
+	}
+	if err := r.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := counts(t, store, keyID)["Zapier"]; got != 8 {
+		t.Fatalf("recorded %d requests after retries, want exactly 8 (none lost, none twice)", got)
+	}
+}
+
+func TestRecorderDropsDeletedKeysWithoutBlockingOthers(t *testing.T) {
+	store, actor := openStore(t)
+	live := newKey(t, store, actor, "Live")
+	doomed := newKey(t, store, actor, "Doomed")
+	r := NewRecorder(store, Options{Interval: time.Hour})
+	defer r.Close(context.Background())
+	r.Record(live, "A")
+	r.Record(doomed, "A")
+	r.Record("key_doesnotexist", "B")
+	if _, _, err := store.DeleteAPIKey(context.Background(), actor, doomed); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Flush(context.Background()); err != nil {
+		t.Fatalf("a deleted key must not fail the batch: %v", err)
+	}
+	if got := counts(t, store, live)["A"]; got != 1 {
+		t.Fatalf("live key recorded %d, want 1", got)
+	}
+}
+
+// Writes grow with distinct pairs, not with requests: one flush of many
+// requests over few pairs writes one row per pair.
+func TestRecorderAggregatesPerPair(t *testing.T) {
+	store, actor := openStore(t)
+	keyID := newKey(t, store, actor, "Busy")
+	r := NewRecorder(store, Options{Interval: time.Hour})
+	defer r.Close(context.Background())
+	for i := range 1000 {
+		r.Record(keyID, []string{"A", "B"}[i%2])
+	}
+	statements := store.CountStatements()
+	if err := r.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := counts(t, store, keyID); got["A"] != 500 || got["B"] != 500 {
+		t.Fatalf("counts = %v", got)
+	}
+	// mark flush, prune old flush ids, live keys, existing rows, one upsert, the read-back
+	if n := statements.Load(); n > 6 {
+		t.Fatalf("one flush of 1000 requests ran %d statements", n)
+	}
+}
+
+func TestRecorderShedsBeyondItsBound(t *testing.T) {
+	store, actor := openStore(t)
+	keyID := newKey(t, store, actor, "Many")
+	var shed atomic.Int32
+	r := NewRecorder(store, Options{Interval: time.Hour, MaxPairs: 2})
+	r.Observe = func(rep FlushReport) { shed.Add(int32(rep.Shed)) }
+	defer r.Close(context.Background())
+	r.Record(keyID, "A")
+	r.Record(keyID, "B")
+	r.Record(keyID, "C") // a third pair does not fit
+	r.Record(keyID, "A") // an existing pair still counts
+	if shed.Load() != 1 {
+		t.Fatalf("shed %d increments, want 1", shed.Load())
+	}
+	if err := r.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := counts(t, store, keyID); got["A"] != 2 || got["B"] != 1 || got["C"] != 0 {
+		t.Fatalf("counts = %v", got)
+	}
+}
