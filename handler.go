@@ -18,7 +18,6 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/keyfob/keyfob/authn"
@@ -26,6 +25,7 @@ import (
 	"github.com/keyfob/keyfob/graph"
 	"github.com/keyfob/keyfob/loader"
 	"github.com/keyfob/keyfob/model"
+	"github.com/keyfob/keyfob/playground"
 	"github.com/keyfob/keyfob/resolvers"
 	"github.com/keyfob/keyfob/usage"
 )
@@ -97,7 +97,14 @@ func (a *app) handler() http.Handler {
 	mux.Handle("/auth/verify", verify)
 	mux.Handle("/auth/verify/", verify)
 	if a.cfg.Playground {
-		mux.Handle("GET /{$}", playground.Handler("Keyfob", "/graphql"))
+		pg := playground.Handler("Keyfob", "/graphql")
+		mux.Handle("GET /{$}", pg)
+		mux.Handle("GET "+playground.AssetPrefix, pg)
+	}
+	if a.cfg.NoopEndpoint {
+		// The baseline for load measurements: the same server, middleware
+		// and connection handling, with no work of its own.
+		mux.HandleFunc("/noop", func(w http.ResponseWriter, r *http.Request) {})
 	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")

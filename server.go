@@ -42,6 +42,7 @@ type config struct {
 	RateLimits     authn.RateLimits
 	UsageFlush     time.Duration
 	TrustedProxies string
+	NoopEndpoint   bool
 }
 
 func loadConfig(args []string, stderr io.Writer) (*config, []string, error) {
@@ -65,6 +66,7 @@ func loadConfig(args []string, stderr io.Writer) (*config, []string, error) {
 	fs.IntVar(&c.RateLimits.FailedPerIP, "failed-auth-per-ip", envInt("KEYFOB_FAILED_AUTH_PER_IP", authn.DefaultRateLimits.FailedPerIP), "failed authentications allowed per client IP per minute (env KEYFOB_FAILED_AUTH_PER_IP)")
 	fs.DurationVar(&c.UsageFlush, "usage-flush-interval", envDuration("KEYFOB_USAGE_FLUSH_INTERVAL", time.Second), "how often buffered usage is written (env KEYFOB_USAGE_FLUSH_INTERVAL)")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", env("KEYFOB_TRUSTED_PROXIES", ""), "comma-separated CIDRs of proxies whose X-Forwarded-For is believed (env KEYFOB_TRUSTED_PROXIES)")
+	fs.BoolVar(&c.NoopEndpoint, "noop-endpoint", envBool("KEYFOB_NOOP_ENDPOINT", false), "serve GET /noop, a handler that does nothing, as the load command's baseline (env KEYFOB_NOOP_ENDPOINT)")
 	mem := fs.Uint("password-memory-kib", uint(envInt("KEYFOB_PASSWORD_MEMORY_KIB", int(credential.DefaultPasswordParams.Memory))), "argon2id memory per password hash, in KiB (env KEYFOB_PASSWORD_MEMORY_KIB)")
 	if err := fs.Parse(args); err != nil {
 		return nil, nil, err

@@ -61,6 +61,9 @@ func (db *DB) DeleteAPIKey(ctx context.Context, actor *model.Actor, id string) (
 	if err := actor.RequireSession(); err != nil {
 		return nil, 0, err
 	}
+	if !credential.ValidID("key", id) {
+		return nil, 0, model.ErrNotFound
+	}
 	var key model.APIKey
 	var loggedOut int
 	err := db.revokingTransaction(ctx, func(tx *gorm.DB, revoke func(...string)) error {
@@ -84,17 +87,18 @@ func (db *DB) DeleteAPIKey(ctx context.Context, actor *model.Actor, id string) (
 // every revoked credential. A key that is already gone (a concurrent delete
 // won) is NOT_FOUND.
 func deleteKey(tx *gorm.DB, key *model.APIKey, revoke func(...string)) (loggedOut int, err error) {
+	// Sessions are found before the key goes: deleting it unbinds them.
+	var sessions []model.Session
+	live := tx.Where("api_key_id = ? AND revoked_at IS NULL AND expires_at > ?", key.ID, now())
+	if err := live.Find(&sessions).Error; err != nil {
+		return 0, err
+	}
 	deleted := tx.Delete(&model.APIKey{}, "id = ?", key.ID)
 	if deleted.Error != nil {
 		return 0, deleted.Error
 	}
 	if deleted.RowsAffected == 0 {
 		return 0, model.ErrNotFound
-	}
-	var sessions []model.Session
-	live := tx.Where("api_key_id = ? AND revoked_at IS NULL AND expires_at > ?", key.ID, now())
-	if err := live.Find(&sessions).Error; err != nil {
-		return 0, err
 	}
 	revoke(key.SecretHash)
 	if len(sessions) == 0 {
@@ -113,6 +117,9 @@ func deleteKey(tx *gorm.DB, key *model.APIKey, revoke func(...string)) (loggedOu
 
 // APIKey returns the key with id if the actor may see it, or nil.
 func (db *DB) APIKey(ctx context.Context, actor *model.Actor, id string) (*model.APIKey, error) {
+	if !credential.ValidID("key", id) {
+		return nil, nil
+	}
 	var key model.APIKey
 	err := db.gorm.WithContext(ctx).Where("id = ? AND account_id = ?", id, actor.User.AccountID).Take(&key).Error
 	if err = translate(err); err == model.ErrNotFound || (err == nil && !model.CanSeeKey(actor, &key)) {
@@ -124,12 +131,6 @@ func (db *DB) APIKey(ctx context.Context, actor *model.Actor, id string) (*model
 	return &key, nil
 }
 
-// Limits on a page of keys.
-const (
-	MinPageSize = 1
-	MaxPageSize = 100
-)
-
 // KeyPage is one page of the keys an actor may see, newest first.
 type KeyPage struct {
 	Keys        []*model.APIKey
@@ -138,9 +139,10 @@ type KeyPage struct {
 }
 
 // APIKeys lists the keys the actor may see, newest first, after the cursor.
-func (db *DB) APIKeys(ctx context.Context, actor *model.Actor, first int, after *string) (*KeyPage, error) {
-	if first < MinPageSize || first > MaxPageSize {
-		return nil, model.InvalidInput("first", "first must be between 1 and 100")
+func (db *DB) APIKeys(ctx context.Context, actor *model.Actor, first *int, after *string) (*KeyPage, error) {
+	limit, err := model.PageSize(first)
+	if err != nil {
+		return nil, err
 	}
 	visible := db.gorm.WithContext(ctx).Model(&model.APIKey{}).Where("account_id = ?", actor.User.AccountID)
 	if !actor.User.Role.IsManager() {
@@ -159,12 +161,12 @@ func (db *DB) APIKeys(ctx context.Context, actor *model.Actor, first int, after 
 		page = page.Where("created_at < ? OR (created_at = ? AND id < ?)", at, at, id)
 	}
 	var keys []*model.APIKey
-	if err := page.Order("created_at DESC, id DESC").Limit(first + 1).Find(&keys).Error; err != nil {
+	if err := page.Order("created_at DESC, id DESC").Limit(limit + 1).Find(&keys).Error; err != nil {
 		return nil, translate(err)
 	}
 	res := &KeyPage{TotalCount: int(total)}
-	if len(keys) > first {
-		keys, res.HasNextPage = keys[:first], true
+	if len(keys) > limit {
+		keys, res.HasNextPage = keys[:limit], true
 	}
 	res.Keys = keys
 	return res, nil
@@ -183,7 +185,7 @@ func DecodeCursor(c string) (at time.Time, id string, ok bool) {
 	}
 	micros, id, found := strings.Cut(string(raw), ":")
 	n, err := strconv.ParseInt(micros, 10, 64)
-	if !found || err != nil || id == "" {
+	if !found || err != nil || !credential.ValidID("key", id) {
 		return time.Time{}, "", false
 	}
 	return time.UnixMicro(n).UTC(), id, true

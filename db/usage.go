@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -91,6 +92,9 @@ func usageRows(tx *gorm.DB, incs []UsageIncrement) ([]*model.IntegrationUsage, e
 	for _, e := range existing {
 		known[e.APIKeyID][e.Integration] = true
 	}
+	// Integrations earn their names first come, first served.
+	incs = slices.Clone(incs)
+	slices.SortStableFunc(incs, func(a, b UsageIncrement) int { return a.FirstUsedAt.Compare(b.FirstUsedAt) })
 	type pair struct{ key, integration string }
 	merged := map[pair]*model.IntegrationUsage{}
 	var rows []*model.IntegrationUsage

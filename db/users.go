@@ -177,6 +177,9 @@ func (db *DB) AccountUsers(ctx context.Context, actor *model.Actor) ([]*model.Us
 // SetPowerUp switches the API Key Restriction Power-Up for an account. It is
 // an operator's action, not a tenant's.
 func (db *DB) SetPowerUp(ctx context.Context, accountID string, enabled bool) (*model.Account, error) {
+	if !credential.ValidID("acct", accountID) {
+		return nil, model.ErrNotFound
+	}
 	var account model.Account
 	err := db.transaction(ctx, func(tx *gorm.DB) error {
 		if err := tx.First(&account, "id = ?", accountID).Error; err != nil {
@@ -202,6 +205,7 @@ func (db *DB) SetUserAPIAccess(ctx context.Context, actor *model.Actor, userID s
 		return nil, model.ErrForbidden
 	}
 	res = &AccessChange{}
+	validTarget := credential.ValidID("user", userID)
 	err = db.revokingTransaction(ctx, func(tx *gorm.DB, revoke func(...string)) error {
 		*res = AccessChange{}
 		var account model.Account
@@ -210,6 +214,9 @@ func (db *DB) SetUserAPIAccess(ctx context.Context, actor *model.Actor, userID s
 		}
 		if !account.APIKeyRestriction {
 			return &model.Error{Code: model.CodePowerUpRequired, Message: "per-user API access needs the API Key Restriction Power-Up"}
+		}
+		if !validTarget {
+			return model.ErrNotFound
 		}
 		var user model.User
 		// Locking the user serialises this with createApiKey for the same

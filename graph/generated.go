@@ -5466,18 +5466,13 @@ func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋkeyfobᚋkeyfob�
 }
 
 func (ec *executionContext) unmarshalNRole2githubᚗcomᚋkeyfobᚋkeyfobᚋmodelᚐRole(ctx context.Context, v any) (model.Role, error) {
-	tmp, err := graphql.UnmarshalString(v)
-	res := model.Role(tmp)
+	var res model.Role
+	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNRole2githubᚗcomᚋkeyfobᚋkeyfobᚋmodelᚐRole(ctx context.Context, sel ast.SelectionSet, v model.Role) graphql.Marshaler {
-	_ = sel
-	res := graphql.MarshalString(string(v))
-	if res == graphql.Null {
-		graphql.AddInvalidNullFromMarshaler(ctx, "Role!")
-	}
-	return res
+	return v
 }
 
 func (ec *executionContext) unmarshalNSetUserApiAccessInput2githubᚗcomᚋkeyfobᚋkeyfobᚋmodelᚐSetUserAPIAccessInput(ctx context.Context, v any) (model.SetUserAPIAccessInput, error) {
@@ -5703,19 +5698,16 @@ func (ec *executionContext) unmarshalOClientKind2ᚖgithubᚗcomᚋkeyfobᚋkeyf
 	if v == nil {
 		return nil, nil
 	}
-	tmp, err := graphql.UnmarshalString(v)
-	res := model.ClientKind(tmp)
-	return &res, graphql.ErrorOnPath(ctx, err)
+	var res = new(model.ClientKind)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalOClientKind2ᚖgithubᚗcomᚋkeyfobᚋkeyfobᚋmodelᚐClientKind(ctx context.Context, sel ast.SelectionSet, v *model.ClientKind) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
-	_ = sel
-	_ = ctx
-	res := graphql.MarshalString(string(*v))
-	return res
+	return v
 }
 
 func (ec *executionContext) unmarshalODateTime2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {

@@ -15,6 +15,7 @@ const (
 	MaxPasswordLength   = 256
 	MaxEmailLength      = 254
 	MaxIntegrations     = 100
+	MaxPageSize         = 100
 	DefaultAPIKeyName   = "Default API Key"
 	UnknownIntegration  = "unknown"
 	OverflowIntegration = "other"
@@ -105,6 +106,15 @@ func CheckPassword(password string) error {
 		return InvalidInput("password", "password must be 8 to 256 characters")
 	}
 	return nil
+}
+
+// PageSize checks a connection's `first` argument: 1 to 100. An explicit
+// null is as wrong as 0.
+func PageSize(first *int) (int, error) {
+	if first == nil || *first < 1 || *first > MaxPageSize {
+		return 0, InvalidInput("first", "first must be between 1 and 100")
+	}
+	return *first, nil
 }
 
 // HasAPIAccess reports whether u may create API keys in account a. Without

@@ -162,7 +162,9 @@ func (r *queryResolver) Viewer(ctx context.Context) (*model.User, error) {
 	if err != nil {
 		return nil, err
 	}
-	return actor.User, nil
+	// Loaded afresh: the actor may come from the verification cache, and
+	// the owner may have changed this user's API access since.
+	return loader.For(ctx).User.Load(ctx, actor.User.ID)
 }
 
 // Account is the resolver for the account field.
@@ -182,7 +184,7 @@ func (r *queryResolver) APIKeys(ctx context.Context, first *int, after *string) 
 	if err != nil {
 		return nil, err
 	}
-	return r.DB.APIKeys(ctx, actor, *first, after)
+	return r.DB.APIKeys(ctx, actor, first, after)
 }
 
 // APIKey is the resolver for the apiKey field.
@@ -228,9 +230,11 @@ func (r *Resolver) Query() graph.QueryResolver { return &queryResolver{r} }
 // User returns graph.UserResolver implementation.
 func (r *Resolver) User() graph.UserResolver { return &userResolver{r} }
 
-type accountResolver struct{ *Resolver }
-type apiKeyResolver struct{ *Resolver }
-type apiKeyConnectionResolver struct{ *Resolver }
-type mutationResolver struct{ *Resolver }
-type queryResolver struct{ *Resolver }
-type userResolver struct{ *Resolver }
+type (
+	accountResolver          struct{ *Resolver }
+	apiKeyResolver           struct{ *Resolver }
+	apiKeyConnectionResolver struct{ *Resolver }
+	mutationResolver         struct{ *Resolver }
+	queryResolver            struct{ *Resolver }
+	userResolver             struct{ *Resolver }
+)

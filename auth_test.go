@@ -1,0 +1,576 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+const base62Alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+// wellFormedKey builds a kf_ key with a correct CRC-32 checksum around a
+// 32-character base62 body, independently of the product's code: it is what
+// a real but unknown key looks like.
+func wellFormedKey(random string) string {
+	body := "kf_" + random
+	v := crc32.ChecksumIEEE([]byte(body))
+	var sum [6]byte
+	for i := len(sum) - 1; i >= 0; i-- {
+		sum[i] = base62Alphabet[v%62]
+		v /= 62
+	}
+	return body + string(sum[:])
+}
+
+// randomHex returns n random lowercase hex characters (n even).
+func randomHex(n int) string {
+	b := make([]byte, n/2)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// expireSessions moves every session of userID into the past.
+func expireSessions(t *testing.T, e *testEnv, userID string) {
+	t.Helper()
+	res := e.Store.Gorm().Table("sessions").Where("user_id = ?", userID).
+		Update("expires_at", time.Now().UTC().Add(-time.Hour).Truncate(time.Microsecond))
+	if res.Error != nil || res.RowsAffected == 0 {
+		t.Fatalf("expire sessions of %s: %v (%d rows)", userID, res.Error, res.RowsAffected)
+	}
+}
+
+// rawGraphQL posts `{ viewer { id } }` over a bare TCP connection with the
+// extra header lines given verbatim, for bytes Go's client refuses to send.
+func rawGraphQL(t *testing.T, e *testEnv, headerLines string) (status int, body string) {
+	t.Helper()
+	u, err := url.Parse(e.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := net.Dial("tcp", u.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+	payload := `{"query":"{ viewer { id } }"}`
+	fmt.Fprintf(conn, "POST /graphql HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n%s\r\n%s",
+		u.Host, len(payload), headerLines, payload)
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(raw)
+}
+
+// forEachDBConfigured is forEachDB on servers whose configuration
+// configure adjusts.
+func forEachDBConfigured(t *testing.T, configure func(*config), fn func(t *testing.T, e *testEnv)) {
+	t.Helper()
+	kinds := []string{"sqlite"}
+	if os.Getenv("TEST_DATABASE_URL") != "" {
+		kinds = append(kinds, "postgres")
+	}
+	for _, kind := range kinds {
+		t.Run(kind, func(t *testing.T) {
+			fn(t, newTestEnv(t, kind, configure))
+		})
+	}
+}
+
+// TestUnauthenticatedIsUniform: every bad Authorization header, whatever the
+// reason, gets HTTP 401, the Bearer challenge and one identical body.
+func TestUnauthenticatedIsUniform(t *testing.T) {
+	// More refusals than the per-IP limit on failed authentications
+	// allows by default come from one address here; that limit has tests
+	// of its own.
+	forEachDBConfigured(t, func(c *config) { c.RateLimits.FailedPerIP = 1000 }, func(t *testing.T, e *testEnv) {
+		owner := e.SignUp(t, "Uniform")
+		_, secret := e.CreateKey(t, owner, "Zapier")
+
+		// What does work, so that the refusals below are about the header.
+		for name, auth := range map[string]string{
+			"session bearer":        Bearer(owner.Token),
+			"key bearer":            Bearer(secret),
+			"key basic":             Basic(secret, ""),
+			"lower-case scheme key": "bearer " + secret,
+		} {
+			if resp, id := e.ViewerID(t, auth); resp.Status != http.StatusOK || id != owner.ID {
+				t.Fatalf("%s: want viewer %s, got status %d: %s", name, owner.ID, resp.Status, resp.Body)
+			}
+		}
+
+		// A session revoked by logOut.
+		revoked := e.LogIn(t, owner.Email, owner.Password, "WEB")
+		if data := e.MustDo(t, request{Auth: Bearer(revoked), Query: `mutation { logOut }`}); dig(data, "logOut") != true {
+			t.Fatalf("logOut = %v", data)
+		}
+		// An expired session: the agent's only session, moved into the past
+		// before its first use (TestSessionExpiry lets a used one expire).
+		agent := e.CreateUser(t, owner, "AGENT")
+		expireSessions(t, e, agent.ID)
+		// A deleted key.
+		deletedID, deletedSecret := e.CreateKey(t, owner, "Deleted")
+		e.MustDo(t, request{Auth: Bearer(owner.Token), Query: `mutation($id: ID!) { deleteApiKey(input: {id: $id}) { deletedApiKeyId } }`,
+			Variables: map[string]any{"id": deletedID}})
+
+		last := secret[len(secret)-1]
+		other := byte('A')
+		if last == 'A' {
+			other = 'B'
+		}
+		wrongChecksum := secret[:len(secret)-1] + string(other)
+		unknownKey := wellFormedKey(randomHex(32))
+		unknownSession := "kfs_" + strings.Repeat("x", 43)
+
+		cases := []struct{ name, auth string }{
+			{"no scheme, key", secret},
+			{"no scheme, session token", owner.Token},
+			{"scheme only", "Bearer"},
+			{"unknown scheme", "Token " + secret},
+			{"digest scheme", "Digest " + secret},
+			{"basic bad base64", "Basic !!!not*base64!!!"},
+			{"basic without colon", "Basic " + base64.StdEncoding.EncodeToString([]byte(secret))},
+			{"basic with password", Basic(secret, "x")},
+			{"basic with key as password", Basic(secret, secret)},
+			{"basic with key as password only", Basic("", secret)},
+			{"basic empty", Basic("", "")},
+			{"bearer garbage", "Bearer garbage"},
+			{"bearer base64 of basic credentials", "Bearer " + base64.StdEncoding.EncodeToString([]byte(secret+":"))},
+			{"bearer kf key wrong checksum", Bearer(wrongChecksum)},
+			{"bearer kf key truncated", Bearer(secret[:len(secret)-1])},
+			{"bearer kf key with extra char", Bearer(secret + "A")},
+			{"basic kf key wrong checksum", Basic(wrongChecksum, "")},
+			{"huge bearer header", "Bearer " + strings.Repeat("a", 4096)},
+			{"huge key-prefixed header", Bearer(secret + strings.Repeat("A", 4000))},
+			{"huge basic header", Basic(strings.Repeat("k", 3000), "")},
+			{"unknown well-formed kf key bearer", Bearer(unknownKey)},
+			{"unknown well-formed kf key basic", Basic(unknownKey, "")},
+			{"unknown legacy hex key", Bearer(randomHex(32))},
+			{"unknown session token", Bearer(unknownSession)},
+			{"revoked session", Bearer(revoked)},
+			{"expired session", Bearer(agent.Token)},
+			{"deleted key bearer", Bearer(deletedSecret)},
+			{"deleted key basic", Basic(deletedSecret, "")},
+		}
+		var reference string
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				resp := e.Do(t, request{Auth: tc.auth, Query: `{ viewer { id } }`})
+				if resp.Status != http.StatusUnauthorized {
+					t.Errorf("status = %d, want 401: %s", resp.Status, resp.Body)
+				}
+				if got := resp.Header.Get("WWW-Authenticate"); got != `Bearer realm="keyfob"` {
+					t.Errorf("WWW-Authenticate = %q", got)
+				}
+				if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+					t.Errorf("Content-Type = %q", ct)
+				}
+				wantError(t, resp, "UNAUTHENTICATED", "")
+				if resp.Data != nil {
+					t.Errorf("data = %v, want none", resp.Data)
+				}
+				if reference == "" {
+					reference = resp.Body
+				} else if resp.Body != reference {
+					t.Errorf("body differs from the other refusals:\n got %q\nwant %q", resp.Body, reference)
+				}
+			})
+		}
+
+		// Refusals must not have disturbed the working credentials.
+		if _, id := e.ViewerID(t, Bearer(secret)); id != owner.ID {
+			t.Errorf("the key stopped working after refused look-alikes")
+		}
+	})
+}
+
+// TestSessionExpiry: a session that has been in use stops working when its
+// lifetime ends, cached or not.
+func TestSessionExpiry(t *testing.T) {
+	const ttl = 1500 * time.Millisecond
+	forEachDBConfigured(t, func(c *config) { c.SessionTTL = ttl }, func(t *testing.T, e *testEnv) {
+		owner := e.SignUp(t, "Expiring")
+		token := e.LogIn(t, owner.Email, owner.Password, "WEB")
+		issued := time.Now()
+		if resp, id := e.ViewerID(t, Bearer(token)); id != owner.ID {
+			t.Fatalf("fresh session refused: %s", resp.Body)
+		}
+		if time.Since(issued) > ttl/2 {
+			t.Skip("machine too slow to observe a live session before it expires")
+		}
+		time.Sleep(time.Until(issued.Add(ttl + 200*time.Millisecond)))
+		resp, _ := e.ViewerID(t, Bearer(token))
+		if resp.Status != http.StatusUnauthorized || resp.Header.Get("WWW-Authenticate") != `Bearer realm="keyfob"` {
+			t.Errorf("expired session: status %d, WWW-Authenticate %q: %s", resp.Status, resp.Header.Get("WWW-Authenticate"), resp.Body)
+		}
+		wantError(t, resp, "UNAUTHENTICATED", "")
+	})
+}
+
+// TestAnonymousRequests: without credentials only signUp, logIn, __typename and
+// introspection run; anything else is an UNAUTHENTICATED error in HTTP 200.
+func TestAnonymousRequests(t *testing.T) {
+	forEachDB(t, func(t *testing.T, e *testEnv) {
+		owner := e.SignUp(t, "Anon")
+		keyID, _ := e.CreateKey(t, owner, "Zapier")
+
+		allowed := []struct {
+			name, query string
+			vars        map[string]any
+			check       func(t *testing.T, data map[string]any)
+		}{
+			{"typename", `{ __typename }`, nil, func(t *testing.T, data map[string]any) {
+				if dig(data, "__typename") != "Query" {
+					t.Errorf("__typename = %v", data)
+				}
+			}},
+			{"introspection", `{ __schema { queryType { name } } }`, nil, func(t *testing.T, data map[string]any) {
+				if dig(data, "__schema", "queryType", "name") != "Query" {
+					t.Errorf("introspection = %v", data)
+				}
+			}},
+			{"introspection type", `{ __type(name: "ApiKey") { name } }`, nil, func(t *testing.T, data map[string]any) {
+				if dig(data, "__type", "name") != "ApiKey" {
+					t.Errorf("__type = %v", data)
+				}
+			}},
+			{"signUp", `mutation($in: SignUpInput!) { signUp(input: $in) { token user { email role } } }`,
+				map[string]any{"in": map[string]any{"accountName": "Anon Two", "name": "Two", "email": uniqueEmail("anon-two"), "password": "long enough password"}},
+				func(t *testing.T, data map[string]any) {
+					if tok, _ := dig(data, "signUp", "token").(string); tok == "" || dig(data, "signUp", "user", "role") != "OWNER" {
+						t.Errorf("signUp = %v", data)
+					}
+				}},
+			{"logIn", `mutation($in: LogInInput!) { logIn(input: $in) { token user { id } } }`,
+				map[string]any{"in": map[string]any{"email": owner.Email, "password": owner.Password}},
+				func(t *testing.T, data map[string]any) {
+					if dig(data, "logIn", "user", "id") != owner.ID {
+						t.Errorf("logIn = %v", data)
+					}
+				}},
+		}
+		for _, tc := range allowed {
+			t.Run("allowed "+tc.name, func(t *testing.T) {
+				resp := e.Do(t, request{Query: tc.query, Variables: tc.vars})
+				if resp.Status != http.StatusOK || len(resp.Errors) > 0 {
+					t.Fatalf("status %d: %s", resp.Status, resp.Body)
+				}
+				tc.check(t, resp.Data)
+			})
+		}
+
+		refused := []struct{ name, query string }{
+			{"viewer", `{ viewer { id } }`},
+			{"account", `{ account { id } }`},
+			{"apiKeys", `{ apiKeys { totalCount } }`},
+			{"apiKey", `{ apiKey(id: "` + keyID + `") { id } }`},
+			{"logOut", `mutation { logOut }`},
+			{"createApiKey", `mutation { createApiKey(input: {name: "x"}) { secret } }`},
+			{"deleteApiKey", `mutation { deleteApiKey(input: {id: "` + keyID + `"}) { deletedApiKeyId } }`},
+			{"createUser", `mutation { createUser(input: {name: "x", email: "x@example.test", password: "long enough password", role: AGENT}) { user { id } } }`},
+			{"setUserApiAccess", `mutation { setUserApiAccess(input: {userId: "` + owner.ID + `", enabled: true}) { user { id } } }`},
+		}
+		for _, tc := range refused {
+			t.Run("refused "+tc.name, func(t *testing.T) {
+				resp := e.Do(t, request{Query: tc.query})
+				if resp.Status != http.StatusOK {
+					t.Errorf("status = %d, want 200: %s", resp.Status, resp.Body)
+				}
+				if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+					t.Errorf("Content-Type = %q", ct)
+				}
+				wantError(t, resp, "UNAUTHENTICATED", "")
+			})
+		}
+
+		// Nothing the refused mutations tried happened.
+		data := e.MustDo(t, request{Auth: Bearer(owner.Token), Query: `{ apiKeys { totalCount } account { users { id } } }`})
+		if dig(data, "apiKeys", "totalCount") != 1.0 || len(dig(data, "account", "users").([]any)) != 1 {
+			t.Errorf("anonymous mutations changed something: %v", data)
+		}
+	})
+}
+
+const logInMutation = `mutation($in: LogInInput!) { logIn(input: $in) { token user { id } } }`
+
+func logInRequest(email, password, client string) request {
+	in := map[string]any{"email": email, "password": password}
+	if client != "" {
+		in["client"] = client
+	}
+	return request{Query: logInMutation, Variables: map[string]any{"in": in}}
+}
+
+func TestLogIn(t *testing.T) {
+	forEachDB(t, func(t *testing.T, e *testEnv) {
+		owner := e.SignUp(t, "Login")
+
+		t.Run("wrong email and wrong password answer the same", func(t *testing.T) {
+			cases := []struct{ name, email, password string }{
+				{"unknown email", uniqueEmail("nobody"), owner.Password},
+				{"wrong password", owner.Email, owner.Password + "!"},
+			}
+			var bodies []string
+			for _, tc := range cases {
+				resp := e.Do(t, logInRequest(tc.email, tc.password, ""))
+				if resp.Status != http.StatusOK {
+					t.Errorf("%s: status %d", tc.name, resp.Status)
+				}
+				wantError(t, resp, "UNAUTHENTICATED", "")
+				if dig(resp.Data, "logIn") != nil {
+					t.Errorf("%s: logIn = %v", tc.name, resp.Data)
+				}
+				bodies = append(bodies, resp.Body)
+			}
+			if bodies[0] != bodies[1] {
+				t.Errorf("unknown email and wrong password answer differently:\n%s\n%s", bodies[0], bodies[1])
+			}
+		})
+
+		t.Run("email is case-insensitive", func(t *testing.T) {
+			for _, email := range []string{strings.ToUpper(owner.Email), strings.ToUpper(owner.Email[:1]) + owner.Email[1:]} {
+				resp := e.Do(t, logInRequest(email, owner.Password, "WEB"))
+				if len(resp.Errors) > 0 {
+					t.Fatalf("log in as %q: %s", email, resp.Body)
+				}
+				if dig(resp.Data, "logIn", "user", "id") != owner.ID {
+					t.Errorf("log in as %q: user = %v", email, resp.Data)
+				}
+				token, _ := dig(resp.Data, "logIn", "token").(string)
+				if _, id := e.ViewerID(t, Bearer(token)); id != owner.ID {
+					t.Errorf("token from %q does not authenticate", email)
+				}
+			}
+		})
+
+		t.Run("failures are rate limited per email", func(t *testing.T) {
+			victim := e.CreateUser(t, owner, "AGENT")
+			for i := 1; i <= 5; i++ {
+				resp := e.Do(t, logInRequest(victim.Email, fmt.Sprintf("wrong password %d", i), ""))
+				if !wantError(t, resp, "UNAUTHENTICATED", "") {
+					t.Fatalf("failure %d was not UNAUTHENTICATED", i)
+				}
+			}
+			for _, email := range []string{victim.Email, strings.ToUpper(victim.Email)} {
+				resp := e.Do(t, logInRequest(email, victim.Password, ""))
+				wantError(t, resp, "RATE_LIMITED", "")
+				if tok := dig(resp.Data, "logIn", "token"); tok != nil {
+					t.Errorf("rate-limited log-in as %q still returned a token", email)
+				}
+			}
+			// The limit is per email: someone else still gets in.
+			if resp := e.Do(t, logInRequest(owner.Email, owner.Password, "")); len(resp.Errors) > 0 {
+				t.Errorf("another email was limited too: %s", resp.Body)
+			}
+		})
+
+		t.Run("logOut revokes only the calling session", func(t *testing.T) {
+			token := e.LogIn(t, owner.Email, owner.Password, "WEB")
+			if _, id := e.ViewerID(t, Bearer(token)); id != owner.ID {
+				t.Fatal("new session does not work")
+			}
+			if data := e.MustDo(t, request{Auth: Bearer(token), Query: `mutation { logOut }`}); dig(data, "logOut") != true {
+				t.Fatalf("logOut = %v", data)
+			}
+			resp, _ := e.ViewerID(t, Bearer(token))
+			if resp.Status != http.StatusUnauthorized {
+				t.Errorf("request right after logOut: status %d, want 401: %s", resp.Status, resp.Body)
+			}
+			wantError(t, resp, "UNAUTHENTICATED", "")
+			if resp := e.Do(t, request{Auth: Bearer(token), Query: `mutation { logOut }`}); resp.Status != http.StatusUnauthorized {
+				t.Errorf("second logOut: status %d, want 401", resp.Status)
+			}
+			if _, id := e.ViewerID(t, Bearer(owner.Token)); id != owner.ID {
+				t.Errorf("logOut revoked another session of the same user")
+			}
+		})
+
+		t.Run("logOut with an API key is FORBIDDEN", func(t *testing.T) {
+			_, secret := e.CreateKey(t, owner, "Zapier")
+			for _, auth := range []string{Bearer(secret), Basic(secret, "")} {
+				resp := e.Do(t, request{Auth: auth, Query: `mutation { logOut }`})
+				if resp.Status != http.StatusOK {
+					t.Errorf("status %d", resp.Status)
+				}
+				wantError(t, resp, "FORBIDDEN", "")
+			}
+			if _, id := e.ViewerID(t, Bearer(secret)); id != owner.ID {
+				t.Errorf("key stopped working after a refused logOut")
+			}
+			if _, id := e.ViewerID(t, Bearer(owner.Token)); id != owner.ID {
+				t.Errorf("owner's session stopped working after a key's logOut")
+			}
+		})
+	})
+}
+
+// TestAPIKeyCallerActsAsOwner: a key reads as its owner but may not manage
+// users, keys or access.
+func TestAPIKeyCallerActsAsOwner(t *testing.T) {
+	forEachDB(t, func(t *testing.T, e *testEnv) {
+		owner := e.SignUp(t, "Acting")
+		agent := e.CreateUser(t, owner, "AGENT")
+		agentKeyID, agentSecret := e.CreateKey(t, agent, "Agent's Zapier")
+		ownerKeyID, ownerSecret := e.CreateKey(t, owner, "Owner's Make")
+
+		reads := []struct {
+			name, secret, wantUser, wantRole string
+			wantKeys                         float64
+			visibleKey, hiddenKey            string
+		}{
+			{"agent key", agentSecret, agent.ID, "AGENT", 1, agentKeyID, ownerKeyID},
+			{"owner key", ownerSecret, owner.ID, "OWNER", 2, agentKeyID, ""},
+		}
+		for _, tc := range reads {
+			t.Run("reads as owner: "+tc.name, func(t *testing.T) {
+				data := e.MustDo(t, request{Auth: Basic(tc.secret, ""), Query: `query($v: ID!, $h: ID!) {
+					viewer { id role } account { id } apiKeys { totalCount }
+					visible: apiKey(id: $v) { id } hidden: apiKey(id: $h) { id } }`,
+					Variables: map[string]any{"v": tc.visibleKey, "h": tc.hiddenKey}})
+				if dig(data, "viewer", "id") != tc.wantUser || dig(data, "viewer", "role") != tc.wantRole {
+					t.Errorf("viewer = %v, want %s", dig(data, "viewer"), tc.wantUser)
+				}
+				if dig(data, "account", "id") != owner.AccountID {
+					t.Errorf("account = %v", dig(data, "account"))
+				}
+				if dig(data, "apiKeys", "totalCount") != tc.wantKeys {
+					t.Errorf("apiKeys.totalCount = %v, want %v", dig(data, "apiKeys", "totalCount"), tc.wantKeys)
+				}
+				if dig(data, "visible", "id") != tc.visibleKey || dig(data, "hidden") != nil {
+					t.Errorf("visible = %v, hidden = %v", dig(data, "visible"), dig(data, "hidden"))
+				}
+			})
+		}
+
+		mutations := []struct{ name, query string }{
+			{"createApiKey", `mutation { createApiKey(input: {name: "From a key"}) { secret } }`},
+			{"deleteApiKey own key", `mutation { deleteApiKey(input: {id: "` + ownerKeyID + `"}) { deletedApiKeyId } }`},
+			{"deleteApiKey other key", `mutation { deleteApiKey(input: {id: "` + agentKeyID + `"}) { deletedApiKeyId } }`},
+			{"createUser", `mutation { createUser(input: {name: "Eve", email: "` + uniqueEmail("eve") + `", password: "long enough password", role: ADMIN}) { user { id } } }`},
+			{"setUserApiAccess", `mutation { setUserApiAccess(input: {userId: "` + agent.ID + `", enabled: false}) { deletedApiKeys } }`},
+		}
+		for _, tc := range mutations {
+			for _, auth := range []struct{ name, header string }{{"bearer", Bearer(ownerSecret)}, {"basic", Basic(ownerSecret, "")}} {
+				t.Run("mutation "+tc.name+" "+auth.name, func(t *testing.T) {
+					resp := e.Do(t, request{Auth: auth.header, Query: tc.query})
+					if resp.Status != http.StatusOK {
+						t.Errorf("status %d", resp.Status)
+					}
+					wantError(t, resp, "FORBIDDEN", "")
+				})
+			}
+		}
+
+		// None of them had any effect.
+		data := e.MustDo(t, request{Auth: Bearer(owner.Token), Query: `{ apiKeys { totalCount } account { users { id } } }`})
+		if dig(data, "apiKeys", "totalCount") != 2.0 || len(dig(data, "account", "users").([]any)) != 2 {
+			t.Errorf("a key's refused mutations changed something: %v", data)
+		}
+		if _, id := e.ViewerID(t, Bearer(agentSecret)); id != agent.ID {
+			t.Errorf("agent key stopped working")
+		}
+	})
+}
+
+// TestXSystemHeader: how X-System names the integration a key request counts under.
+func TestXSystemHeader(t *testing.T) {
+	forEachDB(t, func(t *testing.T, e *testEnv) {
+		owner := e.SignUp(t, "XSystem")
+		keyID, secret := e.CreateKey(t, owner, "Zapier")
+
+		cases := []struct {
+			name   string
+			header *string // nil: no X-System header at all
+			want   string  // integration counted under; "" means refused
+		}{
+			{"absent", nil, "unknown"},
+			{"empty", ptr(""), "unknown"},
+			{"whitespace only", ptr("   "), "unknown"},
+			{"trimmed", ptr("  Zapier  "), "Zapier"},
+			{"plain", ptr("Zapier"), "Zapier"},
+			{"case kept", ptr("zapIER"), "zapIER"},
+			{"inner spaces kept", ptr("Make  com"), "Make  com"},
+			{"100 ascii", ptr(strings.Repeat("x", 100)), strings.Repeat("x", 100)},
+			{"100 multibyte", ptr(strings.Repeat("é", 100)), strings.Repeat("é", 100)},
+			{"101 ascii", ptr(strings.Repeat("y", 101)), ""},
+			{"101 multibyte", ptr(strings.Repeat("é", 101)), ""},
+			{"tab inside", ptr("Zap\tier"), ""},
+			{"C1 control U+0085", ptr("Zap\u0085ier"), ""},
+			{"C1 control U+009B", ptr("\u009b"), ""},
+			{"invalid UTF-8 0xff", ptr("Zap\xffier"), ""},
+			{"truncated UTF-8", ptr("Zapi\xc3"), ""},
+		}
+		want := map[string]float64{}
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				req := request{Auth: Bearer(secret), Query: `{ viewer { id } }`}
+				if tc.header != nil {
+					req.Headers = map[string]string{"X-System": *tc.header}
+				}
+				resp := e.Do(t, req)
+				if tc.want == "" {
+					if resp.Status != http.StatusBadRequest {
+						t.Errorf("status = %d, want 400: %s", resp.Status, resp.Body)
+					}
+					wantError(t, resp, "BAD_USER_INPUT", "")
+					return
+				}
+				if resp.Status != http.StatusOK || dig(resp.Data, "viewer", "id") != owner.ID {
+					t.Errorf("status %d: %s", resp.Status, resp.Body)
+				}
+				want[tc.want]++
+			})
+		}
+
+		// Control bytes Go's client will not send: over a raw connection.
+		// net/http's server itself refuses these with a plain-text 400
+		// before Keyfob runs, so only the status is checked.
+		for _, b := range []string{"\x01", "\x7f"} {
+			status, body := rawGraphQL(t, e, "Authorization: Bearer "+secret+"\r\nX-System: Zap"+b+"ier\r\n")
+			if status != http.StatusBadRequest {
+				t.Errorf("X-System with %q: status %d, want 400: %s", b, status, body)
+			}
+		}
+
+		// A session request's X-System counts nowhere.
+		e.MustDo(t, request{Auth: Bearer(owner.Token), Headers: map[string]string{"X-System": "Session"}, Query: `{ viewer { id } }`})
+
+		e.FlushUsage(t)
+		data := e.MustDo(t, request{Auth: Bearer(owner.Token), Query: `query($id: ID!) { apiKey(id: $id) { usageByIntegration { integration requestCount } } }`,
+			Variables: map[string]any{"id": keyID}})
+		got := map[string]float64{}
+		for _, u := range dig(data, "apiKey", "usageByIntegration").([]any) {
+			got[dig(u, "integration").(string)] = dig(u, "requestCount").(float64)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("usage by integration:\n got %v\nwant %v", got, want)
+		}
+	})
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// jsonString renders v for error messages.
+func jsonString(v any) string {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+	return strings.TrimSpace(buf.String())
+}

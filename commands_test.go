@@ -1,0 +1,294 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/keyfob/keyfob/credential"
+	"github.com/keyfob/keyfob/db"
+)
+
+var (
+	legacySecretPattern = regexp.MustCompile(`\b[0-9a-f]{32}\b`)
+	kfSecretPattern     = regexp.MustCompile(`kf_[0-9A-Za-z]{38}`)
+)
+
+const (
+	seedOwnerEmail    = "owner@demo.keyfob.test"
+	seedOwnerPassword = "keyfob-demo-owner"
+	seedAgentEmail    = "agent@demo.keyfob.test"
+	seedAgentPassword = "keyfob-demo-agent"
+)
+
+// tableDump renders every row of every table, ordered, so that two dumps
+// are equal exactly when the data is.
+func tableDump(t *testing.T, e *testEnv) string {
+	t.Helper()
+	var b strings.Builder
+	for _, table := range []string{"accounts", "users", "api_keys", "integration_usages", "sessions"} {
+		var rows []map[string]any
+		if err := e.Store.Gorm().Table(table).Find(&rows).Error; err != nil {
+			t.Fatalf("dump %s: %v", table, err)
+		}
+		lines := make([]string, len(rows))
+		for i, r := range rows {
+			keys := make([]string, 0, len(r))
+			for k := range r {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			var line strings.Builder
+			for _, k := range keys {
+				fmt.Fprintf(&line, "%s=%v ", k, r[k])
+			}
+			lines[i] = line.String()
+		}
+		sort.Strings(lines)
+		fmt.Fprintf(&b, "%s (%d)\n  %s\n", table, len(rows), strings.Join(lines, "\n  "))
+	}
+	return b.String()
+}
+
+func TestSeedDemo(t *testing.T) {
+	forEachDB(t, func(t *testing.T, e *testEnv) {
+		out, errOut, err := e.Run(t, "seed-demo")
+		if err != nil {
+			t.Fatalf("seed-demo: %v\n%s\n%s", err, out, errOut)
+		}
+
+		// The first run prints the accounts and every secret it made.
+		for _, want := range []string{"Demo Realty", seedOwnerEmail, seedAgentEmail, seedOwnerPassword, seedAgentPassword, "Default API Key"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("seed-demo output lacks %q:\n%s", want, out)
+			}
+		}
+		legacy := legacySecretPattern.FindAllString(out, -1)
+		if len(legacy) != 1 {
+			t.Fatalf("seed-demo printed %d 32-hex secrets, want the Default API Key's one:\n%s", len(legacy), out)
+		}
+		keys := kfSecretPattern.FindAllString(out, -1)
+		if len(keys) < 2 {
+			t.Fatalf("seed-demo printed %d kf_ keys, want a few:\n%s", len(keys), out)
+		}
+		for _, k := range keys {
+			if !credential.ValidKey(k) {
+				t.Errorf("printed key %q has a bad checksum", k)
+			}
+		}
+
+		// The documented passwords work.
+		ownerToken := e.LogIn(t, seedOwnerEmail, seedOwnerPassword, "WEB")
+		agentToken := e.LogIn(t, seedAgentEmail, seedAgentPassword, "WEB")
+
+		data := e.MustDo(t, request{Auth: Bearer(ownerToken), Query: `{
+		  viewer { id role signedUpAt account { id name } }
+		  account { users { email role signedUpAt } }
+		  apiKeys(first: 100) { totalCount nodes { name isDefault activeMobileSessions lastUsedAt owner { email }
+		    usageByIntegration { integration requestCount firstUsedAt lastUsedAt } } }
+		}`})
+		if dig(data, "viewer", "role") != "OWNER" || dig(data, "viewer", "account", "name") != "Demo Realty" {
+			t.Errorf("demo owner: %v", dig(data, "viewer"))
+		}
+		if got := mustTime(t, dig(data, "viewer", "signedUpAt")); got.Format("2006-01-02") != "2021-03-15" {
+			t.Errorf("demo owner signed up %v, want 2021-03-15", got)
+		}
+		users, _ := dig(data, "account", "users").([]any)
+		if len(users) != 2 {
+			t.Errorf("Demo Realty has %d users, want the owner and the agent", len(users))
+		}
+		for _, u := range users {
+			if dig(u, "email") == seedAgentEmail {
+				if dig(u, "role") != "AGENT" || mustTime(t, dig(u, "signedUpAt")).Year() != 2024 {
+					t.Errorf("demo agent: %v", u)
+				}
+			}
+		}
+		integrations := map[string]bool{}
+		var defaults []any
+		for _, k := range dig(data, "apiKeys", "nodes").([]any) {
+			for _, u := range dig(k, "usageByIntegration").([]any) {
+				integrations[dig(u, "integration").(string)] = true
+				if dig(u, "requestCount").(float64) < 1 {
+					t.Errorf("usage row with no requests: %v", u)
+				}
+			}
+			if dig(k, "isDefault") == true {
+				defaults = append(defaults, k)
+			}
+		}
+		if len(integrations) < 2 {
+			t.Errorf("demo usage comes from %d integrations, want two or three: %v", len(integrations), integrations)
+		}
+		if len(defaults) != 1 {
+			t.Fatalf("demo has %d default keys, want the owner's one", len(defaults))
+		}
+		def := defaults[0]
+		if dig(def, "name") != "Default API Key" || dig(def, "owner", "email") != seedOwnerEmail {
+			t.Errorf("default key: %v", def)
+		}
+		if n, _ := dig(def, "activeMobileSessions").(float64); n < 1 {
+			t.Errorf("the default key has %v active mobile sessions, want at least one", dig(def, "activeMobileSessions"))
+		}
+		if len(dig(def, "usageByIntegration").([]any)) == 0 || dig(def, "lastUsedAt") == nil {
+			t.Errorf("the default key shows no usage: %v", def)
+		}
+		if int(dig(data, "apiKeys", "totalCount").(float64)) != 1+len(keys) {
+			t.Errorf("the owner sees %v keys, but seed-demo printed %d secrets", dig(data, "apiKeys", "totalCount"), 1+len(keys))
+		}
+
+		// The agent signed up in 2024 and has no default key.
+		data = e.MustDo(t, request{Auth: Bearer(agentToken), Query: `{ viewer { role signedUpAt } apiKeys { nodes { isDefault } } }`})
+		if dig(data, "viewer", "role") != "AGENT" || mustTime(t, dig(data, "viewer", "signedUpAt")).Year() != 2024 {
+			t.Errorf("demo agent: %v", data)
+		}
+		for _, k := range dig(data, "apiKeys", "nodes").([]any) {
+			if dig(k, "isDefault") == true {
+				t.Error("the 2024 agent has a Default API Key")
+			}
+		}
+
+		// Every printed secret authenticates: the legacy one as the owner.
+		ownerID := e.MustDo(t, request{Auth: Bearer(ownerToken), Query: `{ viewer { id } }`})["viewer"].(map[string]any)["id"].(string)
+		assertCredentialWorks(t, e, Basic(legacy[0], ""), ownerID)
+		for _, k := range keys {
+			if resp, id := e.ViewerID(t, Bearer(k)); id == "" {
+				t.Errorf("printed key %s does not authenticate: %s", k, resp.Body)
+			}
+		}
+		e.FlushUsage(t)
+
+		// A second run prints no secret and changes nothing.
+		before := tableDump(t, e)
+		out2, _, err := e.Run(t, "seed-demo")
+		if err != nil {
+			t.Fatalf("second seed-demo: %v\n%s", err, out2)
+		}
+		if legacySecretPattern.MatchString(out2) || kfSecretPattern.MatchString(out2) {
+			t.Errorf("the second run printed a secret:\n%s", out2)
+		}
+		for _, k := range append(keys, legacy...) {
+			if strings.Contains(out2, k) {
+				t.Errorf("the second run printed secret %s", k)
+			}
+		}
+		if after := tableDump(t, e); after != before {
+			t.Errorf("the second run changed the database:\nbefore:\n%s\nafter:\n%s", before, after)
+		}
+		// The secrets were printed, not stored.
+		dump := tableDump(t, e)
+		for _, k := range append(keys, legacy...) {
+			if strings.Contains(dump, k) {
+				t.Errorf("secret %s is stored in the database", k)
+			}
+		}
+
+		// Once anything else is in the database, seed-demo refuses.
+		e.SignUp(t, "Not Demo")
+		before = tableDump(t, e)
+		out3, _, err := e.Run(t, "seed-demo")
+		if err == nil {
+			t.Errorf("seed-demo ran on a database with another account:\n%s", out3)
+		}
+		if after := tableDump(t, e); after != before {
+			t.Errorf("the refused seed-demo changed the database")
+		}
+	})
+}
+
+func TestSeedDemoRefusesOtherData(t *testing.T) {
+	forEachDB(t, func(t *testing.T, first *testEnv) {
+		for _, c := range []struct {
+			name  string
+			setup func(t *testing.T, e *testEnv)
+		}{
+			{"another account", func(t *testing.T, e *testEnv) { e.SignUp(t, "Real Customer") }},
+			{"an account that is only named Demo Realty", func(t *testing.T, e *testEnv) {
+				e.MustDo(t, request{Query: signUpMut, Variables: signUpVars("Demo Realty", "Imposter", uniqueEmail("imposter"), "long enough")})
+			}},
+			{"the demo account and another", func(t *testing.T, e *testEnv) {
+				if out, _, err := e.Run(t, "seed-demo"); err != nil {
+					t.Fatalf("seed-demo: %v\n%s", err, out)
+				}
+				e.SignUp(t, "Real Customer")
+			}},
+		} {
+			t.Run(c.name, func(t *testing.T) {
+				e := newTestEnv(t, first.Kind, nil)
+				c.setup(t, e)
+				e.FlushUsage(t)
+				before := tableDump(t, e)
+				out, _, err := e.Run(t, "seed-demo")
+				if err == nil {
+					t.Errorf("seed-demo succeeded on a database with other data:\n%s", out)
+				}
+				if legacySecretPattern.MatchString(out) || kfSecretPattern.MatchString(out) || strings.Contains(out, seedOwnerPassword) {
+					t.Errorf("the refused seed-demo printed secrets:\n%s", out)
+				}
+				if after := tableDump(t, e); after != before {
+					t.Errorf("the refused seed-demo changed the database:\nbefore:\n%s\nafter:\n%s", before, after)
+				}
+				if !strings.HasPrefix(c.name, "the demo account") {
+					// The demo's public passwords open nothing here.
+					resp := e.Do(t, request{Query: logInMut, Variables: map[string]any{"in": map[string]any{"email": seedOwnerEmail, "password": seedOwnerPassword}}})
+					wantError(t, resp, "UNAUTHENTICATED", "")
+				}
+			})
+		}
+	})
+}
+
+func TestMigrateCommand(t *testing.T) {
+	forEachDB(t, func(t *testing.T, e *testEnv) {
+		for i := 0; i < 2; i++ {
+			if out, errOut, err := e.Run(t, "migrate"); err != nil {
+				t.Fatalf("migrate run %d: %v\n%s\n%s", i+1, err, out, errOut)
+			}
+		}
+		current, err := e.Store.MigrationsCurrent(context.Background())
+		if err != nil || !current {
+			t.Errorf("MigrationsCurrent = %v, %v after migrate", current, err)
+		}
+		// The service still works on the migrated database.
+		owner := e.SignUp(t, "After Migrate")
+		e.CreateKey(t, owner, "Works")
+	})
+
+	t.Run("fresh SQLite file", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "fresh.db")
+		args := []string{"-password-memory-kib", "1024", "-database-url=", "-db", path, "migrate"}
+		for i := 0; i < 2; i++ {
+			var out, errOut strings.Builder
+			if err := run(context.Background(), args, &out, &errOut); err != nil {
+				t.Fatalf("migrate run %d: %v\n%s", i+1, err, errOut.String())
+			}
+		}
+		passwords, err := credential.NewPasswords(credential.DefaultPasswordParams)
+		if err != nil {
+			t.Fatal(err)
+		}
+		store, err := db.Open(path, db.Options{Passwords: passwords})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer store.Close()
+		if current, err := store.MigrationsCurrent(context.Background()); err != nil || !current {
+			t.Errorf("MigrationsCurrent = %v, %v", current, err)
+		}
+	})
+}
+
+func TestUnknownCommand(t *testing.T) {
+	forEachDB(t, func(t *testing.T, e *testEnv) {
+		for _, args := range [][]string{{"frobnicate"}, {"Migrate"}, {"seed"}, {"power-ups", "enable", "x"}, {"-no-such-flag", "migrate"}} {
+			out, _, err := e.Run(t, args...)
+			if err == nil {
+				t.Errorf("keyfob %q succeeded (stdout %q); want an error", args, out)
+			}
+		}
+	})
+}

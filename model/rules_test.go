@@ -1,0 +1,274 @@
+package model
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+// wantInputError checks that err is BAD_USER_INPUT on field.
+func wantInputError(t *testing.T, what string, err error, field string) {
+	t.Helper()
+	var e *Error
+	if !errors.As(err, &e) {
+		t.Errorf("%s: error %v is not a *model.Error", what, err)
+		return
+	}
+	if e.Code != CodeBadUserInput || e.Field != field {
+		t.Errorf("%s: error %s/%q, want BAD_USER_INPUT/%q", what, e.Code, e.Field, field)
+	}
+}
+
+func TestCleanName(t *testing.T) {
+	cases := []struct {
+		name, in, want string
+		ok             bool
+	}{
+		{"plain", "Zapier", "Zapier", true},
+		{"trimmed", "  Zapier \t\n", "Zapier", true},
+		{"inner spaces kept", "Website  lead form", "Website  lead form", true},
+		{"one character", "x", "x", true},
+		{"100 characters", strings.Repeat("a", 100), strings.Repeat("a", 100), true},
+		{"100 two-byte characters", strings.Repeat("é", 100), strings.Repeat("é", 100), true},
+		{"100 four-byte characters", strings.Repeat("🔑", 100), strings.Repeat("🔑", 100), true},
+		{"100 characters after trimming", "  " + strings.Repeat("a", 100) + "  ", strings.Repeat("a", 100), true},
+		{"unicode", "Zoho CRM — Ünïcødé 日本", "Zoho CRM — Ünïcødé 日本", true},
+		{"empty", "", "", false},
+		{"blank", " \t\r\n ", "", false},
+		{"101 characters", strings.Repeat("a", 101), "", false},
+		{"101 two-byte characters", strings.Repeat("é", 101), "", false},
+		{"NUL", "a\x00b", "", false},
+		{"BEL", "a\x07", "", false},
+		{"inner newline", "a\nb", "", false},
+		{"inner tab", "a\tb", "", false},
+		{"ESC", "\x1b[31mred", "", false},
+		{"DEL", "a\x7f", "", false},
+		{"C1 NEL", "a\u0085b", "", false},
+		{"C1 CSI", "a\u009bb", "", false},
+		{"invalid UTF-8", "a\xffb", "", false},
+		{"truncated UTF-8", "a\xc3", "", false},
+	}
+	for _, c := range cases {
+		for _, field := range []string{"name", "accountName"} {
+			got, err := CleanName(field, c.in)
+			if c.ok {
+				if err != nil || got != c.want {
+					t.Errorf("%s: CleanName(%q) = %q, %v; want %q", c.name, c.in, got, err, c.want)
+				}
+				continue
+			}
+			if got != "" {
+				t.Errorf("%s: CleanName(%q) returned %q with its error", c.name, c.in, got)
+			}
+			wantInputError(t, c.name, err, field)
+		}
+	}
+}
+
+func TestCleanIntegration(t *testing.T) {
+	cases := []struct {
+		name, in, want string
+		ok             bool
+	}{
+		{"absent", "", "unknown", true},
+		{"blank", "   ", "unknown", true},
+		{"plain", "Zapier", "Zapier", true},
+		{"case kept", "zapIER", "zapIER", true},
+		{"trimmed", "  Zapier  ", "Zapier", true},
+		{"100 characters", strings.Repeat("z", 100), strings.Repeat("z", 100), true},
+		{"100 two-byte characters", strings.Repeat("ß", 100), strings.Repeat("ß", 100), true},
+		{"101 characters", strings.Repeat("z", 101), "", false},
+		{"control character", "Zap\x01ier", "", false},
+		{"inner newline", "Zap\nier", "", false},
+		{"C1 control", "Zap\u0085ier", "", false},
+		{"invalid UTF-8", "Zap\xfeier", "", false},
+	}
+	for _, c := range cases {
+		got, err := CleanIntegration(c.in)
+		if c.ok {
+			if err != nil || got != c.want {
+				t.Errorf("%s: CleanIntegration(%q) = %q, %v; want %q", c.name, c.in, got, err, c.want)
+			}
+			continue
+		}
+		wantInputError(t, c.name, err, "X-System")
+	}
+}
+
+func TestNormalizeEmail(t *testing.T) {
+	good := []struct{ in, display, normalized string }{
+		{"ann@example.com", "ann@example.com", "ann@example.com"},
+		{"Ann@Example.COM", "Ann@Example.COM", "ann@example.com"},
+		{"  ann@example.com  ", "ann@example.com", "ann@example.com"},
+		{"ann.lee+crm@mail.example.co.uk", "ann.lee+crm@mail.example.co.uk", "ann.lee+crm@mail.example.co.uk"},
+		{"ÉLODIE@EXAMPLE.FR", "ÉLODIE@EXAMPLE.FR", "élodie@example.fr"},
+		{"a@b.c", "a@b.c", "a@b.c"},
+		{strings.Repeat("a", 242) + "@example.com", strings.Repeat("a", 242) + "@example.com", strings.Repeat("a", 242) + "@example.com"},
+	}
+	for _, c := range good {
+		display, normalized, err := NormalizeEmail(c.in)
+		if err != nil || display != c.display || normalized != c.normalized {
+			t.Errorf("NormalizeEmail(%q) = %q, %q, %v; want %q, %q", c.in, display, normalized, err, c.display, c.normalized)
+		}
+	}
+	bad := []string{
+		"", "   ", "no-at", "a@b", "a b@c.d", "x@y.z\x00", "x\x00@y.z", "x@y.zz\nbcc@evil.test", "x\r@y.zz",
+		strings.Repeat("a", 288) + "@example.test", // 300 characters
+		strings.Repeat("a", 243) + "@example.com",  // 255 characters: one over the limit
+		"Ann <ann@example.com>", "<ann@example.com>", "@example.com", "ann@", "ann@@example.com",
+		"ann@exa mple.com", "ann@example.com (Ann)", "ann@example.com,bob@example.com", "ann@\xff.com",
+	}
+	for _, in := range bad {
+		display, normalized, err := NormalizeEmail(in)
+		if display != "" || normalized != "" {
+			t.Errorf("NormalizeEmail(%q) returned %q, %q with its error", in, display, normalized)
+		}
+		wantInputError(t, "NormalizeEmail("+in+")", err, "email")
+	}
+}
+
+func TestCheckPassword(t *testing.T) {
+	cases := []struct {
+		name string
+		in   string
+		ok   bool
+	}{
+		{"empty", "", false},
+		{"7 characters", "1234567", false},
+		{"8 characters", "12345678", true},
+		{"7 two-byte characters (14 bytes)", strings.Repeat("é", 7), false},
+		{"8 two-byte characters", strings.Repeat("é", 8), true},
+		{"256 characters", strings.Repeat("p", 256), true},
+		{"256 two-byte characters (512 bytes)", strings.Repeat("é", 256), true},
+		{"257 characters", strings.Repeat("p", 257), false},
+		{"invalid UTF-8", "password\xff", false},
+		{"spaces count", "        ", true},
+	}
+	for _, c := range cases {
+		err := CheckPassword(c.in)
+		if c.ok && err != nil {
+			t.Errorf("%s: CheckPassword = %v, want nil", c.name, err)
+		}
+		if !c.ok {
+			wantInputError(t, c.name, err, "password")
+		}
+	}
+}
+
+func TestHasDefaultAPIKey(t *testing.T) {
+	est := time.FixedZone("EST", -5*3600)
+	cases := []struct {
+		at   time.Time
+		want bool
+	}{
+		{time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC), true},
+		{time.Date(2021, 3, 15, 14, 0, 0, 0, time.UTC), true},
+		{time.Date(2021, 7, 30, 0, 0, 0, 0, time.UTC), true},
+		{time.Date(2021, 7, 30, 23, 59, 59, 0, time.UTC), true},
+		{time.Date(2021, 7, 30, 23, 59, 59, 999999000, time.UTC), true},
+		{time.Date(2021, 7, 31, 0, 0, 0, 0, time.UTC), false},
+		{time.Date(2021, 7, 31, 0, 0, 0, 1000, time.UTC), false},
+		{time.Date(2021, 8, 1, 0, 0, 0, 0, time.UTC), false},
+		{time.Date(2024, 5, 2, 9, 30, 0, 0, time.UTC), false},
+		// The same instants in another zone give the same answer.
+		{time.Date(2021, 7, 30, 18, 59, 59, 0, est), true},
+		{time.Date(2021, 7, 30, 19, 0, 0, 0, est), false},
+	}
+	for _, c := range cases {
+		if got := HasDefaultAPIKey(c.at); got != c.want {
+			t.Errorf("HasDefaultAPIKey(%s) = %v, want %v", c.at.Format(time.RFC3339Nano), got, c.want)
+		}
+	}
+}
+
+func TestHasAPIAccess(t *testing.T) {
+	for _, restricted := range []bool{false, true} {
+		for _, role := range []Role{RoleOwner, RoleAdmin, RoleAgent} {
+			for _, stored := range []bool{false, true} {
+				want := !restricted || role == RoleOwner || stored
+				got := HasAPIAccess(&Account{APIKeyRestriction: restricted}, &User{Role: role, StoredAPIAccess: stored})
+				if got != want {
+					t.Errorf("HasAPIAccess(Power-Up %v, %s, stored %v) = %v, want %v", restricted, role, stored, got, want)
+				}
+			}
+		}
+	}
+}
+
+func TestCanSeeKey(t *testing.T) {
+	mk := func(id, account string, role Role) *Actor {
+		return &Actor{User: &User{ID: id, AccountID: account, Role: role}}
+	}
+	owner, admin, agent, agent2 := mk("u1", "a1", RoleOwner), mk("u2", "a1", RoleAdmin), mk("u3", "a1", RoleAgent), mk("u4", "a1", RoleAgent)
+	otherOwner := mk("u9", "a2", RoleOwner)
+	ownersKey := &APIKey{ID: "k1", AccountID: "a1", UserID: "u1"}
+	agentsKey := &APIKey{ID: "k3", AccountID: "a1", UserID: "u3"}
+	// A key whose user id matches but whose account does not (never valid data, but never visible).
+	strayKey := &APIKey{ID: "k5", AccountID: "a2", UserID: "u3"}
+	cases := []struct {
+		name  string
+		actor *Actor
+		key   *APIKey
+		want  bool
+	}{
+		{"owner, own key", owner, ownersKey, true},
+		{"owner, agent's key", owner, agentsKey, true},
+		{"admin, owner's key", admin, ownersKey, true},
+		{"admin, agent's key", admin, agentsKey, true},
+		{"agent, own key", agent, agentsKey, true},
+		{"agent, owner's key", agent, ownersKey, false},
+		{"agent, colleague's key", agent2, agentsKey, false},
+		{"other account's owner", otherOwner, ownersKey, false},
+		{"other account's owner, agent's key", otherOwner, agentsKey, false},
+		{"agent, own user id in another account", agent, strayKey, false},
+		{"owner, key of another account", owner, strayKey, false},
+	}
+	for _, c := range cases {
+		if got := CanSeeKey(c.actor, c.key); got != c.want {
+			t.Errorf("%s: CanSeeKey = %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+func TestCheckNewRole(t *testing.T) {
+	for _, r := range []Role{RoleAdmin, RoleAgent} {
+		if err := CheckNewRole(r); err != nil {
+			t.Errorf("CheckNewRole(%s) = %v", r, err)
+		}
+	}
+	for _, r := range []Role{RoleOwner, "", "admin", "SUPERUSER", "OWNER "} {
+		wantInputError(t, "CheckNewRole("+string(r)+")", CheckNewRole(r), "role")
+	}
+}
+
+func TestRoleIsManager(t *testing.T) {
+	for r, want := range map[Role]bool{RoleOwner: true, RoleAdmin: true, RoleAgent: false, "": false, "owner": false} {
+		if got := r.IsManager(); got != want {
+			t.Errorf("%q.IsManager() = %v, want %v", r, got, want)
+		}
+	}
+}
+
+func TestEnumUnmarshal(t *testing.T) {
+	for _, in := range []any{"OWNER", "ADMIN", "AGENT"} {
+		var r Role
+		if err := r.UnmarshalGQL(in); err != nil || string(r) != in {
+			t.Errorf("Role.UnmarshalGQL(%v) = %q, %v", in, r, err)
+		}
+	}
+	for _, in := range []any{"admin", "Owner", "", "SUPERUSER", 1, nil} {
+		var r Role
+		wantInputError(t, "Role.UnmarshalGQL", r.UnmarshalGQL(in), "role")
+	}
+	for _, in := range []any{"WEB", "MOBILE"} {
+		var c ClientKind
+		if err := c.UnmarshalGQL(in); err != nil || string(c) != in {
+			t.Errorf("ClientKind.UnmarshalGQL(%v) = %q, %v", in, c, err)
+		}
+	}
+	for _, in := range []any{"mobile", "Web", "", "TABLET", 2, nil} {
+		var c ClientKind
+		wantInputError(t, "ClientKind.UnmarshalGQL", c.UnmarshalGQL(in), "client")
+	}
+}

@@ -1,0 +1,207 @@
+// Package playground serves a GraphiQL page whose code all comes from this
+// binary: GraphiQL, React and ReactDOM are embedded (see assets/README.md),
+// so the page loads no third-party script and works without internet.
+//
+// The page runs under a strict Content-Security-Policy with no inline
+// script: its bootstrap is an embedded file too (web/bootstrap.js). Headers
+// pasted into GraphiQL's header editor, typically a bearer token, stay in
+// memory unless the admin ticks "Remember headers in this browser".
+package playground
+
+import (
+	"bytes"
+	"crypto/rand"
+	"crypto/sha256"
+	"embed"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"io"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// AssetPrefix is the path below which Handler serves its scripts and
+// styles. Mount the handler on it as well as on the page's route:
+//
+//	pg := playground.Handler("Keyfob", "/graphql")
+//	mux.Handle("GET /{$}", pg)
+//	mux.Handle("GET "+playground.AssetPrefix, pg)
+const AssetPrefix = "/playground/assets/"
+
+//go:embed assets/*.js assets/*.css web/bootstrap.js web/playground.css
+var files embed.FS
+
+//go:embed web/page.html
+var pageHTML string
+
+var pageTemplate = template.Must(template.New("page").Parse(pageHTML))
+
+// asset is one embedded file as served.
+type asset struct {
+	body        []byte
+	contentType string
+	version     string // hex prefix of the SHA-256 of body
+}
+
+// assets maps a file name, as requested below AssetPrefix, to its content.
+var assets = loadAssets()
+
+func loadAssets() map[string]*asset {
+	types := map[string]string{
+		".js":  "text/javascript; charset=utf-8",
+		".css": "text/css; charset=utf-8",
+	}
+	m := map[string]*asset{}
+	err := fs.WalkDir(files, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		body, err := files.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		ct, ok := types[path.Ext(p)]
+		if !ok {
+			return fmt.Errorf("playground: no content type for %s", p)
+		}
+		name := path.Base(p)
+		if m[name] != nil {
+			return fmt.Errorf("playground: two assets named %s", name)
+		}
+		sum := sha256.Sum256(body)
+		m[name] = &asset{body: body, contentType: ct, version: hex.EncodeToString(sum[:8])}
+		return nil
+	})
+	if err != nil {
+		panic(err)
+	}
+	return m
+}
+
+// assetURL is the versioned URL the page uses for an asset. The version
+// changes with the content, which is what lets assets be cached for a year.
+func assetURL(name string) string {
+	a := assets[name]
+	if a == nil {
+		panic("playground: no asset " + name)
+	}
+	return AssetPrefix + name + "?v=" + a.version
+}
+
+// Handler serves the GraphiQL page, talking to the GraphQL endpoint, on any
+// path it is mounted on, and the page's assets below AssetPrefix. endpoint
+// is normally a path on this origin such as "/graphql"; an absolute http(s)
+// URL is allowed and its origin is then added to the page's connect-src.
+func Handler(title, endpoint string) http.Handler {
+	connect := connectSources(endpoint)
+	render := func(w io.Writer, nonce string) error {
+		return pageTemplate.Execute(w, map[string]any{
+			"Title":    title,
+			"Endpoint": endpoint,
+			"Nonce":    nonce,
+			"Asset":    assetURL,
+		})
+	}
+	if err := render(io.Discard, "check"); err != nil {
+		panic(err)
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			h.Set("Allow", "GET, HEAD")
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		if name, ok := strings.CutPrefix(r.URL.Path, AssetPrefix); ok {
+			serveAsset(w, r, name)
+			return
+		}
+		nonce := newNonce()
+		var page bytes.Buffer
+		if err := render(&page, nonce); err != nil {
+			http.Error(w, "internal error", http.StatusInternalServerError)
+			return
+		}
+		h.Set("Content-Type", "text/html; charset=utf-8")
+		h.Set("Content-Security-Policy", contentSecurityPolicy(connect, nonce))
+		h.Set("Cache-Control", "no-store")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.Set("Content-Length", strconv.Itoa(page.Len()))
+		if r.Method == http.MethodHead {
+			return
+		}
+		_, _ = w.Write(page.Bytes())
+	})
+}
+
+// newNonce returns 128 random bits for one page's style nonce, in base64url:
+// no character of it needs escaping in HTML. crypto/rand's Read never fails.
+func newNonce() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+func serveAsset(w http.ResponseWriter, r *http.Request, name string) {
+	a := assets[name]
+	if a == nil {
+		http.NotFound(w, r)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", a.contentType)
+	h.Set("ETag", `"`+a.version+`"`)
+	if r.URL.Query().Get("v") == a.version {
+		h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		// Unversioned or stale URL: fine to serve, not to keep.
+		h.Set("Cache-Control", "no-cache")
+	}
+	http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(a.body))
+}
+
+// connectSources is the page's connect-src: this origin and, for an
+// absolute endpoint, the endpoint's origin.
+func connectSources(endpoint string) string {
+	connect := "'self'"
+	u, err := url.Parse(endpoint)
+	switch {
+	case err != nil:
+		panic(fmt.Sprintf("playground: endpoint %q: %v", endpoint, err))
+	case u.Scheme == "" && u.Host == "":
+	case (u.Scheme == "http" || u.Scheme == "https") && u.Host != "":
+		connect += " " + u.Scheme + "://" + u.Host
+	default:
+		panic(fmt.Sprintf("playground: endpoint %q must be a path or an http(s) URL", endpoint))
+	}
+	return connect
+}
+
+// contentSecurityPolicy allows only this origin's scripts and styles, and
+// fetches to the connect sources. No inline script is allowed. The style
+// nonce is for one <style> element GraphiQL's dialogs create at run time
+// (react-remove-scroll's scroll lock, which reads the nonce from the global
+// __webpack_nonce__ that bootstrap.js sets): without it, every dialog opened
+// logs a CSP violation.
+func contentSecurityPolicy(connect, nonce string) string {
+	return strings.Join([]string{
+		"default-src 'none'",
+		"script-src 'self'",
+		"style-src 'self' 'nonce-" + nonce + "'",
+		"connect-src " + connect,
+		"img-src 'self' data:",
+		"font-src 'self' data:",
+		"frame-ancestors 'none'",
+		"base-uri 'none'",
+		"form-action 'none'",
+	}, "; ")
+}
