@@ -5,6 +5,7 @@ package db
 
 import (
 	"context"
+	"database/sql"
 	"database/sql/driver"
 	"embed"
 	"errors"
@@ -41,6 +42,7 @@ type DB struct {
 	// OnRevoke, if set, is called after a commit that revoked credentials
 	// (deleted keys, ended sessions) with their hashes.
 	OnRevoke func(hashes []string)
+	known    *knownPairs
 }
 
 // Options tune a connection.
@@ -101,7 +103,7 @@ func Open(dsn string, opts Options) (*DB, error) {
 		// answers SQLITE_BUSY to a write that began as a read.
 		sqlDB.SetMaxOpenConns(1)
 	}
-	return &DB{gorm: g, postgres: pg, passwords: opts.Passwords, SessionTTL: opts.SessionTTL}, nil
+	return &DB{gorm: g, postgres: pg, passwords: opts.Passwords, SessionTTL: opts.SessionTTL, known: newKnownPairs()}, nil
 }
 
 // Close releases the connection pool.
@@ -120,6 +122,12 @@ func (db *DB) Ping(ctx context.Context) error {
 		return err
 	}
 	return translate(sqlDB.PingContext(ctx))
+}
+
+// SQL is the connection pool, for its statistics.
+func (db *DB) SQL() *sql.DB {
+	sqlDB, _ := db.gorm.DB() // never fails for the dialectors Open uses
+	return sqlDB
 }
 
 // Gorm exposes the connection for tests that inspect storage directly.

@@ -3,8 +3,10 @@ package db
 import (
 	"context"
 	"slices"
+	"strings"
 	"time"
 
+	lru "github.com/hashicorp/golang-lru/v2"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
@@ -24,16 +26,33 @@ type UsageIncrement struct {
 // comes within seconds, so a day is ample.
 const flushIDRetention = 24 * time.Hour
 
-// RecordUsage adds a batch of increments in one transaction: one multi-row
-// upsert, whatever the batch size. A batch whose flushID was already
-// applied is skipped, so retrying after an unknown commit outcome never
-// counts twice. A key keeps at most MaxIntegrations named integrations;
-// further ones count as "other". Increments for deleted keys are dropped.
+// upsertChunk keeps one statement's parameters (5 a row) under SQLite's and
+// PostgreSQL's limits; a flush only spans several statements past it.
+const upsertChunk = 5000
+
+type usagePair struct{ key, integration string }
+
+// knownPairs remembers which (key, integration) rows this process has
+// written, so that the integration cap needs the database only for pairs
+// it has not seen: after warm-up a flush is two small writes and the upsert.
+type knownPairs = lru.Cache[usagePair, struct{}]
+
+func newKnownPairs() *knownPairs {
+	c, _ := lru.New[usagePair, struct{}](200_000) // only fails for a non-positive size
+	return c
+}
+
+// RecordUsage adds a batch of increments in one transaction with one
+// multi-row upsert. A batch whose flushID was already applied is skipped,
+// so retrying after an unknown commit outcome never counts twice. A key
+// keeps at most MaxIntegrations named integrations; further ones count as
+// "other". Increments for deleted keys are dropped by the upsert itself.
 func (db *DB) RecordUsage(ctx context.Context, flushID string, incs []UsageIncrement) error {
 	if len(incs) == 0 {
 		return nil
 	}
-	return db.transaction(ctx, func(tx *gorm.DB) error {
+	var written []usagePair
+	err := db.transaction(ctx, func(tx *gorm.DB) error {
 		mark := tx.Clauses(clause.OnConflict{DoNothing: true}).
 			Create(&usageFlush{ID: flushID, AppliedAt: now()})
 		if mark.Error != nil {
@@ -45,18 +64,27 @@ func (db *DB) RecordUsage(ctx context.Context, flushID string, incs []UsageIncre
 		if err := tx.Where("applied_at < ?", now().Add(-flushIDRetention)).Delete(&usageFlush{}).Error; err != nil {
 			return err
 		}
-		rows, err := usageRows(tx, incs)
-		if err != nil || len(rows) == 0 {
+		rows, err := db.usageRows(tx, incs)
+		if err != nil {
 			return err
 		}
-		return tx.Clauses(clause.OnConflict{
-			Columns: []clause.Column{{Name: "api_key_id"}, {Name: "integration"}},
-			DoUpdates: clause.Assignments(map[string]any{
-				"last_used_at":  gorm.Expr("CASE WHEN excluded.last_used_at > integration_usages.last_used_at THEN excluded.last_used_at ELSE integration_usages.last_used_at END"),
-				"request_count": gorm.Expr("integration_usages.request_count + excluded.request_count"),
-			}),
-		}).Create(&rows).Error
+		for chunk := range slices.Chunk(rows, upsertChunk) {
+			if err := db.upsertUsage(tx, chunk); err != nil {
+				return err
+			}
+		}
+		written = written[:0]
+		for _, r := range rows {
+			written = append(written, usagePair{r.APIKeyID, r.Integration})
+		}
+		return nil
 	})
+	if err == nil {
+		for _, p := range written {
+			db.known.Add(p, struct{}{})
+		}
+	}
+	return err
 }
 
 type usageFlush struct {
@@ -66,51 +94,26 @@ type usageFlush struct {
 
 func (usageFlush) TableName() string { return "usage_flushes" }
 
-// usageRows turns increments into one row per (live key, integration),
-// applying the integration cap.
-func usageRows(tx *gorm.DB, incs []UsageIncrement) ([]*model.IntegrationUsage, error) {
-	keyIDs := make([]string, 0, len(incs))
-	seen := map[string]bool{}
-	for _, inc := range incs {
-		if !seen[inc.APIKeyID] {
-			seen[inc.APIKeyID] = true
-			keyIDs = append(keyIDs, inc.APIKeyID)
-		}
-	}
-	var live []string
-	if err := tx.Model(&model.APIKey{}).Where("id IN ?", keyIDs).Pluck("id", &live).Error; err != nil {
-		return nil, err
-	}
-	var existing []model.IntegrationUsage
-	if err := tx.Select("api_key_id, integration").Where("api_key_id IN ?", live).Find(&existing).Error; err != nil {
-		return nil, err
-	}
-	known := map[string]map[string]bool{}
-	for _, id := range live {
-		known[id] = map[string]bool{}
-	}
-	for _, e := range existing {
-		known[e.APIKeyID][e.Integration] = true
-	}
-	// Integrations earn their names first come, first served.
+// usageRows merges increments into one row per (key, integration) after
+// applying the integration cap, first come first served.
+func (db *DB) usageRows(tx *gorm.DB, incs []UsageIncrement) ([]*model.IntegrationUsage, error) {
 	incs = slices.Clone(incs)
 	slices.SortStableFunc(incs, func(a, b UsageIncrement) int { return a.FirstUsedAt.Compare(b.FirstUsedAt) })
-	type pair struct{ key, integration string }
-	merged := map[pair]*model.IntegrationUsage{}
+	names, err := db.integrationNames(tx, incs)
+	if err != nil {
+		return nil, err
+	}
+	merged := map[usagePair]*model.IntegrationUsage{}
 	var rows []*model.IntegrationUsage
 	for _, inc := range incs {
-		names, ok := known[inc.APIKeyID]
-		if !ok {
-			continue // the key was deleted before this flush
-		}
 		integration := inc.Integration
-		if !names[integration] {
-			if namedCount(names) >= model.MaxIntegrations {
+		if known, checked := names[inc.APIKeyID]; checked && !known[integration] {
+			if namedCount(known) >= model.MaxIntegrations {
 				integration = model.OverflowIntegration
 			}
-			names[integration] = true
+			known[integration] = true
 		}
-		p := pair{inc.APIKeyID, integration}
+		p := usagePair{inc.APIKeyID, integration}
 		if row, ok := merged[p]; ok {
 			row.RequestCount += inc.Requests
 			row.FirstUsedAt = earlier(row.FirstUsedAt, inc.FirstUsedAt)
@@ -123,6 +126,57 @@ func usageRows(tx *gorm.DB, incs []UsageIncrement) ([]*model.IntegrationUsage, e
 		rows = append(rows, row)
 	}
 	return rows, nil
+}
+
+// integrationNames loads the integrations already recorded for every key
+// that has a pair this process has not written before. Keys missing from
+// the result need no cap check.
+func (db *DB) integrationNames(tx *gorm.DB, incs []UsageIncrement) (map[string]map[string]bool, error) {
+	names := map[string]map[string]bool{}
+	var keys []string
+	for _, inc := range incs {
+		if _, listed := names[inc.APIKeyID]; !listed && !db.known.Contains(usagePair{inc.APIKeyID, inc.Integration}) {
+			names[inc.APIKeyID] = map[string]bool{}
+			keys = append(keys, inc.APIKeyID)
+		}
+	}
+	if len(keys) == 0 {
+		return names, nil
+	}
+	var existing []model.IntegrationUsage
+	if err := tx.Select("api_key_id, integration").Where("api_key_id IN ?", keys).Find(&existing).Error; err != nil {
+		return nil, err
+	}
+	for _, e := range existing {
+		names[e.APIKeyID][e.Integration] = true
+	}
+	return names, nil
+}
+
+// upsertUsage adds rows to integration_usages in one statement. Joining on
+// api_keys drops rows of keys deleted since the requests were counted, so
+// one deleted key never fails the batch.
+func (db *DB) upsertUsage(tx *gorm.DB, rows []*model.IntegrationUsage) error {
+	tuple, later := "(?, ?, ?, ?, ?)", "MAX"
+	if db.postgres {
+		tuple = "(CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TIMESTAMPTZ), CAST(? AS TIMESTAMPTZ), CAST(? AS BIGINT))"
+		later = "GREATEST"
+	}
+	values := make([]string, len(rows))
+	args := make([]any, 0, 5*len(rows))
+	for i, r := range rows {
+		values[i] = tuple
+		args = append(args, r.APIKeyID, r.Integration, r.FirstUsedAt, r.LastUsedAt, r.RequestCount)
+	}
+	sql := `INSERT INTO integration_usages (api_key_id, integration, first_used_at, last_used_at, request_count)
+SELECT v.column1, v.column2, v.column3, v.column4, v.column5
+FROM (VALUES ` + strings.Join(values, ", ") + `) AS v
+JOIN api_keys ON api_keys.id = v.column1
+WHERE true
+ON CONFLICT (api_key_id, integration) DO UPDATE SET
+  last_used_at = ` + later + `(integration_usages.last_used_at, excluded.last_used_at),
+  request_count = integration_usages.request_count + excluded.request_count`
+	return tx.Exec(sql, args...).Error
 }
 
 func namedCount(names map[string]bool) int {
