@@ -2,9 +2,7 @@ package db
 
 import (
 	"context"
-	"encoding/base64"
 	"strconv"
-	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -47,7 +45,10 @@ func (db *DB) CreateAPIKey(ctx context.Context, actor *model.Actor, name string)
 			return &model.Error{Code: model.CodeAPIAccessDisabled, Message: "your account owner has not given you API access"}
 		}
 		key = newKey(&user, name, secret, now())
-		return tx.Create(key).Error
+		if err := tx.Create(key).Error; err != nil {
+			return err
+		}
+		return recordEvent(ctx, tx, keyEvent(model.AuditAPIKeyCreated, actor.User, key))
 	})
 	if err != nil {
 		return nil, "", err
@@ -74,7 +75,7 @@ func (db *DB) DeleteAPIKey(ctx context.Context, actor *model.Actor, id string) (
 			return model.ErrNotFound
 		}
 		var err error
-		loggedOut, err = deleteKey(tx, &key, revoke)
+		loggedOut, err = deleteKey(ctx, tx, actor.User, &key, revoke)
 		return err
 	})
 	if err != nil {
@@ -84,9 +85,9 @@ func (db *DB) DeleteAPIKey(ctx context.Context, actor *model.Actor, id string) (
 }
 
 // deleteKey removes a key and revokes the sessions bound to it, reporting
-// every revoked credential. A key that is already gone (a concurrent delete
-// won) is NOT_FOUND.
-func deleteKey(tx *gorm.DB, key *model.APIKey, revoke func(...string)) (loggedOut int, err error) {
+// every revoked credential, and records both in the audit log as done by
+// actor. A key that is already gone (a concurrent delete won) is NOT_FOUND.
+func deleteKey(ctx context.Context, tx *gorm.DB, actor *model.User, key *model.APIKey, revoke func(...string)) (loggedOut int, err error) {
 	// Sessions are found before the key goes: deleting it unbinds them.
 	var sessions []model.Session
 	live := tx.Where("api_key_id = ? AND revoked_at IS NULL AND expires_at > ?", key.ID, now())
@@ -101,6 +102,9 @@ func deleteKey(tx *gorm.DB, key *model.APIKey, revoke func(...string)) (loggedOu
 		return 0, model.ErrNotFound
 	}
 	revoke(key.SecretHash)
+	if err := recordEvent(ctx, tx, keyEvent(model.AuditAPIKeyDeleted, actor, key)); err != nil {
+		return 0, err
+	}
 	if len(sessions) == 0 {
 		return 0, nil
 	}
@@ -110,6 +114,11 @@ func deleteKey(tx *gorm.DB, key *model.APIKey, revoke func(...string)) (loggedOu
 		revoke(s.TokenHash)
 	}
 	if err := tx.Model(&model.Session{}).Where("id IN ?", ids).Update("revoked_at", now()).Error; err != nil {
+		return 0, err
+	}
+	ev := keyEvent(model.AuditMobileSessionsLoggedOut, actor, key)
+	ev.Detail = optional(strconv.Itoa(len(sessions)))
+	if err := recordEvent(ctx, tx, ev); err != nil {
 		return 0, err
 	}
 	return len(sessions), nil
@@ -140,55 +149,15 @@ type KeyPage struct {
 
 // APIKeys lists the keys the actor may see, newest first, after the cursor.
 func (db *DB) APIKeys(ctx context.Context, actor *model.Actor, first *int, after *string) (*KeyPage, error) {
-	limit, err := model.PageSize(first)
-	if err != nil {
-		return nil, err
-	}
 	visible := db.gorm.WithContext(ctx).Model(&model.APIKey{}).Where("account_id = ?", actor.User.AccountID)
 	if !actor.User.Role.IsManager() {
 		visible = visible.Where("user_id = ?", actor.User.ID)
 	}
-	var total int64
-	if err := visible.Session(&gorm.Session{}).Count(&total).Error; err != nil {
-		return nil, translate(err)
-	}
-	page := visible.Session(&gorm.Session{})
-	if after != nil {
-		at, id, ok := DecodeCursor(*after)
-		if !ok {
-			return nil, model.InvalidInput("after", "after is not a cursor this API returned")
-		}
-		page = page.Where("created_at < ? OR (created_at = ? AND id < ?)", at, at, id)
-	}
-	var keys []*model.APIKey
-	if err := page.Order("created_at DESC, id DESC").Limit(limit + 1).Find(&keys).Error; err != nil {
-		return nil, translate(err)
-	}
-	res := &KeyPage{TotalCount: int(total)}
-	if len(keys) > limit {
-		keys, res.HasNextPage = keys[:limit], true
-	}
-	res.Keys = keys
-	return res, nil
-}
-
-// Cursor encodes a key's place in the newest-first order.
-func Cursor(k *model.APIKey) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(k.CreatedAt.UnixMicro(), 10) + ":" + k.ID))
-}
-
-// DecodeCursor reverses Cursor; ok is false for anything it did not make.
-func DecodeCursor(c string) (at time.Time, id string, ok bool) {
-	raw, err := base64.RawURLEncoding.DecodeString(c)
+	keys, hasNext, total, err := newestFirst[model.APIKey](visible, "created_at", "key", first, after)
 	if err != nil {
-		return time.Time{}, "", false
+		return nil, err
 	}
-	micros, id, found := strings.Cut(string(raw), ":")
-	n, err := strconv.ParseInt(micros, 10, 64)
-	if !found || err != nil || !credential.ValidID("key", id) {
-		return time.Time{}, "", false
-	}
-	return time.UnixMicro(n).UTC(), id, true
+	return &KeyPage{Keys: keys, HasNextPage: hasNext, TotalCount: total}, nil
 }
 
 // UsageByKeys returns each key's usage rows, most recently used first.

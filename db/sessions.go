@@ -22,6 +22,16 @@ func (db *DB) LogIn(ctx context.Context, email, password string, client model.Cl
 		}
 	}
 	if !db.passwords.Check(password, found.PasswordHash) {
+		// Nothing changes, so the event is written on its own. It belongs
+		// to the account whose email was typed; an unknown email's event
+		// belongs to no account, and no tenant ever sees it.
+		ev := model.AuditEvent{
+			Action: model.AuditLoginFailed, AccountID: optional(found.AccountID), TargetUserID: optional(found.ID),
+			ActorEmail: optional(model.StorableText(email, model.MaxEmailLength)),
+		}
+		if err := recordEvent(ctx, db.gorm.WithContext(ctx), ev); err != nil {
+			return "", nil, translate(err)
+		}
 		return "", nil, model.ErrBadCredentials
 	}
 	token = credential.NewSessionToken()
@@ -40,7 +50,12 @@ func (db *DB) LogIn(ctx context.Context, email, password string, client model.Cl
 				return err
 			}
 		}
-		return tx.Create(session).Error
+		if err := tx.Create(session).Error; err != nil {
+			return err
+		}
+		ev := userEvent(model.AuditLoggedIn, &found)
+		ev.Detail = optional(string(client))
+		return recordEvent(ctx, tx, ev)
 	})
 	if err != nil {
 		return "", nil, err
@@ -56,8 +71,13 @@ func (db *DB) LogOut(ctx context.Context, actor *model.Actor) error {
 	return db.revokingTransaction(ctx, func(tx *gorm.DB, revoke func(...string)) error {
 		err := tx.Model(&model.Session{}).
 			Where("id = ? AND revoked_at IS NULL", actor.Session.ID).Update("revoked_at", now()).Error
+		if err != nil {
+			return err
+		}
 		revoke(actor.Session.TokenHash)
-		return err
+		ev := userEvent(model.AuditLoggedOut, actor.User)
+		ev.Detail = optional(string(actor.Session.Client))
+		return recordEvent(ctx, tx, ev)
 	})
 }
 

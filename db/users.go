@@ -55,11 +55,17 @@ func (db *DB) SignUp(ctx context.Context, in SignUp) (*SignUpResult, error) {
 		if err := createUser(tx, user); err != nil {
 			return err
 		}
+		if err := recordEvent(ctx, tx, userEvent(model.AuditSignedUp, user)); err != nil {
+			return err
+		}
 		if model.HasDefaultAPIKey(at) {
 			secret := credential.NewLegacyKey()
 			key := newKey(user, model.DefaultAPIKeyName, secret, at)
 			key.IsDefault = true
 			if err := tx.Create(key).Error; err != nil {
+				return err
+			}
+			if err := recordEvent(ctx, tx, keyEvent(model.AuditAPIKeyCreated, user, key)); err != nil {
 				return err
 			}
 			res.DefaultKeySecret = secret
@@ -98,7 +104,12 @@ func (db *DB) CreateUser(ctx context.Context, actor *model.Actor, name, email, p
 		// Users added under the Power-Up start without access; the owner
 		// grants it. Without the Power-Up everyone starts with it.
 		user.StoredAPIAccess = !account.APIKeyRestriction
-		return createUser(tx, user)
+		if err := createUser(tx, user); err != nil {
+			return err
+		}
+		ev := userEvent(model.AuditUserCreated, actor.User)
+		ev.TargetUserID, ev.Detail = optional(user.ID), optional(string(user.Role))
+		return recordEvent(ctx, tx, ev)
 	})
 	if err != nil {
 		return nil, err
@@ -186,7 +197,14 @@ func (db *DB) SetPowerUp(ctx context.Context, accountID string, enabled bool) (*
 			return err
 		}
 		account.APIKeyRestriction = enabled
-		return tx.Model(&account).Update("api_key_restriction", enabled).Error
+		if err := tx.Model(&account).Update("api_key_restriction", enabled).Error; err != nil {
+			return err
+		}
+		// The operator is nobody in the account: the event has no actor.
+		return recordEvent(ctx, tx, model.AuditEvent{
+			Action: model.AuditPowerUpChanged, AccountID: optional(account.ID),
+			Detail: optional(switched(enabled) + " by operator"),
+		})
 	})
 	if err != nil {
 		return nil, err
@@ -233,13 +251,18 @@ func (db *DB) SetUserAPIAccess(ctx context.Context, actor *model.Actor, userID s
 			}
 			user.StoredAPIAccess = enabled
 		}
+		ev := userEvent(model.AuditAPIAccessChanged, actor.User)
+		ev.TargetUserID, ev.Detail = optional(user.ID), optional(switched(enabled))
+		if err := recordEvent(ctx, tx, ev); err != nil {
+			return err
+		}
 		if !enabled {
 			var keys []*model.APIKey
 			if err := tx.Where("user_id = ?", user.ID).Find(&keys).Error; err != nil {
 				return err
 			}
 			for _, k := range keys {
-				loggedOut, err := deleteKey(tx, k, revoke)
+				loggedOut, err := deleteKey(ctx, tx, actor.User, k, revoke)
 				if err != nil {
 					return err
 				}

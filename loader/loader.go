@@ -5,6 +5,7 @@ package loader
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"time"
 
@@ -24,7 +25,7 @@ type Loaders struct {
 
 // wait is how long a loader gathers keys before it queries. Resolvers of one
 // list run concurrently, so a short wait catches them all.
-const wait = 500 * time.Microsecond
+const wait = time.Millisecond
 
 // New returns fresh loaders reading from store.
 func New(store *db.DB) *Loaders {
@@ -50,4 +51,18 @@ func Middleware(store *db.DB, next http.Handler) http.Handler {
 // For returns the request's loaders.
 func For(ctx context.Context) *Loaders {
 	return ctx.Value(ctxKey{}).(*Loaders)
+}
+
+// OptionalUser loads the user an optional reference names: nil for no
+// reference, and nil for a user who no longer exists, as an audit event
+// may outlive the user it names.
+func (l *Loaders) OptionalUser(ctx context.Context, id *string) (*model.User, error) {
+	if id == nil {
+		return nil, nil
+	}
+	u, err := l.User.Load(ctx, *id)
+	if errors.Is(err, dataloadgen.ErrNotFound) {
+		return nil, nil
+	}
+	return u, err
 }

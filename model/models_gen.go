@@ -10,6 +10,14 @@ type APIKeyEdge struct {
 	Node *APIKey `json:"node"`
 }
 
+// An audit event and its place in the log.
+type AuditEventEdge struct {
+	// Pass as `after` to continue after this event.
+	Cursor string `json:"cursor"`
+	// The event.
+	Node *AuditEvent `json:"node"`
+}
+
 // A signed-in session.
 type AuthPayload struct {
 	// The session token: send it as `Authorization: Bearer <token>`.

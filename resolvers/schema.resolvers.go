@@ -51,14 +51,16 @@ func (r *apiKeyResolver) UsageByIntegration(ctx context.Context, obj *model.APIK
 
 // Nodes is the resolver for the nodes field.
 func (r *apiKeyConnectionResolver) Nodes(ctx context.Context, obj *db.KeyPage) ([]*model.APIKey, error) {
+	loader.For(ctx).PrimeKeys(ctx, obj.Keys, loader.RequestedFields(ctx, ""))
 	return obj.Keys, nil
 }
 
 // Edges is the resolver for the edges field.
 func (r *apiKeyConnectionResolver) Edges(ctx context.Context, obj *db.KeyPage) ([]*model.APIKeyEdge, error) {
+	loader.For(ctx).PrimeKeys(ctx, obj.Keys, loader.RequestedFields(ctx, "node"))
 	edges := make([]*model.APIKeyEdge, len(obj.Keys))
 	for i, k := range obj.Keys {
-		edges[i] = &model.APIKeyEdge{Cursor: db.Cursor(k), Node: k}
+		edges[i] = &model.APIKeyEdge{Cursor: db.Cursor(k.CreatedAt, k.ID), Node: k}
 	}
 	return edges, nil
 }
@@ -67,7 +69,43 @@ func (r *apiKeyConnectionResolver) Edges(ctx context.Context, obj *db.KeyPage) (
 func (r *apiKeyConnectionResolver) PageInfo(ctx context.Context, obj *db.KeyPage) (*model.PageInfo, error) {
 	info := &model.PageInfo{HasNextPage: obj.HasNextPage}
 	if n := len(obj.Keys); n > 0 {
-		end := db.Cursor(obj.Keys[n-1])
+		last := obj.Keys[n-1]
+		end := db.Cursor(last.CreatedAt, last.ID)
+		info.EndCursor = &end
+	}
+	return info, nil
+}
+
+// Actor is the resolver for the actor field.
+func (r *auditEventResolver) Actor(ctx context.Context, obj *model.AuditEvent) (*model.User, error) {
+	return loader.For(ctx).OptionalUser(ctx, obj.ActorUserID)
+}
+
+// TargetUser is the resolver for the targetUser field.
+func (r *auditEventResolver) TargetUser(ctx context.Context, obj *model.AuditEvent) (*model.User, error) {
+	return loader.For(ctx).OptionalUser(ctx, obj.TargetUserID)
+}
+
+// Nodes is the resolver for the nodes field.
+func (r *auditEventConnectionResolver) Nodes(ctx context.Context, obj *db.EventPage) ([]*model.AuditEvent, error) {
+	return obj.Events, nil
+}
+
+// Edges is the resolver for the edges field.
+func (r *auditEventConnectionResolver) Edges(ctx context.Context, obj *db.EventPage) ([]*model.AuditEventEdge, error) {
+	edges := make([]*model.AuditEventEdge, len(obj.Events))
+	for i, ev := range obj.Events {
+		edges[i] = &model.AuditEventEdge{Cursor: db.Cursor(ev.OccurredAt, ev.ID), Node: ev}
+	}
+	return edges, nil
+}
+
+// PageInfo is the resolver for the pageInfo field.
+func (r *auditEventConnectionResolver) PageInfo(ctx context.Context, obj *db.EventPage) (*model.PageInfo, error) {
+	info := &model.PageInfo{HasNextPage: obj.HasNextPage}
+	if n := len(obj.Events); n > 0 {
+		last := obj.Events[n-1]
+		end := db.Cursor(last.OccurredAt, last.ID)
 		info.EndCursor = &end
 	}
 	return info, nil
@@ -162,9 +200,7 @@ func (r *queryResolver) Viewer(ctx context.Context) (*model.User, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Loaded afresh: the actor may come from the verification cache, and
-	// the owner may have changed this user's API access since.
-	return loader.For(ctx).User.Load(ctx, actor.User.ID)
+	return actor.User, nil
 }
 
 // Account is the resolver for the account field.
@@ -196,13 +232,28 @@ func (r *queryResolver) APIKey(ctx context.Context, id string) (*model.APIKey, e
 	return r.DB.APIKey(ctx, actor, id)
 }
 
+// AuditEvents is the resolver for the auditEvents field.
+func (r *queryResolver) AuditEvents(ctx context.Context, first *int, after *string) (*db.EventPage, error) {
+	actor, err := model.ActorFromContext(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return r.DB.AuditEvents(ctx, actor, first, after)
+}
+
 // APIAccess is the resolver for the apiAccess field.
 func (r *userResolver) APIAccess(ctx context.Context, obj *model.User) (bool, error) {
-	account, err := loader.For(ctx).Account.Load(ctx, obj.AccountID)
+	// Loaded afresh: obj may be the cached actor, and the owner may have
+	// changed this user's access since.
+	user, err := loader.For(ctx).User.Load(ctx, obj.ID)
 	if err != nil {
 		return false, err
 	}
-	return model.HasAPIAccess(account, obj), nil
+	account, err := loader.For(ctx).Account.Load(ctx, user.AccountID)
+	if err != nil {
+		return false, err
+	}
+	return model.HasAPIAccess(account, user), nil
 }
 
 // Account is the resolver for the account field.
@@ -221,6 +272,14 @@ func (r *Resolver) ApiKeyConnection() graph.ApiKeyConnectionResolver {
 	return &apiKeyConnectionResolver{r}
 }
 
+// AuditEvent returns graph.AuditEventResolver implementation.
+func (r *Resolver) AuditEvent() graph.AuditEventResolver { return &auditEventResolver{r} }
+
+// AuditEventConnection returns graph.AuditEventConnectionResolver implementation.
+func (r *Resolver) AuditEventConnection() graph.AuditEventConnectionResolver {
+	return &auditEventConnectionResolver{r}
+}
+
 // Mutation returns graph.MutationResolver implementation.
 func (r *Resolver) Mutation() graph.MutationResolver { return &mutationResolver{r} }
 
@@ -231,10 +290,12 @@ func (r *Resolver) Query() graph.QueryResolver { return &queryResolver{r} }
 func (r *Resolver) User() graph.UserResolver { return &userResolver{r} }
 
 type (
-	accountResolver          struct{ *Resolver }
-	apiKeyResolver           struct{ *Resolver }
-	apiKeyConnectionResolver struct{ *Resolver }
-	mutationResolver         struct{ *Resolver }
-	queryResolver            struct{ *Resolver }
-	userResolver             struct{ *Resolver }
+	accountResolver              struct{ *Resolver }
+	apiKeyResolver               struct{ *Resolver }
+	apiKeyConnectionResolver     struct{ *Resolver }
+	auditEventResolver           struct{ *Resolver }
+	auditEventConnectionResolver struct{ *Resolver }
+	mutationResolver             struct{ *Resolver }
+	queryResolver                struct{ *Resolver }
+	userResolver                 struct{ *Resolver }
 )
