@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -17,13 +18,18 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/rs/cors"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/keyfob/keyfob/authn"
 	"github.com/keyfob/keyfob/db"
 	"github.com/keyfob/keyfob/graph"
 	"github.com/keyfob/keyfob/loader"
+	"github.com/keyfob/keyfob/metrics"
 	"github.com/keyfob/keyfob/model"
 	"github.com/keyfob/keyfob/playground"
 	"github.com/keyfob/keyfob/resolvers"
@@ -39,6 +45,7 @@ type app struct {
 	guard     *authn.LoginGuard
 	usage     *usage.Recorder
 	clientIPs *authn.ClientIPs
+	metrics   *metrics.Metrics
 	// stopListening ends the revocation listener.
 	stopListening context.CancelFunc
 	listening     chan struct{}
@@ -51,13 +58,16 @@ func newApp(cfg *config, store *db.DB, logger *slog.Logger) *app {
 	trusted, _ := authn.ParseCIDRs(cfg.TrustedProxies) // validated by loadConfig
 	a := &app{
 		cfg: cfg, store: store, logger: logger, usage: recorder,
-		authn: authn.New(store, recorder, logger, authn.Options{
-			CacheTTL: cfg.CacheTTL, NegativeCacheTTL: cfg.NegativeTTL, CacheSize: 100_000, RateLimits: cfg.RateLimits,
-		}),
 		guard:     authn.NewLoginGuard(cfg.LoginLimits),
 		clientIPs: &authn.ClientIPs{Trusted: trusted},
 		listening: make(chan struct{}),
 	}
+	a.authn = authn.New(store, recorder, logger, authn.Options{
+		CacheTTL: cfg.CacheTTL, NegativeCacheTTL: cfg.NegativeTTL, CacheSize: 100_000, RateLimits: cfg.RateLimits,
+		OnOutcome: func(outcome string) { a.metrics.Verification(outcome) },
+	})
+	a.metrics = metrics.New(store.SQL(), a.authn.Cache.Stats)
+	recorder.Observe = func(r usage.FlushReport) { a.metrics.UsageFlush(r.Pairs, r.Requests, r.Lag, r.Err, r.Shed) }
 	store.OnRevoke = a.authn.Cache.Revoke
 	ctx, cancel := context.WithCancel(context.Background())
 	a.stopListening = cancel
@@ -91,8 +101,8 @@ func (a *app) close(ctx context.Context) error {
 // IP, authentication, per-request loaders, then GraphQL.
 func (a *app) handler() http.Handler {
 	mux := http.NewServeMux()
-	api := a.authn.Middleware(loader.Middleware(a.store, a.graphql()))
-	mux.Handle("/graphql", api)
+	api := a.graphQLOverHTTP(a.authn.Middleware(loader.Middleware(a.store, a.graphql())))
+	mux.Handle("/graphql", a.cors().Handler(api))
 	verify := a.authn.VerifyHandler()
 	mux.Handle("/auth/verify", verify)
 	mux.Handle("/auth/verify/", verify)
@@ -107,25 +117,109 @@ func (a *app) handler() http.Handler {
 		mux.HandleFunc("/noop", func(w http.ResponseWriter, r *http.Request) {})
 	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = io.WriteString(w, `{"status":"ok"}`+"\n")
+		writeStatus(w, http.StatusOK, "ok", "")
 	})
-	return a.clientIPs.Middleware(a.requestLog(mux))
+	mux.HandleFunc("GET /readyz", a.ready)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(a.metrics.Registry, promhttp.HandlerOpts{}))
+	return a.clientIPs.Middleware(withRequestInfo(a.requestLog(mux)))
 }
 
 func (a *app) graphql() http.Handler {
-	srv := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: &resolvers.Resolver{
-		DB: a.store, Authn: a.authn, LoginGuard: a.guard,
-	}}))
-	srv.AddTransport(transport.Options{})
+	cfg := graph.Config{Resolvers: &resolvers.Resolver{DB: a.store, Authn: a.authn, LoginGuard: a.guard}}
+	// A list costs its page size times what each item asks for.
+	cfg.Complexity.Query.APIKeys = func(child int, first *int, _ *string) int { return pageCost(first, child) }
+	cfg.Complexity.Query.AuditEvents = func(child int, first *int, _ *string) int { return pageCost(first, child) }
+	srv := handler.New(graph.NewExecutableSchema(cfg))
+	// Parsing and validating the same documents again is most of the cost
+	// of a small query: integrations send the same few queries all day.
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	// GET and POST with JSON only: form and multipart bodies are what a
+	// cross-site form can send without a CORS preflight.
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
 	if a.cfg.Introspection {
 		srv.Use(extension.Introspection{})
 	}
+	srv.Use(extension.FixedComplexityLimit(a.cfg.QueryLimits.MaxComplexity))
+	srv.Use(queryShapeLimit{a.cfg.QueryLimits})
+	srv.SetDisableSuggestion(!a.cfg.Development)
+	srv.AroundResponses(a.observeOperation)
 	srv.SetErrorPresenter(a.presentError)
 	srv.SetRecoverFunc(a.recoverPanic)
 	return srv
+}
+
+// pageCost is a connection's complexity: each of up to `first` items costs
+// what its selection costs.
+func pageCost(first *int, child int) int {
+	n := 1 // an out-of-range first is refused by the resolver; cost it as one
+	if first != nil && *first >= 1 && *first <= model.MaxPageSize {
+		n = *first
+	}
+	return 1 + n*child
+}
+
+// observeOperation measures each GraphQL operation for /metrics.
+func (a *app) observeOperation(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	start := time.Now()
+	resp := next(ctx)
+	name := ""
+	if graphql.HasOperationContext(ctx) {
+		if op := graphql.GetOperationContext(ctx).Operation; op != nil {
+			name = op.Name
+		}
+	}
+	outcome := "ok"
+	if resp != nil && len(resp.Errors) > 0 {
+		outcome = "error"
+		if code, ok := resp.Errors[0].Extensions["code"]; ok {
+			outcome = fmt.Sprint(code)
+		}
+	}
+	a.metrics.GraphQLOperation(name, outcome, time.Since(start))
+	return resp
+}
+
+// cors lets the configured browser origins call the API. Authorization is
+// an allowed request header; cookies are not used, so credentials are never
+// allowed and a wildcard origin stays harmless.
+func (a *app) cors() *cors.Cors {
+	return cors.New(cors.Options{
+		AllowedOrigins:   a.cfg.CORSOrigins,
+		AllowedMethods:   []string{http.MethodGet, http.MethodPost, http.MethodOptions},
+		AllowedHeaders:   []string{"Authorization", "Content-Type", "Accept", "X-System", "X-Request-Id"},
+		ExposedHeaders:   []string{"X-Request-Id", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Window", "Retry-After"},
+		AllowCredentials: false,
+		MaxAge:           600,
+	})
+}
+
+// ready answers whether this instance can serve: the database answers and
+// its schema is current.
+func (a *app) ready(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := a.store.Ping(ctx); err != nil {
+		writeStatus(w, http.StatusServiceUnavailable, "unavailable", "database unreachable")
+		return
+	}
+	current, err := a.store.MigrationsCurrent(ctx)
+	if err != nil || !current {
+		writeStatus(w, http.StatusServiceUnavailable, "unavailable", "database schema is not current")
+		return
+	}
+	writeStatus(w, http.StatusOK, "ready", "")
+}
+
+func writeStatus(w http.ResponseWriter, status int, state, reason string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	body := map[string]string{"status": state}
+	if reason != "" {
+		body["reason"] = reason
+	}
+	_ = json.NewEncoder(w).Encode(body)
 }
 
 // presentError is the one place errors take the shape clients see. Domain
@@ -155,7 +249,7 @@ func (a *app) presentError(ctx context.Context, err error) *gqlerror.Error {
 			if gqlErr.Extensions == nil {
 				gqlErr.Extensions = map[string]any{}
 			}
-			gqlErr.Extensions["code"] = "BAD_REQUEST"
+			gqlErr.Extensions["code"] = model.CodeBadRequest
 		}
 		return gqlErr
 	}
@@ -202,6 +296,19 @@ func (a *app) requestLog(next http.Handler) http.Handler {
 	})
 }
 
+// withRequestInfo puts the client's address and user agent in the context
+// for the audit log, which the db layer reads from there. The user agent is
+// whatever the client sent: it is cut and cleaned so that it always stores.
+func withRequestInfo(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		info := model.RequestInfo{
+			IP:        authn.ClientIPFromContext(r.Context()),
+			UserAgent: model.StorableText(r.UserAgent(), model.MaxUserAgentLength),
+		}
+		next.ServeHTTP(w, r.WithContext(model.NewContextWithRequestInfo(r.Context(), info)))
+	})
+}
+
 type statusRecorder struct {
 	http.ResponseWriter
 	status int
@@ -215,7 +322,17 @@ func (s *statusRecorder) WriteHeader(code int) {
 func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
 func newLogger(w io.Writer, level slog.Level) *slog.Logger {
-	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level, ReplaceAttr: redact}))
+}
+
+// redact is a safety net: Keyfob never logs headers or secrets, and should
+// any attribute with a credential's name slip in, its value is hidden.
+func redact(_ []string, attr slog.Attr) slog.Attr {
+	switch strings.ToLower(attr.Key) {
+	case "authorization", "secret", "token", "password", "cookie", "api_key", "key_secret":
+		return slog.String(attr.Key, "[REDACTED]")
+	}
+	return attr
 }
 
 // flushUsage writes buffered usage increments now.

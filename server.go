@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -43,6 +44,9 @@ type config struct {
 	UsageFlush     time.Duration
 	TrustedProxies string
 	NoopEndpoint   bool
+	Development    bool
+	CORSOrigins    []string
+	QueryLimits    queryLimits
 }
 
 func loadConfig(args []string, stderr io.Writer) (*config, []string, error) {
@@ -67,9 +71,23 @@ func loadConfig(args []string, stderr io.Writer) (*config, []string, error) {
 	fs.DurationVar(&c.UsageFlush, "usage-flush-interval", envDuration("KEYFOB_USAGE_FLUSH_INTERVAL", time.Second), "how often buffered usage is written (env KEYFOB_USAGE_FLUSH_INTERVAL)")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", env("KEYFOB_TRUSTED_PROXIES", ""), "comma-separated CIDRs of proxies whose X-Forwarded-For is believed (env KEYFOB_TRUSTED_PROXIES)")
 	fs.BoolVar(&c.NoopEndpoint, "noop-endpoint", envBool("KEYFOB_NOOP_ENDPOINT", false), "serve GET /noop, a handler that does nothing, as the load command's baseline (env KEYFOB_NOOP_ENDPOINT)")
+	fs.BoolVar(&c.Development, "dev", envBool("KEYFOB_DEV", false), "development mode: GraphQL validation errors suggest field names (env KEYFOB_DEV)")
+	cors := fs.String("cors-origins", env("KEYFOB_CORS_ORIGINS", ""), "comma-separated origins allowed to call /graphql from a browser (env KEYFOB_CORS_ORIGINS)")
+	c.QueryLimits = defaultQueryLimits
+	fs.Int64Var(&c.QueryLimits.MaxBodyBytes, "max-body-bytes", int64(envInt("KEYFOB_MAX_BODY_BYTES", int(defaultQueryLimits.MaxBodyBytes))), "largest GraphQL request body (env KEYFOB_MAX_BODY_BYTES)")
+	fs.IntVar(&c.QueryLimits.MaxQueryBytes, "max-query-bytes", envInt("KEYFOB_MAX_QUERY_BYTES", defaultQueryLimits.MaxQueryBytes), "longest GraphQL query document (env KEYFOB_MAX_QUERY_BYTES)")
+	fs.IntVar(&c.QueryLimits.MaxComplexity, "max-complexity", envInt("KEYFOB_MAX_COMPLEXITY", defaultQueryLimits.MaxComplexity), "highest query complexity; lists cost their `first` times their fields (env KEYFOB_MAX_COMPLEXITY)")
+	fs.IntVar(&c.QueryLimits.MaxDepth, "max-depth", envInt("KEYFOB_MAX_DEPTH", defaultQueryLimits.MaxDepth), "deepest field nesting, introspection excepted (env KEYFOB_MAX_DEPTH)")
+	fs.IntVar(&c.QueryLimits.MaxAliases, "max-aliases", envInt("KEYFOB_MAX_ALIASES", defaultQueryLimits.MaxAliases), "most aliases in one query (env KEYFOB_MAX_ALIASES)")
+	fs.IntVar(&c.QueryLimits.MaxFields, "max-fields", envInt("KEYFOB_MAX_FIELDS", defaultQueryLimits.MaxFields), "most field selections written in one query (env KEYFOB_MAX_FIELDS)")
 	mem := fs.Uint("password-memory-kib", uint(envInt("KEYFOB_PASSWORD_MEMORY_KIB", int(credential.DefaultPasswordParams.Memory))), "argon2id memory per password hash, in KiB (env KEYFOB_PASSWORD_MEMORY_KIB)")
 	if err := fs.Parse(args); err != nil {
 		return nil, nil, err
+	}
+	for _, o := range strings.Split(*cors, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			c.CORSOrigins = append(c.CORSOrigins, o)
+		}
 	}
 	c.LoginLimits.Window = authn.DefaultLoginLimits.Window
 	c.RateLimits.FailedWindow = authn.DefaultRateLimits.FailedWindow

@@ -209,6 +209,16 @@ func StatusOf(code model.Code) int {
 		return http.StatusTooManyRequests
 	case model.CodeUnavailable:
 		return http.StatusServiceUnavailable
+	case model.CodeBadRequest:
+		return http.StatusBadRequest
+	case model.CodeMethodNotAllowed:
+		return http.StatusMethodNotAllowed
+	case model.CodePayloadTooLarge:
+		return http.StatusRequestEntityTooLarge
+	case model.CodeUnsupportedMediaType:
+		return http.StatusUnsupportedMediaType
+	case model.CodeNotAcceptable:
+		return http.StatusNotAcceptable
 	}
 	return http.StatusInternalServerError
 }

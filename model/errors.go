@@ -21,6 +21,16 @@ const (
 	CodeInternal          Code = "INTERNAL"
 )
 
+// Protocol codes: the HTTP request itself is unacceptable, so no GraphQL
+// runs. (Parse and validation failures keep gqlgen's own codes.)
+const (
+	CodeBadRequest           Code = "BAD_REQUEST"
+	CodeMethodNotAllowed     Code = "METHOD_NOT_ALLOWED"
+	CodePayloadTooLarge      Code = "PAYLOAD_TOO_LARGE"
+	CodeUnsupportedMediaType Code = "UNSUPPORTED_MEDIA_TYPE"
+	CodeNotAcceptable        Code = "NOT_ACCEPTABLE"
+)
+
 // Error is the one error type the domain returns. Anything that is not an
 // *Error is treated as internal: logged in full, shown to clients only as
 // "internal error".

@@ -1,0 +1,130 @@
+// Package metrics defines Keyfob's Prometheus metrics. Every label has a
+// bounded set of values, so a client cannot grow the series without end.
+package metrics
+
+import (
+	"database/sql"
+	"regexp"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// Metrics are the service's instruments.
+type Metrics struct {
+	Registry *prometheus.Registry
+
+	graphqlRequests *prometheus.CounterVec
+	graphqlDuration *prometheus.HistogramVec
+	verifications   *prometheus.CounterVec
+	flushPairs      prometheus.Histogram
+	flushRequests   prometheus.Counter
+	flushLag        prometheus.Histogram
+	flushErrors     prometheus.Counter
+	usageShed       prometheus.Counter
+
+	operations *operationNames
+}
+
+// New registers every metric in a fresh registry. cacheStats reads the
+// verification cache's hit and miss counters; db is the connection pool.
+func New(db *sql.DB, cacheStats func() (hits, misses uint64)) *Metrics {
+	r := prometheus.NewRegistry()
+	m := &Metrics{
+		Registry: r,
+		graphqlRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "keyfob_graphql_requests_total", Help: "GraphQL operations by operation name and outcome (ok or the first error code).",
+		}, []string{"operation", "outcome"}),
+		graphqlDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "keyfob_graphql_request_duration_seconds", Help: "GraphQL operation latency by operation name and outcome.",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14),
+		}, []string{"operation", "outcome"}),
+		verifications: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "keyfob_credential_verifications_total", Help: "Credential verifications by outcome (ok, missing, malformed, unknown, session_token_not_accepted, or an error code).",
+		}, []string{"outcome"}),
+		flushPairs: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "keyfob_usage_flush_pairs", Help: "Distinct (key, integration) pairs per usage flush.",
+			Buckets: prometheus.ExponentialBuckets(1, 4, 10),
+		}),
+		flushRequests: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "keyfob_usage_flushed_requests_total", Help: "Requests whose usage was written.",
+		}),
+		flushLag: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "keyfob_usage_flush_lag_seconds", Help: "Age of the oldest increment in each flush when it was written.",
+			Buckets: prometheus.ExponentialBuckets(0.01, 2, 14),
+		}),
+		flushErrors: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "keyfob_usage_flush_errors_total", Help: "Usage flushes that failed and were kept for retry.",
+		}),
+		usageShed: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "keyfob_usage_shed_total", Help: "Usage increments dropped because the buffer was full.",
+		}),
+		operations: &operationNames{known: map[string]bool{}},
+	}
+	r.MustRegister(m.graphqlRequests, m.graphqlDuration, m.verifications, m.flushPairs, m.flushRequests, m.flushLag, m.flushErrors, m.usageShed,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		collectors.NewDBStatsCollector(db, "keyfob"),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "keyfob_verification_cache_hits_total", Help: "Verifications answered from the cache."},
+			func() float64 { h, _ := cacheStats(); return float64(h) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "keyfob_verification_cache_misses_total", Help: "Verifications that asked the database."},
+			func() float64 { _, m := cacheStats(); return float64(m) }),
+	)
+	return m
+}
+
+// GraphQLOperation records one operation.
+func (m *Metrics) GraphQLOperation(name, outcome string, d time.Duration) {
+	op := m.operations.label(name)
+	m.graphqlRequests.WithLabelValues(op, outcome).Inc()
+	m.graphqlDuration.WithLabelValues(op, outcome).Observe(d.Seconds())
+}
+
+// Verification records a credential verification's outcome.
+func (m *Metrics) Verification(outcome string) { m.verifications.WithLabelValues(outcome).Inc() }
+
+// UsageFlush records one flush attempt.
+func (m *Metrics) UsageFlush(pairs, requests int, lag time.Duration, err error, shed int) {
+	if shed > 0 {
+		m.usageShed.Add(float64(shed))
+		return
+	}
+	if err != nil {
+		m.flushErrors.Inc()
+		return
+	}
+	m.flushPairs.Observe(float64(pairs))
+	m.flushRequests.Add(float64(requests))
+	m.flushLag.Observe(lag.Seconds())
+}
+
+// maxOperationNames bounds the operation label: clients choose operation
+// names, so only the first names seen get their own series.
+const maxOperationNames = 100
+
+var operationName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,63}$`)
+
+type operationNames struct {
+	mu    sync.Mutex
+	known map[string]bool
+}
+
+func (o *operationNames) label(name string) string {
+	if name == "" {
+		return "anonymous"
+	}
+	if !operationName.MatchString(name) {
+		return "other"
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.known[name] {
+		return name
+	}
+	if len(o.known) >= maxOperationNames {
+		return "other"
+	}
+	o.known[name] = true
+	return name
+}

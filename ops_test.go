@@ -1,0 +1,256 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+
+	"github.com/keyfob/keyfob/graph"
+	"github.com/keyfob/keyfob/model"
+	"github.com/keyfob/keyfob/resolvers"
+)
+
+// The key list costs the same few statements for 1 key as for 100: owners
+// and usage come through per-request loaders, never one query per key.
+func TestKeyListStatementCountIsConstant(t *testing.T) {
+	forEachDB(t, func(t *testing.T, e *testEnv) {
+		owner := e.SignUp(t, "Many Keys")
+		colleague := e.CreateUser(t, owner, "ADMIN")
+		const query = `{ apiKeys(first: 100) { nodes { owner { name } usageByIntegration { integration lastUsedAt requestCount } } } }`
+		count := func() int64 {
+			statements := e.Store.CountStatements()
+			data := e.MustDo(t, request{Auth: Bearer(owner.Token), Query: query})
+			n := statements.Load()
+			_ = data
+			return n
+		}
+		_, secret := e.CreateKey(t, owner, "first")
+		e.MustDo(t, request{Auth: Bearer(secret), Headers: map[string]string{"X-System": "A"}, Query: `{ __typename }`})
+		e.FlushUsage(t)
+		one := count()
+		for i := range 99 {
+			u := owner
+			if i%2 == 0 {
+				u = colleague
+			}
+			_, secret := e.CreateKey(t, u, fmt.Sprintf("key %d", i))
+			if i%10 == 0 {
+				e.MustDo(t, request{Auth: Bearer(secret), Headers: map[string]string{"X-System": "B"}, Query: `{ __typename }`})
+			}
+		}
+		e.FlushUsage(t)
+		hundred := count()
+		data := e.MustDo(t, request{Auth: Bearer(owner.Token), Query: query})
+		if n := len(dig(data, "apiKeys", "nodes").([]any)); n != 100 {
+			t.Fatalf("listed %d keys, want 100", n)
+		}
+		t.Logf("statements: %d for 1 key, %d for 100 keys", one, hundred)
+		if one != hundred || hundred > 4 {
+			t.Fatalf("statements: %d for 1 key, %d for 100 keys; want the same constant, at most 4", one, hundred)
+		}
+	})
+}
+
+// tcpCutter forwards TCP to target until cut, so a test can make the
+// database unreachable and reachable again without touching the server.
+type tcpCutter struct {
+	ln     net.Listener
+	target string
+	mu     sync.Mutex
+	cut    bool
+	conns  []net.Conn
+}
+
+func newTCPCutter(t *testing.T, target string) *tcpCutter {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &tcpCutter{ln: ln, target: target}
+	t.Cleanup(func() { ln.Close(); c.setCut(true) })
+	go func() {
+		for {
+			in, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.mu.Lock()
+			if c.cut {
+				c.mu.Unlock()
+				in.Close()
+				continue
+			}
+			out, err := net.Dial("tcp", target)
+			if err != nil {
+				c.mu.Unlock()
+				in.Close()
+				continue
+			}
+			c.conns = append(c.conns, in, out)
+			c.mu.Unlock()
+			go func() { io.Copy(out, in); out.Close() }()
+			go func() { io.Copy(in, out); in.Close() }()
+		}
+	}()
+	return c
+}
+
+func (c *tcpCutter) setCut(cut bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.cut = cut
+	if cut {
+		for _, conn := range c.conns {
+			conn.Close()
+		}
+		c.conns = nil
+	}
+}
+
+func (c *tcpCutter) addr() string { return c.ln.Addr().String() }
+
+// /readyz follows the database: 200 while it answers, 503 while it cannot
+// be reached, 200 again once it is back, without a restart.
+func TestReadyzFollowsTheDatabase(t *testing.T) {
+	if pgURL() == "" {
+		t.Skip("needs TEST_DATABASE_URL")
+	}
+	dsn := freshSchema(t)
+	u, _ := url.Parse(dsn)
+	cutter := newTCPCutter(t, u.Host)
+	u.Host = cutter.addr()
+	q := u.Query()
+	q.Set("connect_timeout", "2")
+	u.RawQuery = q.Encode()
+	e := newTestEnv(t, "postgres", func(c *config) { c.DatabaseURL = u.String() })
+	status := func() int {
+		got, _, _ := e.raw(t, "GET", "/readyz", "", "", nil)
+		return got
+	}
+	if got := status(); got != http.StatusOK {
+		t.Fatalf("readyz with the database up: %d", got)
+	}
+	cutter.setCut(true)
+	if got := status(); got != http.StatusServiceUnavailable {
+		t.Fatalf("readyz with the database unreachable: %d", got)
+	}
+	resp := e.Do(t, request{Query: `mutation { logIn(input: {email: "a@b.co", password: "whatever1"}) { token } }`})
+	if resp.Code() != "UNAVAILABLE" {
+		t.Fatalf("a request needing the database while it is down: %s", resp.Body)
+	}
+	if got, _, _ := e.raw(t, "GET", "/healthz", "", "", nil); got != http.StatusOK {
+		t.Fatalf("healthz is about the process, not the database: %d", got)
+	}
+	cutter.setCut(false)
+	deadline := time.Now().Add(10 * time.Second)
+	for status() != http.StatusOK {
+		if time.Now().After(deadline) {
+			t.Fatal("readyz did not recover once the database was reachable again")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// panickingQuery makes viewer panic, to prove the recover function and the
+// error presenter in the real executor.
+type panickingResolver struct{ *resolvers.Resolver }
+
+func (r panickingResolver) Query() graph.QueryResolver {
+	return panickingQuery{r.Resolver.Query()}
+}
+
+type panickingQuery struct{ graph.QueryResolver }
+
+func (panickingQuery) Viewer(context.Context) (*model.User, error) {
+	panic("boom: SELECT secret FROM nowhere")
+}
+
+func TestPanicBecomesInternal(t *testing.T) {
+	e := newTestEnv(t, "sqlite", nil)
+	srv := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: panickingResolver{&resolvers.Resolver{DB: e.Store}}}))
+	srv.AddTransport(transport.POST{})
+	srv.SetErrorPresenter(e.App.presentError)
+	srv.SetRecoverFunc(e.App.recoverPanic)
+	ts := httptest.NewServer(e.App.requestLog(srv))
+	defer ts.Close()
+	resp, err := http.Post(ts.URL, "application/json", strings.NewReader(jsonBody("{ viewer { id } }")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	id := resp.Header.Get("X-Request-Id")
+	if resp.StatusCode != 200 || errorCode(t, string(body)) != "INTERNAL" || !strings.Contains(string(body), id) {
+		t.Fatalf("panic answered %d %s (request id %s)", resp.StatusCode, body, id)
+	}
+	if strings.Contains(string(body), "boom") || strings.Contains(string(body), "goroutine") || strings.Contains(string(body), ".go:") {
+		t.Fatalf("the client saw the panic: %s", body)
+	}
+	logs := e.Logs.String()
+	if !strings.Contains(logs, "boom") || !strings.Contains(logs, "goroutine") {
+		t.Fatalf("the panic and its stack were not logged: %s", logs)
+	}
+}
+
+func TestRequestIDAndMetrics(t *testing.T) {
+	e := newTestEnv(t, "sqlite", nil)
+	owner := e.SignUp(t, "Observed")
+	_, secret := e.CreateKey(t, owner, "Metered")
+	_, header, _ := e.raw(t, "POST", "/graphql", "application/json", jsonBody("query ListKeys { apiKeys { totalCount } }"),
+		map[string]string{"Authorization": Bearer(owner.Token), "X-Request-Id": "client-chosen-id-42"})
+	if header.Get("X-Request-Id") != "client-chosen-id-42" {
+		t.Fatalf("X-Request-Id not honoured: %v", header)
+	}
+	_, header, _ = e.raw(t, "POST", "/graphql", "application/json", jsonBody("{ __typename }"), nil)
+	if len(header.Get("X-Request-Id")) < 16 {
+		t.Fatalf("no request id generated: %v", header)
+	}
+	e.Verify(t, "GET", "", Bearer(secret), nil)
+	e.Verify(t, "GET", "", "Bearer nonsense", nil)
+	e.FlushUsage(t)
+	for i := range 150 { // client-chosen names beyond the bound collapse into "other"
+		e.raw(t, "POST", "/graphql", "application/json", jsonBody(fmt.Sprintf("query Op%d { __typename }", i)), nil)
+	}
+	_, _, metrics := e.raw(t, "GET", "/metrics", "", "", nil)
+	for _, want := range []string{
+		`keyfob_graphql_requests_total{operation="ListKeys",outcome="ok"} 1`,
+		`keyfob_graphql_requests_total{operation="other",outcome="ok"}`,
+		`keyfob_graphql_request_duration_seconds_bucket{operation="ListKeys"`,
+		`keyfob_credential_verifications_total{outcome="ok"}`,
+		`keyfob_credential_verifications_total{outcome="malformed"} 1`,
+		`keyfob_verification_cache_hits_total`,
+		`keyfob_verification_cache_misses_total`,
+		`keyfob_usage_flush_pairs_count`,
+		`keyfob_usage_flush_lag_seconds_count`,
+		`keyfob_usage_flush_errors_total 0`,
+		`go_sql_max_open_connections{db_name="keyfob"}`,
+	} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	if strings.Count(metrics, `keyfob_graphql_requests_total{operation="Op`) > 100 {
+		t.Errorf("operation names are not bounded")
+	}
+	logs := e.Logs.String()
+	for _, secretValue := range []string{secret, owner.Token, owner.Password} {
+		if strings.Contains(logs, secretValue) {
+			t.Fatalf("a secret reached the logs")
+		}
+	}
+	if !strings.Contains(logs, `"request_id":"client-chosen-id-42"`) {
+		t.Fatalf("the request id is not in the request log line")
+	}
+}

@@ -1,0 +1,259 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/errcode"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+	"github.com/vektah/gqlparser/v2/parser"
+
+	"github.com/keyfob/keyfob/authn"
+	"github.com/keyfob/keyfob/model"
+)
+
+// queryLimits bound what one GraphQL request may ask for, so a crafted
+// query cannot knock the service over.
+type queryLimits struct {
+	MaxBodyBytes  int64 // request body, for POST
+	MaxQueryBytes int   // the query document itself
+	MaxComplexity int   // gqlgen's complexity, list fields costed by `first`
+	MaxDepth      int   // nesting of fields, introspection excepted
+	MaxAliases    int   // aliased fields in the document
+	MaxFields     int   // field selections in the document, as written
+}
+
+var defaultQueryLimits = queryLimits{
+	MaxBodyBytes: 1 << 20, MaxQueryBytes: 32 << 10, MaxComplexity: 5000, MaxDepth: 10, MaxAliases: 100, MaxFields: 250,
+}
+
+// Codes of the query-shape limits. gqlgen files its own complexity code as a
+// user error (HTTP 200 even under application/graphql-response+json); all of
+// them are request errors, which the GraphQL-over-HTTP spec answers with 400.
+const (
+	codeComplexityLimit = "COMPLEXITY_LIMIT_EXCEEDED"
+	codeDepthLimit      = "DEPTH_LIMIT_EXCEEDED"
+	codeAliasLimit      = "ALIAS_LIMIT_EXCEEDED"
+	codeFieldLimit      = "FIELD_LIMIT_EXCEEDED"
+)
+
+func init() {
+	for _, code := range []string{codeComplexityLimit, codeDepthLimit, codeAliasLimit, codeFieldLimit} {
+		errcode.RegisterErrorType(code, errcode.KindProtocol)
+	}
+}
+
+func refuse(w http.ResponseWriter, code model.Code, format string, args ...any) {
+	authn.WriteError(w, &model.Error{Code: code, Message: fmt.Sprintf(format, args...)})
+}
+
+// graphQLOverHTTP enforces the GraphQL-over-HTTP spec's request rules before
+// gqlgen sees a request: GET for queries only, POST only as JSON (no form or
+// multipart bodies, which browsers send cross-site without a preflight), no
+// batches, and bounded sizes. It also corrects gqlgen's status for request
+// errors under application/json, where the spec wants 200, not 422.
+func (a *app) graphQLOverHTTP(next http.Handler) http.Handler {
+	limits := a.cfg.QueryLimits
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.Method {
+		case http.MethodGet:
+			if !checkGET(w, r, limits) {
+				return
+			}
+		case http.MethodPost:
+			if !checkPOST(w, r, limits) {
+				return
+			}
+		case http.MethodOptions:
+			w.Header().Set("Allow", "GET, POST, OPTIONS")
+			w.WriteHeader(http.StatusNoContent)
+			return
+		default:
+			w.Header().Set("Allow", "GET, POST, OPTIONS")
+			refuse(w, model.CodeMethodNotAllowed, "use POST (or GET for queries)")
+			return
+		}
+		next.ServeHTTP(&jsonStatusWriter{ResponseWriter: w}, r)
+	})
+}
+
+func checkGET(w http.ResponseWriter, r *http.Request, limits queryLimits) bool {
+	q := r.URL.Query()
+	query := q.Get("query")
+	if len(query) > limits.MaxQueryBytes {
+		refuse(w, model.CodeBadRequest, "the query is longer than %d bytes", limits.MaxQueryBytes)
+		return false
+	}
+	for _, param := range []string{"variables", "extensions"} {
+		if raw := q.Get(param); raw != "" {
+			var obj map[string]any
+			if json.Unmarshal([]byte(raw), &obj) != nil {
+				refuse(w, model.CodeBadRequest, "the %s parameter must be a JSON object", param)
+				return false
+			}
+		}
+	}
+	doc, err := parser.ParseQuery(&ast.Source{Input: query})
+	if err != nil {
+		return true // gqlgen reports the parse error in its own words
+	}
+	var op *ast.OperationDefinition
+	if name := q.Get("operationName"); name != "" {
+		op = doc.Operations.ForName(name)
+	} else if len(doc.Operations) == 1 {
+		op = doc.Operations[0]
+	}
+	if op != nil && op.Operation != ast.Query {
+		w.Header().Set("Allow", "POST")
+		refuse(w, model.CodeMethodNotAllowed, "%s operations need POST: GET may only run queries", op.Operation)
+		return false
+	}
+	return true
+}
+
+func checkPOST(w http.ResponseWriter, r *http.Request, limits queryLimits) bool {
+	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mediaType != "application/json" {
+		refuse(w, model.CodeUnsupportedMediaType, "send the request as application/json")
+		return false
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limits.MaxBodyBytes))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			refuse(w, model.CodePayloadTooLarge, "the request body is larger than %d bytes", limits.MaxBodyBytes)
+		} else {
+			refuse(w, model.CodeBadRequest, "the request body could not be read")
+		}
+		return false
+	}
+	if trimmed := bytes.TrimLeft(body, " \t\r\n"); len(trimmed) > 0 && trimmed[0] == '[' {
+		refuse(w, model.CodeBadRequest, "batched requests are not supported: send one operation per request")
+		return false
+	}
+	var params struct {
+		Query string `json:"query"`
+	}
+	if json.Unmarshal(body, &params) == nil && len(params.Query) > limits.MaxQueryBytes {
+		refuse(w, model.CodeBadRequest, "the query is longer than %d bytes", limits.MaxQueryBytes)
+		return false
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	return true
+}
+
+// jsonStatusWriter answers request errors with 200 under application/json,
+// as the GraphQL-over-HTTP spec asks (gqlgen uses 422 there), and leaves
+// application/graphql-response+json's 4xx alone.
+type jsonStatusWriter struct {
+	http.ResponseWriter
+}
+
+func (w *jsonStatusWriter) WriteHeader(status int) {
+	if status == http.StatusUnprocessableEntity && strings.HasPrefix(w.Header().Get("Content-Type"), "application/json") {
+		status = http.StatusOK
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *jsonStatusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// queryShapeLimit refuses operations nested too deep, with too many aliases
+// or with too many fields. gqlgen has complexity limits but none of these.
+type queryShapeLimit struct{ limits queryLimits }
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationContextMutator
+} = queryShapeLimit{}
+
+func (queryShapeLimit) ExtensionName() string                   { return "QueryShapeLimit" }
+func (queryShapeLimit) Validate(graphql.ExecutableSchema) error { return nil }
+
+func (l queryShapeLimit) MutateOperationContext(_ context.Context, rc *graphql.OperationContext) *gqlerror.Error {
+	fields, aliases := countSelections(rc.Doc)
+	if aliases > l.limits.MaxAliases {
+		return limitError(codeAliasLimit, "the operation uses %d aliases; the limit is %d", aliases, l.limits.MaxAliases)
+	}
+	if fields > l.limits.MaxFields {
+		return limitError(codeFieldLimit, "the operation selects %d fields; the limit is %d", fields, l.limits.MaxFields)
+	}
+	op := rc.Doc.Operations.ForName(rc.OperationName)
+	if op == nil {
+		return nil
+	}
+	if depth := selectionDepth(op.SelectionSet, 0, l.limits.MaxDepth+1); depth > l.limits.MaxDepth {
+		return limitError(codeDepthLimit, "the operation nests deeper than %d levels", l.limits.MaxDepth)
+	}
+	return nil
+}
+
+func limitError(code, format string, args ...any) *gqlerror.Error {
+	err := gqlerror.Errorf(format, args...)
+	errcode.Set(err, code)
+	return err
+}
+
+// countSelections counts field selections and aliases as written in the
+// document (fragments once each), so repeating a field costs like asking it.
+func countSelections(doc *ast.QueryDocument) (fields, aliases int) {
+	var walk func(ast.SelectionSet)
+	walk = func(set ast.SelectionSet) {
+		for _, sel := range set {
+			switch s := sel.(type) {
+			case *ast.Field:
+				fields++
+				if s.Alias != "" && s.Alias != s.Name {
+					aliases++
+				}
+				walk(s.SelectionSet)
+			case *ast.InlineFragment:
+				walk(s.SelectionSet)
+			}
+		}
+	}
+	for _, op := range doc.Operations {
+		walk(op.SelectionSet)
+	}
+	for _, f := range doc.Fragments {
+		walk(f.SelectionSet)
+	}
+	return fields, aliases
+}
+
+// selectionDepth is the deepest nesting below set, following fragments,
+// stopping once it passes stop. Introspection fields do not count: tools
+// such as GraphiQL legitimately nest type references deeply.
+func selectionDepth(set ast.SelectionSet, depth, stop int) int {
+	deepest := depth
+	if depth >= stop {
+		return depth
+	}
+	for _, sel := range set {
+		var child int
+		switch s := sel.(type) {
+		case *ast.Field:
+			if strings.HasPrefix(s.Name, "__") {
+				continue
+			}
+			child = selectionDepth(s.SelectionSet, depth+1, stop)
+		case *ast.InlineFragment:
+			child = selectionDepth(s.SelectionSet, depth, stop)
+		case *ast.FragmentSpread:
+			if s.Definition != nil {
+				child = selectionDepth(s.Definition.SelectionSet, depth, stop)
+			}
+		}
+		deepest = max(deepest, child)
+	}
+	return deepest
+}

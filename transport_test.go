@@ -1,0 +1,259 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// raw sends an HTTP request to the server as a client would and reads back
+// status, headers and body.
+func (e *testEnv) raw(t *testing.T, method, path, contentType, body string, headers map[string]string) (int, http.Header, string) {
+	t.Helper()
+	req, _ := http.NewRequest(method, e.URL+path, strings.NewReader(body))
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, string(b)
+}
+
+func errorCode(t *testing.T, body string) string {
+	t.Helper()
+	var parsed struct {
+		Errors []struct {
+			Extensions map[string]any `json:"extensions"`
+		} `json:"errors"`
+	}
+	if err := json.Unmarshal([]byte(body), &parsed); err != nil || len(parsed.Errors) == 0 {
+		t.Fatalf("not a GraphQL error response: %s", body)
+	}
+	code, _ := parsed.Errors[0].Extensions["code"].(string)
+	return code
+}
+
+func jsonBody(query string) string {
+	b, _ := json.Marshal(map[string]string{"query": query})
+	return string(b)
+}
+
+// Each abuse limit answers with a coded error and the status the
+// GraphQL-over-HTTP spec gives for the response's media type.
+func TestQueryLimits(t *testing.T) {
+	e := newTestEnv(t, "sqlite", nil)
+	owner := e.SignUp(t, "Limits")
+	auth := map[string]string{"Authorization": Bearer(owner.Token)}
+
+	var aliases strings.Builder
+	aliases.WriteString("{")
+	for i := range 101 {
+		aliases.WriteString(" a" + strings.Repeat("x", i%3) + itoa(i) + ": viewer { id }")
+	}
+	aliases.WriteString(" }")
+	deep := "{ viewer " + strings.Repeat("{ account { users ", 6) + "{ id }" + strings.Repeat(" } }", 6) + " }"
+	duplicated := "{ viewer {" + strings.Repeat(" id", 500) + " } }"
+	page := "apiKeys(first: 100) { nodes { owner { account { users { id name email role } } } usageByIntegration { integration requestCount lastUsedAt firstUsedAt } } }"
+	complex := "{ a: " + page + " b: " + page + " c: " + page + " d: " + page + " }"
+
+	cases := []struct {
+		name, query, code string
+	}{
+		{"101 aliases", aliases.String(), codeAliasLimit},
+		{"deep nesting", deep, codeDepthLimit},
+		{"500 duplicated fields", duplicated, codeFieldLimit},
+		{"complexity", complex, codeComplexityLimit},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			for accept, status := range map[string]int{"application/json": 200, "application/graphql-response+json": 400} {
+				h := map[string]string{"Accept": accept, "Authorization": auth["Authorization"]}
+				got, header, body := e.raw(t, "POST", "/graphql", "application/json", jsonBody(c.query), h)
+				if got != status || errorCode(t, body) != c.code {
+					t.Fatalf("Accept %s: %d %s, want %d %s", accept, got, body, status, c.code)
+				}
+				if !strings.HasPrefix(header.Get("Content-Type"), accept) {
+					t.Fatalf("Accept %s answered as %s", accept, header.Get("Content-Type"))
+				}
+			}
+		})
+	}
+
+	t.Run("introspection is not limited by depth", func(t *testing.T) {
+		q := `{ __schema { types { name fields { name type { name ofType { name ofType { name ofType { name ofType { name ofType { name ofType { name ofType { name } } } } } } } } } } } }`
+		if got, _, body := e.raw(t, "POST", "/graphql", "application/json", jsonBody(q), nil); got != 200 || strings.Contains(body, "errors") {
+			t.Fatalf("deep introspection: %d %s", got, body)
+		}
+	})
+	t.Run("oversized body", func(t *testing.T) {
+		big := `{"query":"{ __typename }","variables":{"pad":"` + strings.Repeat("x", 1<<20) + `"}}`
+		got, _, body := e.raw(t, "POST", "/graphql", "application/json", big, nil)
+		if got != http.StatusRequestEntityTooLarge || errorCode(t, body) != "PAYLOAD_TOO_LARGE" {
+			t.Fatalf("oversized body: %d %s", got, body)
+		}
+	})
+	t.Run("long query", func(t *testing.T) {
+		q := "{ __typename " + strings.Repeat("# padding\n", 4000) + "}"
+		got, _, body := e.raw(t, "POST", "/graphql", "application/json", jsonBody(q), nil)
+		if got != http.StatusBadRequest || errorCode(t, body) != "BAD_REQUEST" {
+			t.Fatalf("long query: %d %s", got, body)
+		}
+	})
+	t.Run("array batch", func(t *testing.T) {
+		batch := "[" + jsonBody("{ __typename }") + "," + jsonBody("{ __typename }") + "]"
+		got, _, body := e.raw(t, "POST", "/graphql", "application/json", batch, nil)
+		if got != http.StatusBadRequest || errorCode(t, body) != "BAD_REQUEST" || !strings.Contains(body, "batch") {
+			t.Fatalf("batch: %d %s", got, body)
+		}
+	})
+	t.Run("suggestions off outside development", func(t *testing.T) {
+		_, _, body := e.raw(t, "POST", "/graphql", "application/json", jsonBody("{ viewr { id } }"), nil)
+		if strings.Contains(body, "Did you mean") || errorCode(t, body) != "GRAPHQL_VALIDATION_FAILED" {
+			t.Fatalf("validation error: %s", body)
+		}
+		dev := newTestEnv(t, "sqlite", func(c *config) { c.Development = true })
+		if _, _, body := dev.raw(t, "POST", "/graphql", "application/json", jsonBody("{ viewr { id } }"), nil); !strings.Contains(body, "Did you mean") {
+			t.Fatalf("development mode should suggest: %s", body)
+		}
+	})
+}
+
+func itoa(i int) string {
+	b, _ := json.Marshal(i)
+	return string(b)
+}
+
+func TestGraphQLOverHTTP(t *testing.T) {
+	e := newTestEnv(t, "sqlite", nil)
+	owner := e.SignUp(t, "Transport")
+	auth := map[string]string{"Authorization": Bearer(owner.Token)}
+	keysBefore := e.RowCounts(t)["api_keys"]
+
+	t.Run("GET runs queries", func(t *testing.T) {
+		got, _, body := e.raw(t, "GET", "/graphql?query="+url.QueryEscape("{ viewer { id } }"), "", "", auth)
+		if got != 200 || !strings.Contains(body, owner.ID) {
+			t.Fatalf("GET query: %d %s", got, body)
+		}
+	})
+	t.Run("GET mutation is 405 and runs nothing", func(t *testing.T) {
+		q := url.QueryEscape(`mutation { createApiKey(input: {name: "via GET"}) { secret } }`)
+		got, header, body := e.raw(t, "GET", "/graphql?query="+q, "", "", auth)
+		if got != http.StatusMethodNotAllowed || errorCode(t, body) != "METHOD_NOT_ALLOWED" || header.Get("Allow") != "POST" {
+			t.Fatalf("GET mutation: %d %v %s", got, header, body)
+		}
+		named := url.QueryEscape(`query Q { viewer { id } } mutation M { logOut }`)
+		if got, _, _ := e.raw(t, "GET", "/graphql?operationName=M&query="+named, "", "", auth); got != http.StatusMethodNotAllowed {
+			t.Fatalf("GET of a named mutation: %d", got)
+		}
+		if n := e.RowCounts(t)["api_keys"]; n != keysBefore {
+			t.Fatalf("a GET mutation created a key")
+		}
+		e.MustDo(t, request{Auth: Bearer(owner.Token), Query: `{ viewer { id } }`}) // the session survived logOut over GET
+	})
+	t.Run("GET with bad variables", func(t *testing.T) {
+		got, _, body := e.raw(t, "GET", "/graphql?query="+url.QueryEscape("{ __typename }")+"&variables=%7Bnope", "", "", nil)
+		if got != http.StatusBadRequest || errorCode(t, body) != "BAD_REQUEST" {
+			t.Fatalf("bad variables: %d %s", got, body)
+		}
+	})
+	t.Run("form-encoded and multipart POSTs are refused", func(t *testing.T) {
+		form := url.Values{"query": {`mutation { createApiKey(input: {name: "csrf"}) { secret } }`}}.Encode()
+		got, _, body := e.raw(t, "POST", "/graphql", "application/x-www-form-urlencoded", form, auth)
+		if got != http.StatusUnsupportedMediaType || errorCode(t, body) != "UNSUPPORTED_MEDIA_TYPE" {
+			t.Fatalf("form POST: %d %s", got, body)
+		}
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		mw.WriteField("operations", jsonBody(`mutation { createApiKey(input: {name: "csrf"}) { secret } }`))
+		mw.Close()
+		if got, _, _ := e.raw(t, "POST", "/graphql", mw.FormDataContentType(), buf.String(), auth); got != http.StatusUnsupportedMediaType {
+			t.Fatalf("multipart POST: %d", got)
+		}
+		if got, _, _ := e.raw(t, "POST", "/graphql", "text/plain", jsonBody("{ __typename }"), nil); got != http.StatusUnsupportedMediaType {
+			t.Fatalf("text/plain POST: %d", got)
+		}
+		if n := e.RowCounts(t)["api_keys"]; n != keysBefore {
+			t.Fatalf("a refused POST created a key")
+		}
+	})
+	t.Run("other methods", func(t *testing.T) {
+		got, header, _ := e.raw(t, "OPTIONS", "/graphql", "", "", nil)
+		if got != http.StatusNoContent || header.Get("Allow") != "GET, POST, OPTIONS" {
+			t.Fatalf("OPTIONS: %d %v", got, header)
+		}
+		if got, _, body := e.raw(t, "PUT", "/graphql", "application/json", jsonBody("{ __typename }"), nil); got != http.StatusMethodNotAllowed || errorCode(t, body) != "METHOD_NOT_ALLOWED" {
+			t.Fatalf("PUT: %d %s", got, body)
+		}
+	})
+	t.Run("status by media type", func(t *testing.T) {
+		for _, c := range []struct {
+			accept, query string
+			status        int
+			contentType   string
+		}{
+			{"application/json", "{ nope }", 200, "application/json"},
+			{"application/graphql-response+json", "{ nope }", 400, "application/graphql-response+json"},
+			{"application/json", "{ broken", 200, "application/json"},
+			{"application/graphql-response+json", "{ broken", 400, "application/graphql-response+json"},
+			{"application/graphql-response+json", "{ __typename }", 200, "application/graphql-response+json"},
+			{"", "{ __typename }", 200, "application/json"},
+		} {
+			got, header, body := e.raw(t, "POST", "/graphql", "application/json", jsonBody(c.query), map[string]string{"Accept": c.accept})
+			if got != c.status || !strings.HasPrefix(header.Get("Content-Type"), c.contentType) {
+				t.Fatalf("Accept %q, %q: %d %s %s", c.accept, c.query, got, header.Get("Content-Type"), body)
+			}
+		}
+	})
+}
+
+func TestCORS(t *testing.T) {
+	e := newTestEnv(t, "sqlite", func(c *config) { c.CORSOrigins = []string{"https://app.example.com"} })
+	preflight := func(origin string) http.Header {
+		_, header, _ := e.raw(t, "OPTIONS", "/graphql", "", "", map[string]string{
+			"Origin": origin, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization, content-type, x-system",
+		})
+		return header
+	}
+	allowed := preflight("https://app.example.com")
+	if allowed.Get("Access-Control-Allow-Origin") != "https://app.example.com" ||
+		!strings.Contains(strings.ToLower(allowed.Get("Access-Control-Allow-Headers")), "authorization") ||
+		allowed.Get("Access-Control-Allow-Credentials") != "" {
+		t.Fatalf("allowed origin preflight: %v", allowed)
+	}
+	if refused := preflight("https://evil.example.net"); refused.Get("Access-Control-Allow-Origin") != "" {
+		t.Fatalf("refused origin preflight got %v", refused)
+	}
+	_, header, _ := e.raw(t, "POST", "/graphql", "application/json", jsonBody("{ __typename }"), map[string]string{"Origin": "https://app.example.com"})
+	if header.Get("Access-Control-Allow-Origin") != "https://app.example.com" {
+		t.Fatalf("actual request from an allowed origin: %v", header)
+	}
+}
+
+func TestIntrospectionAndPlaygroundSwitches(t *testing.T) {
+	on := newTestEnv(t, "sqlite", nil)
+	if got, _, body := on.raw(t, "GET", "/", "", "", nil); got != 200 || !strings.Contains(body, "<html") {
+		t.Fatalf("playground on by default: %d", got)
+	}
+	if _, _, body := on.raw(t, "POST", "/graphql", "application/json", jsonBody("{ __schema { queryType { name } } }"), nil); !strings.Contains(body, `"Query"`) {
+		t.Fatalf("introspection on by default: %s", body)
+	}
+	off := newTestEnv(t, "sqlite", func(c *config) { c.Introspection, c.Playground = false, false })
+	if got, _, _ := off.raw(t, "GET", "/", "", "", nil); got != http.StatusNotFound {
+		t.Fatalf("playground off: %d", got)
+	}
+	if _, _, body := off.raw(t, "POST", "/graphql", "application/json", jsonBody("{ __schema { queryType { name } } }"), nil); strings.Contains(body, `"Query"`) || errorCode(t, body) == "" {
+		t.Fatalf("introspection off: %s", body)
+	}
+}
