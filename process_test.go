@@ -39,7 +39,11 @@ func buildKeyfob(t *testing.T) string {
 			return
 		}
 		keyfobBinary.path = filepath.Join(dir, "keyfob")
-		out, err := exec.Command("go", "build", "-race", "-o", keyfobBinary.path, ".").CombinedOutput()
+		args := []string{"build", "-o", keyfobBinary.path}
+		if raceEnabled {
+			args = append(args, "-race")
+		}
+		out, err := exec.Command("go", append(args, ".")...).CombinedOutput()
 		if err != nil {
 			keyfobBinary.err = fmt.Errorf("go build: %v\n%s", err, out)
 		}

@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -53,34 +52,73 @@ func loadConfig(args []string, stderr io.Writer) (*config, []string, error) {
 	c := &config{}
 	fs := flag.NewFlagSet("keyfob", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&c.Addr, "addr", ":"+env("PORT", "8080"), "listen address (env PORT sets the port)")
-	fs.StringVar(&c.DatabaseURL, "database-url", env("DATABASE_URL", ""), "PostgreSQL URL; empty uses the embedded SQLite file (env DATABASE_URL)")
-	fs.StringVar(&c.SQLitePath, "db", env("KEYFOB_DB", "keyfob.db"), "SQLite file used when no PostgreSQL URL is set (env KEYFOB_DB)")
-	fs.DurationVar(&c.SessionTTL, "session-ttl", envDuration("KEYFOB_SESSION_TTL", 30*24*time.Hour), "how long a session token lasts (env KEYFOB_SESSION_TTL)")
-	fs.TextVar(&c.LogLevel, "log-level", envLevel("KEYFOB_LOG_LEVEL", slog.LevelInfo), "debug, info, warn or error (env KEYFOB_LOG_LEVEL)")
-	fs.BoolVar(&c.Introspection, "introspection", envBool("KEYFOB_INTROSPECTION", true), "allow GraphQL introspection (env KEYFOB_INTROSPECTION)")
-	fs.BoolVar(&c.Playground, "playground", envBool("KEYFOB_PLAYGROUND", true), "serve the GraphiQL playground at / (env KEYFOB_PLAYGROUND)")
-	fs.DurationVar(&c.ShutdownDrain, "shutdown-timeout", envDuration("KEYFOB_SHUTDOWN_TIMEOUT", 15*time.Second), "how long a stop waits for requests in flight (env KEYFOB_SHUTDOWN_TIMEOUT)")
-	fs.IntVar(&c.LoginLimits.PerEmail, "login-failures-per-email", envInt("KEYFOB_LOGIN_FAILURES_PER_EMAIL", authn.DefaultLoginLimits.PerEmail), "failed log-ins allowed per email per minute (env KEYFOB_LOGIN_FAILURES_PER_EMAIL)")
-	fs.IntVar(&c.LoginLimits.PerIP, "login-failures-per-ip", envInt("KEYFOB_LOGIN_FAILURES_PER_IP", authn.DefaultLoginLimits.PerIP), "failed log-ins allowed per client IP per minute (env KEYFOB_LOGIN_FAILURES_PER_IP)")
-	fs.DurationVar(&c.CacheTTL, "cache-ttl", envDuration("KEYFOB_CACHE_TTL", 30*time.Second), "longest a verified credential is trusted without asking the database (env KEYFOB_CACHE_TTL)")
-	fs.DurationVar(&c.NegativeTTL, "negative-cache-ttl", envDuration("KEYFOB_NEGATIVE_CACHE_TTL", 5*time.Second), "how long an unknown credential is remembered (env KEYFOB_NEGATIVE_CACHE_TTL)")
-	fs.IntVar(&c.RateLimits.PerKey, "rate-limit", envInt("KEYFOB_RATE_LIMIT", authn.DefaultRateLimits.PerKey), "requests allowed per API key per window (env KEYFOB_RATE_LIMIT)")
-	fs.DurationVar(&c.RateLimits.KeyWindow, "rate-limit-window", envDuration("KEYFOB_RATE_LIMIT_WINDOW", authn.DefaultRateLimits.KeyWindow), "the per-key rate-limit window (env KEYFOB_RATE_LIMIT_WINDOW)")
-	fs.IntVar(&c.RateLimits.FailedPerIP, "failed-auth-per-ip", envInt("KEYFOB_FAILED_AUTH_PER_IP", authn.DefaultRateLimits.FailedPerIP), "failed authentications allowed per client IP per minute (env KEYFOB_FAILED_AUTH_PER_IP)")
-	fs.DurationVar(&c.UsageFlush, "usage-flush-interval", envDuration("KEYFOB_USAGE_FLUSH_INTERVAL", time.Second), "how often buffered usage is written (env KEYFOB_USAGE_FLUSH_INTERVAL)")
-	fs.StringVar(&c.TrustedProxies, "trusted-proxies", env("KEYFOB_TRUSTED_PROXIES", ""), "comma-separated CIDRs of proxies whose X-Forwarded-For is believed (env KEYFOB_TRUSTED_PROXIES)")
-	fs.BoolVar(&c.NoopEndpoint, "noop-endpoint", envBool("KEYFOB_NOOP_ENDPOINT", false), "serve GET /noop, a handler that does nothing, as the load command's baseline (env KEYFOB_NOOP_ENDPOINT)")
-	fs.BoolVar(&c.Development, "dev", envBool("KEYFOB_DEV", false), "development mode: GraphQL validation errors suggest field names (env KEYFOB_DEV)")
-	cors := fs.String("cors-origins", env("KEYFOB_CORS_ORIGINS", ""), "comma-separated origins allowed to call /graphql from a browser (env KEYFOB_CORS_ORIGINS)")
+	fs.StringVar(&c.Addr, "addr", ":8080", "listen address (env PORT sets the port)")
+	fs.StringVar(&c.DatabaseURL, "database-url", "", "PostgreSQL URL; empty uses the embedded SQLite file (env DATABASE_URL)")
+	fs.StringVar(&c.SQLitePath, "db", "keyfob.db", "SQLite file used when no PostgreSQL URL is set (env KEYFOB_DB)")
+	fs.DurationVar(&c.SessionTTL, "session-ttl", 30*24*time.Hour, "how long a session token lasts (env KEYFOB_SESSION_TTL)")
+	fs.TextVar(&c.LogLevel, "log-level", slog.LevelInfo, "debug, info, warn or error (env KEYFOB_LOG_LEVEL)")
+	fs.BoolVar(&c.Introspection, "introspection", true, "allow GraphQL introspection (env KEYFOB_INTROSPECTION)")
+	fs.BoolVar(&c.Playground, "playground", true, "serve the GraphiQL playground at / (env KEYFOB_PLAYGROUND)")
+	fs.DurationVar(&c.ShutdownDrain, "shutdown-timeout", 15*time.Second, "how long a stop waits for requests in flight (env KEYFOB_SHUTDOWN_TIMEOUT)")
+	fs.IntVar(&c.LoginLimits.PerEmail, "login-failures-per-email", authn.DefaultLoginLimits.PerEmail, "failed log-ins allowed per email per minute (env KEYFOB_LOGIN_FAILURES_PER_EMAIL)")
+	fs.IntVar(&c.LoginLimits.PerIP, "login-failures-per-ip", authn.DefaultLoginLimits.PerIP, "failed log-ins allowed per client IP per minute (env KEYFOB_LOGIN_FAILURES_PER_IP)")
+	fs.DurationVar(&c.CacheTTL, "cache-ttl", 30*time.Second, "longest a verified credential is trusted without asking the database (env KEYFOB_CACHE_TTL)")
+	fs.DurationVar(&c.NegativeTTL, "negative-cache-ttl", 5*time.Second, "how long an unknown credential is remembered (env KEYFOB_NEGATIVE_CACHE_TTL)")
+	fs.IntVar(&c.RateLimits.PerKey, "rate-limit", authn.DefaultRateLimits.PerKey, "requests allowed per API key per window (env KEYFOB_RATE_LIMIT)")
+	fs.DurationVar(&c.RateLimits.KeyWindow, "rate-limit-window", authn.DefaultRateLimits.KeyWindow, "the per-key rate-limit window (env KEYFOB_RATE_LIMIT_WINDOW)")
+	fs.IntVar(&c.RateLimits.FailedPerIP, "failed-auth-per-ip", authn.DefaultRateLimits.FailedPerIP, "failed authentications allowed per client IP per minute (env KEYFOB_FAILED_AUTH_PER_IP)")
+	fs.DurationVar(&c.UsageFlush, "usage-flush-interval", time.Second, "how often buffered usage is written (env KEYFOB_USAGE_FLUSH_INTERVAL)")
+	fs.StringVar(&c.TrustedProxies, "trusted-proxies", "", "comma-separated CIDRs of proxies whose X-Forwarded-For is believed (env KEYFOB_TRUSTED_PROXIES)")
+	fs.BoolVar(&c.NoopEndpoint, "noop-endpoint", false, "serve GET /noop, a handler that does nothing, as the load command's baseline (env KEYFOB_NOOP_ENDPOINT)")
+	fs.BoolVar(&c.Development, "dev", false, "development mode: GraphQL validation errors suggest field names (env KEYFOB_DEV)")
+	cors := fs.String("cors-origins", "", "comma-separated origins allowed to call /graphql from a browser (env KEYFOB_CORS_ORIGINS)")
 	c.QueryLimits = defaultQueryLimits
-	fs.Int64Var(&c.QueryLimits.MaxBodyBytes, "max-body-bytes", int64(envInt("KEYFOB_MAX_BODY_BYTES", int(defaultQueryLimits.MaxBodyBytes))), "largest GraphQL request body (env KEYFOB_MAX_BODY_BYTES)")
-	fs.IntVar(&c.QueryLimits.MaxQueryBytes, "max-query-bytes", envInt("KEYFOB_MAX_QUERY_BYTES", defaultQueryLimits.MaxQueryBytes), "longest GraphQL query document (env KEYFOB_MAX_QUERY_BYTES)")
-	fs.IntVar(&c.QueryLimits.MaxComplexity, "max-complexity", envInt("KEYFOB_MAX_COMPLEXITY", defaultQueryLimits.MaxComplexity), "highest query complexity; lists cost their `first` times their fields (env KEYFOB_MAX_COMPLEXITY)")
-	fs.IntVar(&c.QueryLimits.MaxDepth, "max-depth", envInt("KEYFOB_MAX_DEPTH", defaultQueryLimits.MaxDepth), "deepest field nesting, introspection excepted (env KEYFOB_MAX_DEPTH)")
-	fs.IntVar(&c.QueryLimits.MaxAliases, "max-aliases", envInt("KEYFOB_MAX_ALIASES", defaultQueryLimits.MaxAliases), "most aliases in one query (env KEYFOB_MAX_ALIASES)")
-	fs.IntVar(&c.QueryLimits.MaxFields, "max-fields", envInt("KEYFOB_MAX_FIELDS", defaultQueryLimits.MaxFields), "most field selections written in one query (env KEYFOB_MAX_FIELDS)")
-	mem := fs.Uint("password-memory-kib", uint(envInt("KEYFOB_PASSWORD_MEMORY_KIB", int(credential.DefaultPasswordParams.Memory))), "argon2id memory per password hash, in KiB (env KEYFOB_PASSWORD_MEMORY_KIB)")
+	fs.Int64Var(&c.QueryLimits.MaxBodyBytes, "max-body-bytes", defaultQueryLimits.MaxBodyBytes, "largest GraphQL request body (env KEYFOB_MAX_BODY_BYTES)")
+	fs.IntVar(&c.QueryLimits.MaxQueryBytes, "max-query-bytes", defaultQueryLimits.MaxQueryBytes, "longest GraphQL query document (env KEYFOB_MAX_QUERY_BYTES)")
+	fs.IntVar(&c.QueryLimits.MaxComplexity, "max-complexity", defaultQueryLimits.MaxComplexity, "highest query complexity; lists cost their `first` times their fields (env KEYFOB_MAX_COMPLEXITY)")
+	fs.IntVar(&c.QueryLimits.MaxDepth, "max-depth", defaultQueryLimits.MaxDepth, "deepest field nesting, introspection excepted (env KEYFOB_MAX_DEPTH)")
+	fs.IntVar(&c.QueryLimits.MaxAliases, "max-aliases", defaultQueryLimits.MaxAliases, "most aliases in one query (env KEYFOB_MAX_ALIASES)")
+	fs.IntVar(&c.QueryLimits.MaxFields, "max-fields", defaultQueryLimits.MaxFields, "most field selections written in one query (env KEYFOB_MAX_FIELDS)")
+	mem := fs.Uint("password-memory-kib", uint(credential.DefaultPasswordParams.Memory), "argon2id memory per password hash, in KiB (env KEYFOB_PASSWORD_MEMORY_KIB)")
+	// Each flag's default can come from its environment variable; a bad
+	// value there is an error, never silently the default.
+	for _, fe := range [][2]string{
+		{"database-url", "DATABASE_URL"},
+		{"db", "KEYFOB_DB"},
+		{"session-ttl", "KEYFOB_SESSION_TTL"},
+		{"log-level", "KEYFOB_LOG_LEVEL"},
+		{"introspection", "KEYFOB_INTROSPECTION"},
+		{"playground", "KEYFOB_PLAYGROUND"},
+		{"shutdown-timeout", "KEYFOB_SHUTDOWN_TIMEOUT"},
+		{"login-failures-per-email", "KEYFOB_LOGIN_FAILURES_PER_EMAIL"},
+		{"login-failures-per-ip", "KEYFOB_LOGIN_FAILURES_PER_IP"},
+		{"cache-ttl", "KEYFOB_CACHE_TTL"},
+		{"negative-cache-ttl", "KEYFOB_NEGATIVE_CACHE_TTL"},
+		{"rate-limit", "KEYFOB_RATE_LIMIT"},
+		{"rate-limit-window", "KEYFOB_RATE_LIMIT_WINDOW"},
+		{"failed-auth-per-ip", "KEYFOB_FAILED_AUTH_PER_IP"},
+		{"usage-flush-interval", "KEYFOB_USAGE_FLUSH_INTERVAL"},
+		{"trusted-proxies", "KEYFOB_TRUSTED_PROXIES"},
+		{"noop-endpoint", "KEYFOB_NOOP_ENDPOINT"},
+		{"dev", "KEYFOB_DEV"},
+		{"cors-origins", "KEYFOB_CORS_ORIGINS"},
+		{"max-body-bytes", "KEYFOB_MAX_BODY_BYTES"},
+		{"max-query-bytes", "KEYFOB_MAX_QUERY_BYTES"},
+		{"max-complexity", "KEYFOB_MAX_COMPLEXITY"},
+		{"max-depth", "KEYFOB_MAX_DEPTH"},
+		{"max-aliases", "KEYFOB_MAX_ALIASES"},
+		{"max-fields", "KEYFOB_MAX_FIELDS"},
+		{"password-memory-kib", "KEYFOB_PASSWORD_MEMORY_KIB"},
+	} {
+		if v, ok := os.LookupEnv(fe[1]); ok && v != "" {
+			if err := fs.Set(fe[0], v); err != nil {
+				return nil, nil, fmt.Errorf("%s=%q: %w", fe[1], v, err)
+			}
+		}
+	}
+	if port := os.Getenv("PORT"); port != "" {
+		c.Addr = ":" + port
+	}
 	if err := fs.Parse(args); err != nil {
 		return nil, nil, err
 	}
@@ -251,40 +289,4 @@ func powerUp(ctx context.Context, store *db.DB, args []string, stdout io.Writer)
 	}
 	fmt.Fprintf(stdout, "API Key Restriction Power-Up for %q (%s): %s\n", account.Name, account.ID, map[bool]string{true: "enabled", false: "disabled"}[account.APIKeyRestriction])
 	return nil
-}
-
-func env(name, fallback string) string {
-	if v, ok := os.LookupEnv(name); ok && v != "" {
-		return v
-	}
-	return fallback
-}
-
-func envBool(name string, fallback bool) bool {
-	if v, err := strconv.ParseBool(env(name, "")); err == nil {
-		return v
-	}
-	return fallback
-}
-
-func envInt(name string, fallback int) int {
-	if v, err := strconv.Atoi(env(name, "")); err == nil {
-		return v
-	}
-	return fallback
-}
-
-func envDuration(name string, fallback time.Duration) time.Duration {
-	if v, err := time.ParseDuration(env(name, "")); err == nil {
-		return v
-	}
-	return fallback
-}
-
-func envLevel(name string, fallback slog.Level) *slog.Level {
-	l := fallback
-	if v := env(name, ""); v != "" {
-		_ = l.UnmarshalText([]byte(v))
-	}
-	return &l
 }

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/vikstrous/dataloadgen"
@@ -40,17 +41,27 @@ func New(store *db.DB) *Loaders {
 
 type ctxKey struct{}
 
+// lazy makes a request's loaders on first use: most integration requests
+// never resolve a field that needs one.
+type lazy struct {
+	store   *db.DB
+	once    sync.Once
+	loaders *Loaders
+}
+
 // Middleware gives each request its own loaders.
 func Middleware(store *db.DB, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := context.WithValue(r.Context(), ctxKey{}, New(store))
+		ctx := context.WithValue(r.Context(), ctxKey{}, &lazy{store: store})
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 
 // For returns the request's loaders.
 func For(ctx context.Context) *Loaders {
-	return ctx.Value(ctxKey{}).(*Loaders)
+	l := ctx.Value(ctxKey{}).(*lazy)
+	l.once.Do(func() { l.loaders = New(l.store) })
+	return l.loaders
 }
 
 // OptionalUser loads the user an optional reference names: nil for no
