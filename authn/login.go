@@ -46,14 +46,16 @@ var errTooManyLogins = &model.Error{Code: model.CodeRateLimited, Message: "too m
 // LogIn signs a user in unless too many attempts failed recently for the
 // email or the client IP.
 func (a *Authenticator) LogIn(ctx context.Context, guard *LoginGuard, email, password string, client model.ClientKind) (string, *model.User, error) {
-	email = strings.ToLower(strings.TrimSpace(email))
+	// The limit is per address, however it is capitalised; the audit log
+	// keeps what was typed.
+	limitKey := strings.ToLower(strings.TrimSpace(email))
 	ip := ClientIPFromContext(ctx)
-	if !guard.allowed(email, ip) {
+	if !guard.allowed(limitKey, ip) {
 		return "", nil, errTooManyLogins
 	}
-	token, user, err := a.DB.LogIn(ctx, email, password, client)
+	token, user, err := a.DB.LogIn(ctx, strings.TrimSpace(email), password, client)
 	if err == model.ErrBadCredentials {
-		guard.failed(email, ip)
+		guard.failed(limitKey, ip)
 	}
 	return token, user, err
 }
