@@ -42,3 +42,17 @@ func TestConfigRefusesBadValues(t *testing.T) {
 		})
 	}
 }
+
+func TestFlagsMayFollowTheCommand(t *testing.T) {
+	cfg, rest, err := loadConfig([]string{"seed-demo", "-db", "other.db"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.SQLitePath != "other.db" || len(rest) != 1 || rest[0] != "seed-demo" {
+		t.Fatalf("db %q, rest %v", cfg.SQLitePath, rest)
+	}
+	cfg, rest, err = loadConfig([]string{"-db", "x.db", "power-up", "enable", "acct_1"}, io.Discard)
+	if err != nil || cfg.SQLitePath != "x.db" || strings.Join(rest, " ") != "power-up enable acct_1" {
+		t.Fatalf("power-up args: %v %v", rest, err)
+	}
+}

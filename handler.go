@@ -103,9 +103,6 @@ func (a *app) handler() http.Handler {
 	mux := http.NewServeMux()
 	api := a.graphQLOverHTTP(a.authn.Middleware(loader.Middleware(a.store, a.graphql())))
 	mux.Handle("/graphql", a.cors().Handler(api))
-	verify := a.authn.VerifyHandler()
-	mux.Handle("/auth/verify", verify)
-	mux.Handle("/auth/verify/", verify)
 	if a.cfg.Playground {
 		pg := playground.Handler("Keyfob", "/graphql")
 		mux.Handle("GET /{$}", pg)
@@ -121,7 +118,18 @@ func (a *app) handler() http.Handler {
 	})
 	mux.HandleFunc("GET /readyz", a.ready)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(a.metrics.Registry, promhttp.HandlerOpts{}))
-	return a.clientIPs.Middleware(withRequestInfo(a.requestLog(mux)))
+	// The gateway endpoint takes any path below it as it comes (Envoy
+	// appends the original one), so it bypasses the mux, which would
+	// redirect paths holding "//" or "..".
+	verify := a.authn.VerifyHandler()
+	routes := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p := r.URL.Path; p == "/auth/verify" || strings.HasPrefix(p, "/auth/verify/") {
+			verify.ServeHTTP(w, r)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
+	return a.clientIPs.Middleware(withRequestInfo(a.requestLog(routes)))
 }
 
 func (a *app) graphql() http.Handler {
@@ -291,7 +299,7 @@ func (a *app) requestLog(next http.Handler) http.Handler {
 		next.ServeHTTP(rec, r.WithContext(ctx))
 		a.logger.LogAttrs(ctx, slog.LevelInfo, "request",
 			slog.String("request_id", id), slog.String("method", r.Method), slog.String("path", r.URL.Path),
-			slog.Int("status", rec.status), slog.Duration("duration", time.Since(start)),
+			slog.Int("status", rec.status), slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
 			slog.String("client_ip", authn.ClientIPFromContext(ctx)))
 	})
 }

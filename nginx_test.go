@@ -118,7 +118,12 @@ http {
 			t.Fatalf("refused request (%q): %d %v %s", auth, status, header, body)
 		}
 	}
-	// Rate limited: the key's 3 requests are used up (1 above + 2 more).
+	// A bad X-System keeps its 400 through nginx (which would make it 500).
+	if status, _, body := get(Bearer(secret), map[string]string{"X-System": strings.Repeat("x", 101)}); status != http.StatusBadRequest || !strings.Contains(body, "BAD_USER_INPUT") {
+		t.Fatalf("bad X-System through nginx: %d %s", status, body)
+	}
+	// Rate limited: the key's 3 requests are used up (1 above + 2 more; the
+	// refused X-System one never reached the limiter).
 	for range 2 {
 		if status, _, body := get(Bearer(secret), nil); status != http.StatusOK {
 			t.Fatalf("within the limit: %d %s", status, body)

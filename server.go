@@ -69,13 +69,13 @@ func loadConfig(args []string, stderr io.Writer) (*config, []string, error) {
 	fs.IntVar(&c.RateLimits.FailedPerIP, "failed-auth-per-ip", authn.DefaultRateLimits.FailedPerIP, "failed authentications allowed per client IP per minute (env KEYFOB_FAILED_AUTH_PER_IP)")
 	fs.DurationVar(&c.UsageFlush, "usage-flush-interval", time.Second, "how often buffered usage is written (env KEYFOB_USAGE_FLUSH_INTERVAL)")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", "", "comma-separated CIDRs of proxies whose X-Forwarded-For is believed (env KEYFOB_TRUSTED_PROXIES)")
-	fs.BoolVar(&c.NoopEndpoint, "noop-endpoint", false, "serve GET /noop, a handler that does nothing, as the load command's baseline (env KEYFOB_NOOP_ENDPOINT)")
+	fs.BoolVar(&c.NoopEndpoint, "noop-endpoint", false, "serve /noop, a handler that does nothing, as the load command's baseline (env KEYFOB_NOOP_ENDPOINT)")
 	fs.BoolVar(&c.Development, "dev", false, "development mode: GraphQL validation errors suggest field names (env KEYFOB_DEV)")
 	cors := fs.String("cors-origins", "", "comma-separated origins allowed to call /graphql from a browser (env KEYFOB_CORS_ORIGINS)")
 	c.QueryLimits = defaultQueryLimits
 	fs.Int64Var(&c.QueryLimits.MaxBodyBytes, "max-body-bytes", defaultQueryLimits.MaxBodyBytes, "largest GraphQL request body (env KEYFOB_MAX_BODY_BYTES)")
 	fs.IntVar(&c.QueryLimits.MaxQueryBytes, "max-query-bytes", defaultQueryLimits.MaxQueryBytes, "longest GraphQL query document (env KEYFOB_MAX_QUERY_BYTES)")
-	fs.IntVar(&c.QueryLimits.MaxComplexity, "max-complexity", defaultQueryLimits.MaxComplexity, "highest query complexity; lists cost their `first` times their fields (env KEYFOB_MAX_COMPLEXITY)")
+	fs.IntVar(&c.QueryLimits.MaxComplexity, "max-complexity", defaultQueryLimits.MaxComplexity, "highest query complexity; a list costs its first argument times its fields (env KEYFOB_MAX_COMPLEXITY)")
 	fs.IntVar(&c.QueryLimits.MaxDepth, "max-depth", defaultQueryLimits.MaxDepth, "deepest field nesting, introspection excepted (env KEYFOB_MAX_DEPTH)")
 	fs.IntVar(&c.QueryLimits.MaxAliases, "max-aliases", defaultQueryLimits.MaxAliases, "most aliases in one query (env KEYFOB_MAX_ALIASES)")
 	fs.IntVar(&c.QueryLimits.MaxFields, "max-fields", defaultQueryLimits.MaxFields, "most field selections written in one query (env KEYFOB_MAX_FIELDS)")
@@ -122,6 +122,14 @@ func loadConfig(args []string, stderr io.Writer) (*config, []string, error) {
 	if err := fs.Parse(args); err != nil {
 		return nil, nil, err
 	}
+	// Flags may also follow the command: `keyfob seed-demo -db demo.db`.
+	rest := fs.Args()
+	if len(rest) > 0 {
+		if err := fs.Parse(rest[1:]); err != nil {
+			return nil, nil, err
+		}
+		rest = append([]string{rest[0]}, fs.Args()...)
+	}
 	for _, o := range strings.Split(*cors, ",") {
 		if o = strings.TrimSpace(o); o != "" {
 			c.CORSOrigins = append(c.CORSOrigins, o)
@@ -133,7 +141,7 @@ func loadConfig(args []string, stderr io.Writer) (*config, []string, error) {
 		return nil, nil, fmt.Errorf("KEYFOB_TRUSTED_PROXIES: %w", err)
 	}
 	c.PasswordMemory = uint32(*mem)
-	return c, fs.Args(), nil
+	return c, rest, nil
 }
 
 // dsn is the database the service uses: PostgreSQL when a URL is set, the
@@ -169,8 +177,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(rest) > 0 {
 		command, rest = rest[0], rest[1:]
 	}
-	if command == "healthcheck" {
+	switch command {
+	case "healthcheck":
 		return healthcheck(cfg)
+	case "serve", "migrate", "seed-demo", "power-up":
+	default:
+		return fmt.Errorf("unknown command %q: use serve, migrate, seed-demo, power-up or healthcheck", command)
 	}
 	logger := newLogger(stderr, cfg.LogLevel)
 	store, err := openStore(ctx, cfg)
@@ -187,10 +199,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return nil
 	case "seed-demo":
 		return seedDemo(ctx, store, stdout)
-	case "power-up":
+	default: // power-up
 		return powerUp(ctx, store, rest, stdout)
 	}
-	return fmt.Errorf("unknown command %q: use serve, migrate, seed-demo, power-up or healthcheck", command)
 }
 
 // healthcheck asks a running server's /healthz, for container health

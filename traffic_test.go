@@ -47,6 +47,7 @@ func TestVerifyEndpointAdmitsKeysOnly(t *testing.T) {
 			{"GET", "", Bearer(secret)},
 			{"POST", "/api/v1/people?x=1", basic},
 			{"DELETE", "/anything/below", Bearer(secret)},
+			{"GET", "//double//slashes/../and/dots", Bearer(secret)},
 		} {
 			got := e.Verify(t, tc.method, tc.suffix, tc.auth, map[string]string{"X-System": "Gateway"})
 			if got.Status != http.StatusOK {
@@ -62,8 +63,8 @@ func TestVerifyEndpointAdmitsKeysOnly(t *testing.T) {
 		}
 		e.FlushUsage(t)
 		data := e.MustDo(t, request{Auth: Bearer(owner.Token), Query: `query($id: ID!) { apiKey(id: $id) { usageByIntegration { integration requestCount } } }`, Variables: map[string]any{"id": keyID}})
-		if dig(data, "apiKey", "usageByIntegration", 0, "integration") != "Gateway" || dig(data, "apiKey", "usageByIntegration", 0, "requestCount") != 3.0 {
-			t.Fatalf("usage after three verifications = %v", data)
+		if dig(data, "apiKey", "usageByIntegration", 0, "integration") != "Gateway" || dig(data, "apiKey", "usageByIntegration", 0, "requestCount") != 4.0 {
+			t.Fatalf("usage after four verifications = %v", data)
 		}
 	})
 }

@@ -44,10 +44,13 @@ const (
 	codeDepthLimit      = "DEPTH_LIMIT_EXCEEDED"
 	codeAliasLimit      = "ALIAS_LIMIT_EXCEEDED"
 	codeFieldLimit      = "FIELD_LIMIT_EXCEEDED"
+	// codeIntrospectionDisabled answers __schema and __type when
+	// introspection is switched off, instead of gqlgen's uncoded error.
+	codeIntrospectionDisabled = "INTROSPECTION_DISABLED"
 )
 
 func init() {
-	for _, code := range []string{codeComplexityLimit, codeDepthLimit, codeAliasLimit, codeFieldLimit} {
+	for _, code := range []string{codeComplexityLimit, codeDepthLimit, codeAliasLimit, codeFieldLimit, codeIntrospectionDisabled} {
 		errcode.RegisterErrorType(code, errcode.KindProtocol)
 	}
 }
@@ -191,6 +194,9 @@ func (l queryShapeLimit) MutateOperationContext(_ context.Context, rc *graphql.O
 	if op == nil {
 		return nil
 	}
+	if rc.DisableIntrospection && selectsIntrospection(op.SelectionSet) {
+		return limitError(codeIntrospectionDisabled, "introspection is switched off on this server")
+	}
 	if depth := selectionDepth(op.SelectionSet, 0, l.limits.MaxDepth+1); depth > l.limits.MaxDepth {
 		return limitError(codeDepthLimit, "the operation nests deeper than %d levels", l.limits.MaxDepth)
 	}
@@ -201,6 +207,27 @@ func limitError(code, format string, args ...any) *gqlerror.Error {
 	err := gqlerror.Errorf(format, args...)
 	errcode.Set(err, code)
 	return err
+}
+
+// selectsIntrospection reports whether a root selection asks for the schema.
+func selectsIntrospection(set ast.SelectionSet) bool {
+	for _, sel := range set {
+		switch s := sel.(type) {
+		case *ast.Field:
+			if s.Name == "__schema" || s.Name == "__type" {
+				return true
+			}
+		case *ast.InlineFragment:
+			if selectsIntrospection(s.SelectionSet) {
+				return true
+			}
+		case *ast.FragmentSpread:
+			if s.Definition != nil && selectsIntrospection(s.Definition.SelectionSet) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // countSelections counts field selections and aliases as written in the

@@ -253,7 +253,10 @@ func TestIntrospectionAndPlaygroundSwitches(t *testing.T) {
 	if got, _, _ := off.raw(t, "GET", "/", "", "", nil); got != http.StatusNotFound {
 		t.Fatalf("playground off: %d", got)
 	}
-	if _, _, body := off.raw(t, "POST", "/graphql", "application/json", jsonBody("{ __schema { queryType { name } } }"), nil); strings.Contains(body, `"Query"`) || errorCode(t, body) == "" {
+	if _, _, body := off.raw(t, "POST", "/graphql", "application/json", jsonBody("{ __schema { queryType { name } } }"), nil); strings.Contains(body, `"Query"`) || errorCode(t, body) != codeIntrospectionDisabled {
 		t.Fatalf("introspection off: %s", body)
+	}
+	if _, _, body := off.raw(t, "POST", "/graphql", "application/json", jsonBody("{ __typename }"), nil); !strings.Contains(body, `"Query"`) {
+		t.Fatalf("__typename is not introspection: %s", body)
 	}
 }

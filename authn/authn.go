@@ -217,8 +217,6 @@ func StatusOf(code model.Code) int {
 		return http.StatusRequestEntityTooLarge
 	case model.CodeUnsupportedMediaType:
 		return http.StatusUnsupportedMediaType
-	case model.CodeNotAcceptable:
-		return http.StatusNotAcceptable
 	}
 	return http.StatusInternalServerError
 }

@@ -3,6 +3,8 @@ package authn
 import (
 	"net/http"
 	"strconv"
+
+	"github.com/keyfob/keyfob/model"
 )
 
 // Headers the gateway endpoint returns on success, for the upstream.
@@ -16,6 +18,10 @@ const (
 	HeaderStatus = "X-Keyfob-Status"
 )
 
+// errKeyRequired is the one answer to every refused credential here: this
+// endpoint takes API keys only.
+var errKeyRequired = &model.Error{Code: model.CodeUnauthenticated, Message: "a valid API key is required"}
+
 // VerifyHandler is the forward-auth endpoint for gateways (nginx
 // auth_request, Traefik ForwardAuth, Envoy ext_authz): any method, any path
 // below it. It accepts API keys only, and answers 200 with the key's ids,
@@ -26,6 +32,9 @@ func (a *Authenticator) VerifyHandler() http.Handler {
 		a.observe(r, actor, err)
 		if err != nil {
 			e := asDomain(clientError(err))
+			if e.Code == model.CodeUnauthenticated {
+				e = errKeyRequired
+			}
 			w.Header().Set(HeaderStatus, strconv.Itoa(StatusOf(e.Code)))
 			writeJSON(w, e.Code, map[string]any{"error": map[string]any{"code": e.Code, "message": e.Message}})
 			return

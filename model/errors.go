@@ -28,7 +28,6 @@ const (
 	CodeMethodNotAllowed     Code = "METHOD_NOT_ALLOWED"
 	CodePayloadTooLarge      Code = "PAYLOAD_TOO_LARGE"
 	CodeUnsupportedMediaType Code = "UNSUPPORTED_MEDIA_TYPE"
-	CodeNotAcceptable        Code = "NOT_ACCEPTABLE"
 )
 
 // Error is the one error type the domain returns. Anything that is not an
