@@ -10,6 +10,7 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
@@ -137,6 +138,11 @@ func checkPOST(w http.ResponseWriter, r *http.Request, limits queryLimits) bool 
 		} else {
 			refuse(w, model.CodeBadRequest, "the request body could not be read")
 		}
+		return false
+	}
+	if !utf8.Valid(body) {
+		// encoding/json would quietly turn bad bytes into U+FFFD and store them.
+		refuse(w, model.CodeBadRequest, "the request body must be valid UTF-8")
 		return false
 	}
 	if trimmed := bytes.TrimLeft(body, " \t\r\n"); len(trimmed) > 0 && trimmed[0] == '[' {

@@ -74,12 +74,17 @@ const (
 // only API keys count. A request without credentials yields a nil actor
 // when anonymous requests are allowed.
 func (a *Authenticator) admit(w http.ResponseWriter, r *http.Request, acceptSessions bool) (*model.Actor, error) {
-	header := r.Header.Get("Authorization")
-	if header == "" {
+	headers := r.Header.Values("Authorization")
+	if len(headers) == 0 || headers[0] == "" && len(headers) == 1 {
 		if acceptSessions {
 			return nil, nil
 		}
 		return nil, refusedMissing
+	}
+	header := headers[0]
+	if len(headers) > 1 {
+		// Two credentials are ambiguous: a gateway might check the other one.
+		header = ""
 	}
 	ip := ClientIPFromContext(r.Context())
 	if a.limits.ipBlocked(w, ip) {
@@ -94,6 +99,10 @@ func (a *Authenticator) admit(w http.ResponseWriter, r *http.Request, acceptSess
 		return nil, err
 	}
 	if actor.APIKey != nil {
+		systems := r.Header.Values("X-System")
+		if len(systems) > 1 {
+			return nil, model.InvalidInput("X-System", "send one X-System header")
+		}
 		integration, err := model.CleanIntegration(r.Header.Get("X-System"))
 		if err != nil {
 			return nil, err
@@ -133,8 +142,15 @@ func (a *Authenticator) verify(ctx context.Context, header string, acceptSession
 		actor, err = a.DB.ActorByAPIKey(ctx, hash)
 	}
 	if errors.Is(err, model.ErrNotFound) {
+		a.Cache.forget(hash)
 		a.Cache.fill(hash, verdict{ttl: a.Cache.negativeTTL}, generation)
 		return nil, refusedUnknown
+	}
+	if model.ErrorCode(err) == model.CodeUnavailable {
+		if actor, ok := a.Cache.lastKnown(hash); ok {
+			a.onOutcome("ok_database_unavailable")
+			return actor, nil
+		}
 	}
 	if err != nil {
 		return nil, err

@@ -32,7 +32,8 @@ type Cache struct {
 	mu         sync.Mutex
 	generation uint64
 	// bypass is set while revocations may be going unheard (the listener
-	// lost its connection): every verification then asks the database.
+	// lost its connection): every verification then asks the database, and
+	// entries serve only as a fallback when the database cannot answer.
 	bypass atomic.Bool
 
 	hits, misses atomic.Uint64
@@ -76,16 +77,35 @@ func (c *Cache) currentGeneration() uint64 {
 }
 
 // fill stores a look-up's result unless a revocation happened since the
-// look-up began (its generation is stale) or the cache is bypassed.
+// look-up began (its generation is stale).
 func (c *Cache) fill(hash string, v verdict, generation uint64) {
 	if v.ttl <= 0 {
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if generation == c.generation && !c.bypass.Load() {
+	if generation == c.generation {
 		c.entries.Set(hash, v)
 	}
+}
+
+// lastKnown returns a credential verified within its time-to-live, for
+// when the database cannot answer. While the database is down nothing can
+// be revoked anywhere, so the last verdict still stands, as long as the
+// TTL backstop allows.
+func (c *Cache) lastKnown(hash string) (*model.Actor, bool) {
+	v, ok := c.entries.GetIfPresent(hash)
+	if !ok || v.actor == nil {
+		return nil, false
+	}
+	return v.actor, true
+}
+
+// forget drops what the cache knows of hash: the database says it is gone.
+func (c *Cache) forget(hash string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.entries.Invalidate(hash)
 }
 
 // Revoke forgets credentials that were just revoked.
@@ -99,16 +119,16 @@ func (c *Cache) Revoke(hashes []string) {
 }
 
 // SetListening tells the cache whether revocations from other instances are
-// being heard. While they are not, the cache is emptied and bypassed.
+// being heard. While they are not, the cache is bypassed; when listening
+// resumes it is emptied, since revocations may have been missed meanwhile.
 func (c *Cache) SetListening(listening bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.generation++
 	if !listening {
 		c.bypass.Store(true)
+		return
 	}
 	c.entries.InvalidateAll()
-	if listening {
-		c.bypass.Store(false)
-	}
+	c.bypass.Store(false)
 }

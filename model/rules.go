@@ -56,7 +56,9 @@ func CleanIntegration(system string) (string, error) {
 
 // checkText returns why s is not an acceptable name, or "" if it is.
 func checkText(s string) string {
-	if !utf8.ValidString(s) {
+	// U+FFFD is what decoders leave of invalid bytes or lone surrogates; a
+	// name holding it was damaged on the way, so it is refused, not stored.
+	if !utf8.ValidString(s) || strings.ContainsRune(s, utf8.RuneError) {
 		return "must be valid UTF-8"
 	}
 	n := utf8.RuneCountInString(s)
@@ -79,7 +81,7 @@ func checkText(s string) string {
 func NormalizeEmail(email string) (display, normalized string, err error) {
 	display = strings.TrimSpace(email)
 	bad := InvalidInput("email", "email must be a valid address such as name@example.com")
-	if display == "" || len(display) > MaxEmailLength || !utf8.ValidString(display) {
+	if display == "" || len(display) > MaxEmailLength || !utf8.ValidString(display) || strings.ContainsRune(display, utf8.RuneError) {
 		return "", "", bad
 	}
 	for _, r := range display {
