@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/base64"
-	"io"
 	"net/http"
 	"strconv"
 	"testing"
@@ -22,20 +21,15 @@ type verifyResponse struct {
 // Verify calls /auth/verify (plus suffix, as Envoy appends the original path).
 func (e *testEnv) Verify(t *testing.T, method, suffix, auth string, headers map[string]string) verifyResponse {
 	t.Helper()
-	req, _ := http.NewRequest(method, e.URL+"/auth/verify"+suffix, nil)
-	if auth != "" {
-		req.Header.Set("Authorization", auth)
-	}
+	h := map[string]string{}
 	for k, v := range headers {
-		req.Header.Set(k, v)
+		h[k] = v
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
+	if auth != "" {
+		h["Authorization"] = auth
 	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return verifyResponse{resp.StatusCode, resp.Header, string(body)}
+	status, header, body := e.raw(t, method, "/auth/verify"+suffix, "", "", h)
+	return verifyResponse{status, header, body}
 }
 
 func TestVerifyEndpointAdmitsKeysOnly(t *testing.T) {

@@ -1,0 +1,470 @@
+package main
+
+// Helpers shared by the reliability_*_test.go files: load clients that work
+// without a *testing.T (so goroutines may use them), servers started
+// together, and readers of what the service wrote.
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/keyfob/keyfob/credential"
+	"github.com/keyfob/keyfob/db"
+)
+
+// relFaultTests skips slow tests unless KEYFOB_FAULT_TESTS is set (.ci/run sets it).
+func relFaultTests(t testing.TB) {
+	t.Helper()
+	if os.Getenv("KEYFOB_FAULT_TESTS") == "" {
+		t.Skip("slow reliability test: set KEYFOB_FAULT_TESTS=1 to run it (.ci/run does)")
+	}
+}
+
+func relFaultMode() bool { return os.Getenv("KEYFOB_FAULT_TESTS") != "" }
+
+// relRequirePostgres skips tests that need TEST_DATABASE_URL.
+func relRequirePostgres(t testing.TB) {
+	t.Helper()
+	if pgURL() == "" {
+		t.Skip("needs PostgreSQL: set TEST_DATABASE_URL")
+	}
+}
+
+// relClient is an HTTP client for many concurrent requests: enough idle
+// connections per host that load does not churn through ephemeral ports.
+func relClient(t testing.TB) *http.Client {
+	tr := &http.Transport{MaxIdleConns: 512, MaxIdleConnsPerHost: 128, IdleConnTimeout: 30 * time.Second}
+	t.Cleanup(tr.CloseIdleConnections)
+	return &http.Client{Timeout: 20 * time.Second, Transport: tr}
+}
+
+// relAnswer is one HTTP answer, read without a *testing.T.
+type relAnswer struct {
+	Status int
+	Header http.Header
+	Body   string
+	At     time.Time // when the answer arrived
+	GQL    *gqlResponse
+}
+
+// Code is the first GraphQL error's code (GraphQL-shaped bodies) or the
+// gateway's error.code (/auth/verify bodies), "" if neither.
+func (a relAnswer) Code() string {
+	if a.GQL != nil && a.GQL.Code() != "" {
+		return a.GQL.Code()
+	}
+	var v struct {
+		Error struct {
+			Code string `json:"code"`
+		} `json:"error"`
+	}
+	_ = json.Unmarshal([]byte(a.Body), &v)
+	return v.Error.Code
+}
+
+func relDo(c *http.Client, req *http.Request) (relAnswer, error) {
+	resp, err := c.Do(req)
+	if err != nil {
+		return relAnswer{}, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return relAnswer{}, err
+	}
+	a := relAnswer{Status: resp.StatusCode, Header: resp.Header, Body: string(body), At: time.Now()}
+	var parsed struct {
+		Data   map[string]any `json:"data"`
+		Errors []gqlError     `json:"errors"`
+	}
+	if json.Unmarshal(body, &parsed) == nil {
+		a.GQL = &gqlResponse{Status: resp.StatusCode, Header: resp.Header, Body: string(body), Data: parsed.Data, Errors: parsed.Errors}
+	}
+	return a, nil
+}
+
+// relVerify calls base's /auth/verify with an Authorization header and X-System.
+func relVerify(c *http.Client, base, auth, system string) (relAnswer, error) {
+	req, _ := http.NewRequest(http.MethodGet, base+"/auth/verify", nil)
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
+	}
+	if system != "" {
+		req.Header.Set("X-System", system)
+	}
+	return relDo(c, req)
+}
+
+// relGraphQL posts a GraphQL request to base.
+func relGraphQL(c *http.Client, base string, r request) (relAnswer, error) {
+	body, _ := json.Marshal(map[string]any{"query": r.Query, "variables": r.Variables})
+	req, _ := http.NewRequest(http.MethodPost, base+"/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if r.Auth != "" {
+		req.Header.Set("Authorization", r.Auth)
+	}
+	for k, v := range r.Headers {
+		req.Header.Set(k, v)
+	}
+	a, err := relDo(c, req)
+	if err == nil && a.GQL == nil {
+		return a, fmt.Errorf("status %d, body is not JSON: %.300s", a.Status, a.Body)
+	}
+	return a, err
+}
+
+// relLaunch starts the keyfob binary against dsn without waiting for it to
+// serve, so that several can start at the same moment.
+func relLaunch(t *testing.T, dsn string, flags ...string) *serverProcess {
+	t.Helper()
+	port := freePort(t)
+	args := []string{"-addr", "127.0.0.1:" + strconv.Itoa(port), "-password-memory-kib", "1024"}
+	if isPostgresDSN(dsn) {
+		args = append(args, "-database-url", dsn)
+	} else {
+		args = append(args, "-database-url=", "-db", dsn)
+	}
+	args = append(args, flags...)
+	p := &serverProcess{URL: "http://127.0.0.1:" + strconv.Itoa(port), Logs: &syncBuffer{}, done: make(chan error, 1)}
+	p.cmd = exec.Command(buildKeyfob(t), args...)
+	p.cmd.Stdout, p.cmd.Stderr = p.Logs, p.Logs
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { p.done <- p.cmd.Wait() }()
+	t.Cleanup(func() { _ = p.cmd.Process.Kill(); err := <-p.done; p.done <- err })
+	return p
+}
+
+// relWaitHealthy waits until p answers /healthz.
+func relWaitHealthy(t *testing.T, p *serverProcess) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		resp, err := http.Get(p.URL + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		select {
+		case err := <-p.done:
+			p.done <- err
+			t.Fatalf("keyfob exited before serving: %v\n%s", err, p.Logs.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("keyfob did not become healthy:\n%s", p.Logs.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// relSignal sends sig without waiting; relWaitExit waits for the exit.
+func relSignal(t *testing.T, p *serverProcess, sig syscall.Signal) {
+	t.Helper()
+	if err := p.cmd.Process.Signal(sig); err != nil {
+		t.Fatalf("signal %v: %v", sig, err)
+	}
+}
+
+func relWaitExit(t *testing.T, p *serverProcess) error {
+	t.Helper()
+	select {
+	case err := <-p.done:
+		p.done <- err
+		return err
+	case <-time.After(60 * time.Second):
+		t.Fatalf("keyfob did not exit:\n%s", p.Logs.String())
+		return nil
+	}
+}
+
+// relInspect opens dsn (a PostgreSQL URL or an SQLite file) to read what
+// the service wrote.
+func relInspect(t *testing.T, dsn string) *gorm.DB {
+	t.Helper()
+	passwords, err := credential.NewPasswords(credential.DefaultPasswordParams)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := db.Open(dsn, db.Options{Passwords: passwords})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	return store.Gorm()
+}
+
+// relTables lists every table of the database's current schema.
+func relTables(t *testing.T, g *gorm.DB) []string {
+	t.Helper()
+	var names []string
+	q := `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`
+	if g.Dialector.Name() == "postgres" {
+		q = `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`
+	}
+	if err := g.Raw(q).Scan(&names).Error; err != nil {
+		t.Fatalf("list tables: %v", err)
+	}
+	sort.Strings(names)
+	if len(names) == 0 {
+		t.Fatal("the database has no tables")
+	}
+	return names
+}
+
+// relRowCounts counts the rows of every table.
+func relRowCounts(t *testing.T, g *gorm.DB) map[string]int64 {
+	t.Helper()
+	counts := map[string]int64{}
+	for _, table := range relTables(t, g) {
+		var n int64
+		if err := g.Table(table).Count(&n).Error; err != nil {
+			t.Fatalf("count %s: %v", table, err)
+		}
+		counts[table] = n
+	}
+	return counts
+}
+
+// relDiffCounts describes how two row counts differ, "" if they do not.
+func relDiffCounts(before, after map[string]int64) string {
+	var diffs []string
+	for table, n := range after {
+		if before[table] != n {
+			diffs = append(diffs, fmt.Sprintf("%s %d→%d", table, before[table], n))
+		}
+	}
+	for table := range before {
+		if _, ok := after[table]; !ok {
+			diffs = append(diffs, table+" vanished")
+		}
+	}
+	sort.Strings(diffs)
+	return strings.Join(diffs, ", ")
+}
+
+// relUsage is request_count by "keyID/integration".
+func relUsage(t *testing.T, g *gorm.DB) map[string]int64 {
+	t.Helper()
+	var rows []struct {
+		APIKeyID     string
+		Integration  string
+		RequestCount int64
+	}
+	if err := g.Raw("SELECT api_key_id, integration, request_count FROM integration_usages").Scan(&rows).Error; err != nil {
+		t.Fatalf("read usage: %v", err)
+	}
+	out := map[string]int64{}
+	for _, r := range rows {
+		out[r.APIKeyID+"/"+r.Integration] = r.RequestCount
+	}
+	return out
+}
+
+// relKeysPresent reports which of ids are rows of api_keys.
+func relKeysPresent(t *testing.T, g *gorm.DB, ids []string) map[string]bool {
+	t.Helper()
+	present := map[string]bool{}
+	for start := 0; start < len(ids); start += 500 {
+		var found []string
+		if err := g.Raw("SELECT id FROM api_keys WHERE id IN ?", ids[start:min(start+500, len(ids))]).Scan(&found).Error; err != nil {
+			t.Fatalf("read keys: %v", err)
+		}
+		for _, id := range found {
+			present[id] = true
+		}
+	}
+	return present
+}
+
+// relTally counts admitted requests by "keyID/integration", with the time
+// each admission was seen, safely from many goroutines.
+type relTally struct {
+	mu       sync.Mutex
+	byPair   map[string]int64
+	times    []time.Time
+	statuses map[string]int // "phase status" → count
+	errs     []string
+}
+
+func newRelTally() *relTally {
+	return &relTally{byPair: map[string]int64{}, statuses: map[string]int{}}
+}
+
+func (c *relTally) admit(pair string, at time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.byPair[pair]++
+	c.times = append(c.times, at)
+}
+
+func (c *relTally) status(phase string, status int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.statuses[phase+" "+strconv.Itoa(status)]++
+}
+
+func (c *relTally) fail(format string, args ...any) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.errs) < 20 {
+		c.errs = append(c.errs, fmt.Sprintf(format, args...))
+	}
+}
+
+func (c *relTally) total() int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var n int64
+	for _, v := range c.byPair {
+		n += v
+	}
+	return n
+}
+
+// since counts admissions seen at or after from.
+func (c *relTally) since(from time.Time) int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var n int64
+	for _, at := range c.times {
+		if !at.Before(from) {
+			n++
+		}
+	}
+	return n
+}
+
+// relCompareUsage fails unless recorded equals admitted pair by pair.
+func relCompareUsage(t *testing.T, admitted, recorded map[string]int64) {
+	t.Helper()
+	var want, got int64
+	for pair, n := range admitted {
+		want += n
+		if recorded[pair] != n {
+			t.Errorf("%s: %d requests recorded, %d admitted", pair, recorded[pair], n)
+		}
+	}
+	for pair, n := range recorded {
+		got += n
+		if _, ok := admitted[pair]; !ok {
+			t.Errorf("%s: %d requests recorded, none admitted", pair, n)
+		}
+	}
+	t.Logf("admitted %d requests over %d (key, integration) pairs; recorded %d", want, len(admitted), got)
+}
+
+// relProbeCache proves that instance base serves verified keys from its
+// cache (so that a test of revocation measures the cache, not a database
+// look-up): a key verified there, then deleted behind the service's back
+// (no NOTIFY), is still admitted. It retries while the instance's listener
+// is still connecting (the cache is bypassed until then).
+func relProbeCache(t *testing.T, c *http.Client, creator *testEnv, owner *user, base string, g *gorm.DB) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for i := 0; ; i++ {
+		keyID, secret := creator.CreateKey(t, owner, "cache probe "+strconv.Itoa(i))
+		for range 2 {
+			if a, err := relVerify(c, base, Bearer(secret), "probe"); err != nil || a.Status != http.StatusOK {
+				t.Fatalf("probe key refused by %s: %v %d %s", base, err, a.Status, a.Body)
+			}
+		}
+		if err := g.Exec("DELETE FROM api_keys WHERE id = ?", keyID).Error; err != nil {
+			t.Fatal(err)
+		}
+		a, err := relVerify(c, base, Bearer(secret), "probe")
+		if err == nil && a.Status == http.StatusOK {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s never served a verified key from its cache (is its revocation listener up?)", base)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// relNoLeak fails if a response body shows internals: a stack, SQL, a
+// driver's words. (assertNoLeak also refuses every 5xx; a 503 UNAVAILABLE
+// is right while the database is down.)
+func relNoLeak(t *testing.T, body string) {
+	t.Helper()
+	for _, marker := range []string{"goroutine ", ".go:", "panic", "runtime.", "SELECT ", "INSERT ", "UPDATE ", "DELETE ", "SQLSTATE",
+		"sqlite", "pgx", "pgconn", "gorm", "dial tcp", "connection refused", "127.0.0.1:"} {
+		if strings.Contains(body, marker) {
+			t.Errorf("response leaks %q: %.500s", marker, body)
+		}
+	}
+}
+
+// relPercentile is the p-th percentile (0..100) of sorted durations.
+func relPercentile(sorted []time.Duration, p float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := int(float64(len(sorted)-1) * p / 100)
+	return sorted[i]
+}
+
+// relMigrations lists the versions and the tables that the PostgreSQL
+// migrations create, read from the files so a new migration is covered.
+func relMigrations(t *testing.T) (versions []int64, tables []string) {
+	t.Helper()
+	files, err := filepath.Glob("db/migrations/postgres/*.sql")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no migrations found: %v", err)
+	}
+	create := regexp.MustCompile(`(?i)\bCREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?"?([a-z_][a-z0-9_]*)`)
+	for _, f := range files {
+		base := filepath.Base(f)
+		n, err := strconv.ParseInt(strings.SplitN(base, "_", 2)[0], 10, 64)
+		if err != nil {
+			t.Fatalf("migration %s has no version: %v", base, err)
+		}
+		versions = append(versions, n)
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		up, _, _ := strings.Cut(string(raw), "-- +goose Down")
+		for _, m := range create.FindAllStringSubmatch(up, -1) {
+			tables = append(tables, strings.ToLower(m[1]))
+		}
+	}
+	return versions, tables
+}
+
+// relGenerous lifts the rate limits, which tests that hammer one server
+// from one address would otherwise trip.
+func relGenerous(c *config) {
+	c.RateLimits.PerKey = 1 << 30
+	c.RateLimits.FailedPerIP = 1 << 30
+	c.LoginLimits.PerEmail = 1 << 30
+	c.LoginLimits.PerIP = 1 << 30
+}
+
+// relForEachDB is forEachDB with the rate limits lifted.
+func relForEachDB(t *testing.T, fn func(t *testing.T, e *testEnv)) {
+	t.Helper()
+	for _, kind := range dbKinds() {
+		t.Run(kind, func(t *testing.T) { fn(t, newTestEnv(t, kind, relGenerous)) })
+	}
+}
