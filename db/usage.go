@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -26,9 +27,9 @@ type UsageIncrement struct {
 // comes within seconds, so a day is ample.
 const flushIDRetention = 24 * time.Hour
 
-// upsertChunk keeps one statement's parameters (5 a row) under SQLite's and
-// PostgreSQL's limits; a flush only spans several statements past it.
-const upsertChunk = 5000
+// sqliteChunk keeps one SQLite statement's parameters (5 a row) under its
+// limit; PostgreSQL takes any batch in one statement.
+const sqliteChunk = 5000
 
 type usagePair struct{ key, integration string }
 
@@ -68,7 +69,11 @@ func (db *DB) RecordUsage(ctx context.Context, flushID string, incs []UsageIncre
 		if err != nil {
 			return err
 		}
-		for chunk := range slices.Chunk(rows, upsertChunk) {
+		chunk := max(len(rows), 1)
+		if !db.postgres {
+			chunk = sqliteChunk
+		}
+		for chunk := range slices.Chunk(rows, chunk) {
 			if err := db.upsertUsage(tx, chunk); err != nil {
 				return err
 			}
@@ -157,25 +162,38 @@ func (db *DB) integrationNames(tx *gorm.DB, incs []UsageIncrement) (map[string]m
 // api_keys drops rows of keys deleted since the requests were counted, so
 // one deleted key never fails the batch.
 func (db *DB) upsertUsage(tx *gorm.DB, rows []*model.IntegrationUsage) error {
-	tuple, later := "(?, ?, ?, ?, ?)", "MAX"
+	const conflict = `
+ON CONFLICT (api_key_id, integration) DO UPDATE SET
+  last_used_at = %s(integration_usages.last_used_at, excluded.last_used_at),
+  request_count = integration_usages.request_count + excluded.request_count`
 	if db.postgres {
-		tuple = "(CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TIMESTAMPTZ), CAST(? AS TIMESTAMPTZ), CAST(? AS BIGINT))"
-		later = "GREATEST"
+		// Five arrays rather than thousands of parameters: PostgreSQL plans
+		// the statement in constant time whatever the batch size.
+		keys, names := make([]string, len(rows)), make([]string, len(rows))
+		first, last := make([]time.Time, len(rows)), make([]time.Time, len(rows))
+		counts := make([]int64, len(rows))
+		for i, r := range rows {
+			keys[i], names[i], first[i], last[i], counts[i] = r.APIKeyID, r.Integration, r.FirstUsedAt, r.LastUsedAt, int64(r.RequestCount)
+		}
+		sql := `INSERT INTO integration_usages (api_key_id, integration, first_used_at, last_used_at, request_count)
+SELECT v.k, v.i, v.f, v.l, v.n
+FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::bigint[]) AS v(k, i, f, l, n)
+JOIN api_keys ON api_keys.id = v.k` + fmt.Sprintf(conflict, "GREATEST")
+		// Straight to the driver: GORM would spread each array into a list.
+		_, err := tx.Statement.ConnPool.ExecContext(tx.Statement.Context, sql, keys, names, first, last, counts)
+		return err
 	}
 	values := make([]string, len(rows))
 	args := make([]any, 0, 5*len(rows))
 	for i, r := range rows {
-		values[i] = tuple
+		values[i] = "(?, ?, ?, ?, ?)"
 		args = append(args, r.APIKeyID, r.Integration, r.FirstUsedAt, r.LastUsedAt, r.RequestCount)
 	}
 	sql := `INSERT INTO integration_usages (api_key_id, integration, first_used_at, last_used_at, request_count)
 SELECT v.column1, v.column2, v.column3, v.column4, v.column5
 FROM (VALUES ` + strings.Join(values, ", ") + `) AS v
 JOIN api_keys ON api_keys.id = v.column1
-WHERE true
-ON CONFLICT (api_key_id, integration) DO UPDATE SET
-  last_used_at = ` + later + `(integration_usages.last_used_at, excluded.last_used_at),
-  request_count = integration_usages.request_count + excluded.request_count`
+WHERE true` + fmt.Sprintf(conflict, "MAX")
 	return tx.Exec(sql, args...).Error
 }
 
