@@ -3,6 +3,7 @@ package authn
 import (
 	"net/http"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-chi/httprate"
@@ -30,6 +31,9 @@ type limiters struct {
 	limits RateLimits
 	perKey *httprate.RateLimiter
 	failed *httprate.RateLimiter
+	// lastFailure lets the hot path skip the per-IP check (and its lock)
+	// when no authentication has failed within the sliding window.
+	lastFailure atomic.Int64
 }
 
 func newLimiters(l RateLimits) *limiters {
@@ -65,6 +69,9 @@ func (l *limiters) admitKey(w http.ResponseWriter, r *http.Request, keyID string
 // ipBlocked reports whether ip used up its failed authentications, setting
 // Retry-After if so.
 func (l *limiters) ipBlocked(w http.ResponseWriter, ip string) bool {
+	if time.Since(time.Unix(0, l.lastFailure.Load())) > 2*l.limits.FailedWindow {
+		return false
+	}
 	_, rate, err := l.failed.Status(ip)
 	if err != nil || rate < float64(l.limits.FailedPerIP) {
 		return false
@@ -74,6 +81,7 @@ func (l *limiters) ipBlocked(w http.ResponseWriter, ip string) bool {
 }
 
 func (l *limiters) failedFrom(ip string) {
+	l.lastFailure.Store(time.Now().UnixNano())
 	window := time.Now().UTC().Truncate(l.limits.FailedWindow)
 	_ = l.failed.Counter().IncrementBy(ip, window, 1)
 }
