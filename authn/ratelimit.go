@@ -29,6 +29,7 @@ var DefaultRateLimits = RateLimits{PerKey: 250, KeyWindow: 10 * time.Second, Fai
 
 type limiters struct {
 	limits RateLimits
+	window string // the X-RateLimit-Window value, formatted once
 	perKey *httprate.RateLimiter
 	failed *httprate.RateLimiter
 	// lastFailure lets the hot path skip the per-IP check (and its lock)
@@ -37,11 +38,13 @@ type limiters struct {
 }
 
 func newLimiters(l RateLimits) *limiters {
+	// Header names in Go's canonical form, so setting them costs no
+	// canonicalisation on the hot path (HTTP header names ignore case).
 	headers := httprate.WithResponseHeaders(httprate.ResponseHeaders{
-		Limit: "X-RateLimit-Limit", Remaining: "X-RateLimit-Remaining", RetryAfter: "Retry-After",
+		Limit: "X-Ratelimit-Limit", Remaining: "X-Ratelimit-Remaining", RetryAfter: "Retry-After",
 	})
 	return &limiters{
-		limits: l,
+		limits: l, window: strconv.Itoa(int(l.KeyWindow.Seconds())),
 		perKey: httprate.NewRateLimiter(l.PerKey, l.KeyWindow, headers),
 		// An explicit counter keeps windows aligned to the wall clock, which
 		// failedFrom relies on to count into the current window.
@@ -59,7 +62,7 @@ var (
 // admitKey counts a request against its key's limit and sets the rate-limit
 // headers; past the limit it returns RATE_LIMITED.
 func (l *limiters) admitKey(w http.ResponseWriter, r *http.Request, keyID string) error {
-	w.Header().Set("X-RateLimit-Window", strconv.Itoa(int(l.limits.KeyWindow.Seconds())))
+	w.Header()["X-Ratelimit-Window"] = []string{l.window}
 	if l.perKey.OnLimit(w, r, keyID) {
 		return errKeyRateLimited
 	}

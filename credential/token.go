@@ -80,8 +80,9 @@ func ValidKey(s string) bool {
 	if len(s) != keyLen || !strings.HasPrefix(s, KeyPrefix) || !isBase62(s[len(KeyPrefix):]) {
 		return false
 	}
-	body := s[:keyLen-checksumLen]
-	return s[keyLen-checksumLen:] == checksum(body)
+	var sum [checksumLen]byte
+	writeChecksum(&sum, s[:keyLen-checksumLen])
+	return s[keyLen-checksumLen:] == string(sum[:]) // compared without allocating
 }
 
 // Hash is what storage keeps instead of a secret. Secrets are 190+ bits of
@@ -97,13 +98,17 @@ func Last4(secret string) string {
 }
 
 func checksum(body string) string {
-	v := crc32.ChecksumIEEE([]byte(body))
 	var out [checksumLen]byte
+	writeChecksum(&out, body)
+	return string(out[:])
+}
+
+func writeChecksum(out *[checksumLen]byte, body string) {
+	v := crc32.Update(0, crc32.IEEETable, []byte(body))
 	for i := checksumLen - 1; i >= 0; i-- {
 		out[i] = base62[v%62]
 		v /= 62
 	}
-	return string(out[:])
 }
 
 func randomBase62(n int) string {
