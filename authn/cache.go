@@ -46,6 +46,9 @@ func NewCache(ttl, negativeTTL time.Duration, maxEntries int) *Cache {
 		ttl: ttl, negativeTTL: negativeTTL,
 		entries: otter.Must(&otter.Options[string, verdict]{
 			MaximumSize: maxEntries,
+			// Maintenance runs on the caller: it is bounded, and on two cores a
+			// goroutine spawned per drained read buffer costs more than the work.
+			Executor: func(fn func()) { fn() },
 			ExpiryCalculator: otter.ExpiryWritingFunc(func(e otter.Entry[string, verdict]) time.Duration {
 				return e.Value.ttl
 			}),
