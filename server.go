@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"strings"
@@ -46,6 +47,7 @@ type config struct {
 	Development    bool
 	CORSOrigins    []string
 	QueryLimits    queryLimits
+	PprofAddr      string
 }
 
 func loadConfig(args []string, stderr io.Writer) (*config, []string, error) {
@@ -79,6 +81,7 @@ func loadConfig(args []string, stderr io.Writer) (*config, []string, error) {
 	fs.IntVar(&c.QueryLimits.MaxDepth, "max-depth", defaultQueryLimits.MaxDepth, "deepest field nesting, introspection excepted (env KEYFOB_MAX_DEPTH)")
 	fs.IntVar(&c.QueryLimits.MaxAliases, "max-aliases", defaultQueryLimits.MaxAliases, "most aliases in one query (env KEYFOB_MAX_ALIASES)")
 	fs.IntVar(&c.QueryLimits.MaxFields, "max-fields", defaultQueryLimits.MaxFields, "most field selections written in one query (env KEYFOB_MAX_FIELDS)")
+	fs.StringVar(&c.PprofAddr, "pprof-addr", "", "serve Go's profiler on this address (e.g. 127.0.0.1:6060); off when empty (env KEYFOB_PPROF_ADDR)")
 	mem := fs.Uint("password-memory-kib", uint(credential.DefaultPasswordParams.Memory), "argon2id memory per password hash, in KiB (env KEYFOB_PASSWORD_MEMORY_KIB)")
 	// Each flag's default can come from its environment variable; a bad
 	// value there is an error, never silently the default.
@@ -107,6 +110,7 @@ func loadConfig(args []string, stderr io.Writer) (*config, []string, error) {
 		{"max-complexity", "KEYFOB_MAX_COMPLEXITY"},
 		{"max-depth", "KEYFOB_MAX_DEPTH"},
 		{"max-aliases", "KEYFOB_MAX_ALIASES"},
+		{"pprof-addr", "KEYFOB_PPROF_ADDR"},
 		{"max-fields", "KEYFOB_MAX_FIELDS"},
 		{"password-memory-kib", "KEYFOB_PASSWORD_MEMORY_KIB"},
 	} {
@@ -253,6 +257,16 @@ func serve(ctx context.Context, cfg *config, store *db.DB, logger *slog.Logger) 
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	if cfg.PprofAddr != "" {
+		// A separate listener, so the profiler is never exposed with the API.
+		go func() {
+			mux := http.NewServeMux()
+			mux.HandleFunc("/debug/pprof/", pprof.Index)
+			mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+			mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+			logger.Warn("profiler listening", "addr", cfg.PprofAddr, "error", http.ListenAndServe(cfg.PprofAddr, mux))
+		}()
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

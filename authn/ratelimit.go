@@ -1,6 +1,7 @@
 package authn
 
 import (
+	"hash/maphash"
 	"net/http"
 	"strconv"
 	"sync/atomic"
@@ -30,7 +31,9 @@ var DefaultRateLimits = RateLimits{PerKey: 250, KeyWindow: 10 * time.Second, Fai
 type limiters struct {
 	limits RateLimits
 	window string // the X-RateLimit-Window value, formatted once
-	perKey *httprate.RateLimiter
+	// perKey is split into shards by key: httprate locks one mutex per
+	// limiter, which every concurrent request would otherwise queue on.
+	perKey [limiterShards]*httprate.RateLimiter
 	failed *httprate.RateLimiter
 	// lastFailure lets the hot path skip the per-IP check (and its lock)
 	// when no authentication has failed within the sliding window.
@@ -45,7 +48,12 @@ func newLimiters(l RateLimits) *limiters {
 	})
 	return &limiters{
 		limits: l, window: strconv.Itoa(int(l.KeyWindow.Seconds())),
-		perKey: httprate.NewRateLimiter(l.PerKey, l.KeyWindow, headers),
+		perKey: func() (shards [limiterShards]*httprate.RateLimiter) {
+			for i := range shards {
+				shards[i] = httprate.NewRateLimiter(l.PerKey, l.KeyWindow, headers)
+			}
+			return shards
+		}(),
 		// An explicit counter keeps windows aligned to the wall clock, which
 		// failedFrom relies on to count into the current window.
 		failed: httprate.NewRateLimiter(l.FailedPerIP, l.FailedWindow,
@@ -53,6 +61,12 @@ func newLimiters(l RateLimits) *limiters {
 			httprate.WithLimitCounter(httprate.NewLocalLimitCounter(l.FailedWindow))),
 	}
 }
+
+const limiterShards = 16
+
+var shardSeed = maphash.MakeSeed()
+
+func shardOf(key string) int { return int(maphash.String(shardSeed, key) % limiterShards) }
 
 var (
 	errKeyRateLimited = &model.Error{Code: model.CodeRateLimited, Message: "rate limit exceeded for this API key: slow down and retry after the time in Retry-After"}
@@ -63,7 +77,7 @@ var (
 // headers; past the limit it returns RATE_LIMITED.
 func (l *limiters) admitKey(w http.ResponseWriter, r *http.Request, keyID string) error {
 	w.Header()["X-Ratelimit-Window"] = []string{l.window}
-	if l.perKey.OnLimit(w, r, keyID) {
+	if l.perKey[shardOf(keyID)].OnLimit(w, r, keyID) {
 		return errKeyRateLimited
 	}
 	return nil

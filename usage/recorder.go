@@ -5,8 +5,10 @@ package usage
 
 import (
 	"context"
+	"hash/maphash"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/keyfob/keyfob/credential"
@@ -29,8 +31,10 @@ type Recorder struct {
 	// maxPairs bounds memory while the database is unreachable.
 	maxPairs int
 
-	mu      sync.Mutex
-	pending map[pair]*db.UsageIncrement
+	// Increments are held in shards, each with its own lock, so that
+	// concurrent requests rarely wait on one another.
+	shards [shardCount]shard
+	pairs  atomic.Int64 // pairs held across all shards, for the bound
 	// failed is a batch whose write failed; it is retried as it was, with
 	// its flush id, so a commit whose outcome was unknown is never counted twice.
 	failed   *batch
@@ -41,6 +45,19 @@ type Recorder struct {
 
 	// Observe, if set, learns about each flush (for metrics).
 	Observe func(FlushReport)
+}
+
+const shardCount = 16
+
+type shard struct {
+	mu      sync.Mutex
+	pending map[pair]*db.UsageIncrement
+}
+
+var shardSeed = maphash.MakeSeed()
+
+func (r *Recorder) shardOf(keyID string) *shard {
+	return &r.shards[maphash.String(shardSeed, keyID)%shardCount]
 }
 
 type batch struct {
@@ -77,8 +94,10 @@ func NewRecorder(store Store, opts Options) *Recorder {
 	}
 	r := &Recorder{
 		store: store, logger: opts.Logger, interval: opts.Interval, maxPairs: opts.MaxPairs,
-		pending: make(map[pair]*db.UsageIncrement),
-		stop:    make(chan struct{}), done: make(chan struct{}),
+		stop: make(chan struct{}), done: make(chan struct{}),
+	}
+	for i := range r.shards {
+		r.shards[i].pending = make(map[pair]*db.UsageIncrement)
 	}
 	go r.loop()
 	return r
@@ -88,21 +107,23 @@ func NewRecorder(store Store, opts Options) *Recorder {
 func (r *Recorder) Record(keyID, integration string) {
 	at := time.Now().UTC().Truncate(time.Microsecond)
 	k := pair{keyID, integration}
-	r.mu.Lock()
-	if inc, ok := r.pending[k]; ok {
+	sh := r.shardOf(keyID)
+	sh.mu.Lock()
+	if inc, ok := sh.pending[k]; ok {
 		inc.Requests++
 		inc.LastUsedAt = at
-		r.mu.Unlock()
+		sh.mu.Unlock()
 		return
 	}
-	if len(r.pending) >= r.maxPairs {
-		r.mu.Unlock()
+	if r.pairs.Add(1) > int64(r.maxPairs) {
+		r.pairs.Add(-1)
+		sh.mu.Unlock()
 		r.logger.Error("usage buffer full: dropping an increment", "max_pairs", r.maxPairs)
 		r.observe(FlushReport{Shed: 1})
 		return
 	}
-	r.pending[k] = &db.UsageIncrement{APIKeyID: keyID, Integration: integration, Requests: 1, FirstUsedAt: at, LastUsedAt: at}
-	r.mu.Unlock()
+	sh.pending[k] = &db.UsageIncrement{APIKeyID: keyID, Integration: integration, Requests: 1, FirstUsedAt: at, LastUsedAt: at}
+	sh.mu.Unlock()
 }
 
 func (r *Recorder) loop() {
@@ -132,17 +153,22 @@ func (r *Recorder) Flush(ctx context.Context) error {
 		}
 		r.failed = nil
 	}
-	r.mu.Lock()
-	if len(r.pending) == 0 {
-		r.mu.Unlock()
+	b := &batch{id: credential.NewID("flush")}
+	for i := range r.shards {
+		sh := &r.shards[i]
+		sh.mu.Lock()
+		for _, inc := range sh.pending {
+			b.incs = append(b.incs, *inc)
+		}
+		if n := len(sh.pending); n > 0 {
+			sh.pending = make(map[pair]*db.UsageIncrement, n)
+			r.pairs.Add(-int64(n))
+		}
+		sh.mu.Unlock()
+	}
+	if len(b.incs) == 0 {
 		return nil
 	}
-	b := &batch{id: credential.NewID("flush"), incs: make([]db.UsageIncrement, 0, len(r.pending))}
-	for _, inc := range r.pending {
-		b.incs = append(b.incs, *inc)
-	}
-	r.pending = make(map[pair]*db.UsageIncrement, len(b.incs))
-	r.mu.Unlock()
 	if err := r.write(ctx, b); err != nil {
 		r.failed = b
 		return err

@@ -27,6 +27,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"sync/atomic"
 	"syscall"
@@ -58,7 +59,7 @@ func main() {
 	flag.DurationVar(&o.duration, "duration", 5*time.Second, "length of each measured attack")
 	flag.Uint64Var(&o.workers, "workers", 16, "concurrent connections for the closed-loop throughput runs")
 	flag.IntVar(&o.rate, "rate", 2000, "requests per second for the open-loop latency runs")
-	flag.IntVar(&o.rounds, "rounds", 2, "alternating baseline/candidate rounds per comparison; the best of each is kept")
+	flag.IntVar(&o.rounds, "rounds", 5, "alternating baseline/candidate rounds per comparison; the verdict is the median round")
 	flag.Parse()
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "keyfob-load:", err)
@@ -115,25 +116,30 @@ func run(o options) error {
 	}
 
 	closed := vegeta.Rate{Freq: 0}
-	fmt.Printf("\nclosed loop, %d workers, %v per run, best of %d rounds\n", o.workers, o.duration, o.rounds)
-	noopTP, verifyTP := compare(o, noop, verify, closed, &admitted)
-	report("throughput /noop", noopTP, "throughput /auth/verify", verifyTP)
-	ratio1 := verifyTP.Throughput / noopTP.Throughput
-	fmt.Printf("  -> /auth/verify reaches %.1f%% of /noop (target >= 70%%)\n", 100*ratio1)
+	fmt.Printf("\nclosed loop, %d workers, %v per run, %d alternating rounds; the verdict is the median round\n", o.workers, o.duration, o.rounds)
+	rounds := compare(o, noop, verify, closed, &admitted)
+	ratio1 := median(rounds, func(r round) float64 { return r.cand.Throughput / r.base.Throughput })
+	report(rounds, "/noop", "/auth/verify", func(r round) string {
+		return fmt.Sprintf("%.1f%%", 100*r.cand.Throughput/r.base.Throughput)
+	})
+	fmt.Printf("  -> /auth/verify reaches %.1f%% of /noop (median; target >= 70%%)\n", 100*ratio1)
 
 	typename := graphqlTargeter(srv.url, `{ __typename }`, nil, nil)
 	viewer := func() vegeta.Targeter { return graphqlTargeter(srv.url, `{ viewer { id } }`, secrets, integrations) }
-	typenameTP, viewerTP := compare(o, typename, viewer, closed, &admitted)
-	report("throughput { __typename } anonymous", typenameTP, "throughput { viewer { id } } with key", viewerTP)
-	ratio2 := viewerTP.Throughput / typenameTP.Throughput
-	fmt.Printf("  -> { viewer { id } } reaches %.1f%% of { __typename } (target >= 85%%)\n", 100*ratio2)
+	rounds = compare(o, typename, viewer, closed, &admitted)
+	ratio2 := median(rounds, func(r round) float64 { return r.cand.Throughput / r.base.Throughput })
+	report(rounds, "{ __typename } anonymous", "{ viewer { id } } with key", func(r round) string {
+		return fmt.Sprintf("%.1f%%", 100*r.cand.Throughput/r.base.Throughput)
+	})
+	fmt.Printf("  -> { viewer { id } } reaches %.1f%% of { __typename } (median; target >= 85%%)\n", 100*ratio2)
 
 	open := vegeta.Rate{Freq: o.rate, Per: time.Second}
-	fmt.Printf("\nopen loop at %d requests/s, %v per run, best of %d rounds\n", o.rate, o.duration, o.rounds)
-	noopLat, verifyLat := compare(o, noop, verify, open, &admitted)
-	report("latency /noop", noopLat, "latency /auth/verify", verifyLat)
-	diff := verifyLat.Latencies.P99 - noopLat.Latencies.P99
-	fmt.Printf("  -> p99 difference %v (target <= 1ms)\n", diff)
+	fmt.Printf("\nopen loop at %d requests/s, %v per run, %d alternating rounds; the verdict is the median round\n", o.rate, o.duration, o.rounds)
+	rounds = compare(o, noop, verify, open, &admitted)
+	p99 := func(r round) float64 { return float64(r.cand.Latencies.P99 - r.base.Latencies.P99) }
+	diff := time.Duration(median(rounds, p99))
+	report(rounds, "/noop", "/auth/verify", func(r round) string { return "p99 +" + time.Duration(p99(r)).Round(time.Microsecond).String() })
+	fmt.Printf("  -> p99 difference %v (median; target <= 1ms)\n", diff.Round(time.Microsecond))
 
 	fmt.Println("\nstopping the server (SIGTERM) and checking usage counts ...")
 	if err := srv.stop(); err != nil {
@@ -154,30 +160,32 @@ func run(o options) error {
 	return nil
 }
 
-// compare runs baseline and candidate alternately and keeps the best run
-// of each: alternation spreads the machine's noise over both.
-func compare(o options, baseline vegeta.Targeter, candidate func() vegeta.Targeter, rate vegeta.Rate, admitted *atomic.Int64) (best0, best1 *vegeta.Metrics) {
-	better := func(a, b *vegeta.Metrics) *vegeta.Metrics {
-		if a == nil {
-			return b
-		}
-		if rate.Freq == 0 {
-			if b.Throughput > a.Throughput {
-				return b
-			}
-			return a
-		}
-		if b.Latencies.P99 < a.Latencies.P99 {
-			return b
-		}
-		return a
-	}
+// round is one baseline run and the candidate run right after it.
+type round struct{ base, cand *vegeta.Metrics }
+
+// compare runs baseline and candidate alternately, round after round, so
+// that the machine's noise falls on both sides of each comparison.
+func compare(o options, baseline vegeta.Targeter, candidate func() vegeta.Targeter, rate vegeta.Rate, admitted *atomic.Int64) []round {
 	var discard atomic.Int64
-	for range o.rounds {
-		best0 = better(best0, measure(baseline, rate, o.workers, o.duration, 0, &discard))
-		best1 = better(best1, measure(candidate(), rate, o.workers, o.duration, 0, admitted))
+	rounds := make([]round, o.rounds)
+	for i := range rounds {
+		rounds[i].base = measure(baseline, rate, o.workers, o.duration, 0, &discard)
+		rounds[i].cand = measure(candidate(), rate, o.workers, o.duration, 0, admitted)
 	}
-	return best0, best1
+	return rounds
+}
+
+// median of f over the rounds: one disturbed round cannot decide the verdict.
+func median(rounds []round, f func(round) float64) float64 {
+	values := make([]float64, len(rounds))
+	for i, r := range rounds {
+		values[i] = f(r)
+	}
+	slices.Sort(values)
+	if n := len(values); n%2 == 0 {
+		return (values[n/2-1] + values[n/2]) / 2
+	}
+	return values[len(values)/2]
 }
 
 // measure attacks for d (or for n requests when n > 0) and counts
@@ -258,13 +266,16 @@ func graphqlTargeter(base, query string, secrets, integrations []string) vegeta.
 	}
 }
 
-func report(name0 string, m0 *vegeta.Metrics, name1 string, m1 *vegeta.Metrics) {
-	for _, r := range []struct {
-		name string
-		m    *vegeta.Metrics
-	}{{name0, m0}, {name1, m1}} {
-		fmt.Printf("  %-40s %9.0f req/s  p50 %-10v p99 %-10v success %.4f codes %v\n",
-			r.name, r.m.Throughput, r.m.Latencies.P50.Round(time.Microsecond), r.m.Latencies.P99.Round(time.Microsecond), r.m.Success, r.m.StatusCodes)
+func report(rounds []round, baseName, candName string, verdict func(round) string) {
+	for i, r := range rounds {
+		for _, side := range []struct {
+			name string
+			m    *vegeta.Metrics
+		}{{baseName, r.base}, {candName, r.cand}} {
+			fmt.Printf("  round %d %-28s %8.0f req/s  p50 %-9v p99 %-9v success %.4f\n", i+1, side.name,
+				side.m.Throughput, side.m.Latencies.P50.Round(time.Microsecond), side.m.Latencies.P99.Round(time.Microsecond), side.m.Success)
+		}
+		fmt.Printf("  round %d -> %s\n", i+1, verdict(r))
 	}
 }
 
