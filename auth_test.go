@@ -13,7 +13,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -76,21 +75,6 @@ func rawGraphQL(t *testing.T, e *testEnv, headerLines string) (status int, body 
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(raw)
-}
-
-// forEachDBConfigured is forEachDB on servers whose configuration
-// configure adjusts.
-func forEachDBConfigured(t *testing.T, configure func(*config), fn func(t *testing.T, e *testEnv)) {
-	t.Helper()
-	kinds := []string{"sqlite"}
-	if os.Getenv("TEST_DATABASE_URL") != "" {
-		kinds = append(kinds, "postgres")
-	}
-	for _, kind := range kinds {
-		t.Run(kind, func(t *testing.T) {
-			fn(t, newTestEnv(t, kind, configure))
-		})
-	}
 }
 
 // TestUnauthenticatedIsUniform: every bad Authorization header, whatever the

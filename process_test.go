@@ -82,13 +82,20 @@ func startServer(t *testing.T, dsn string, flags ...string) *serverProcess {
 	}
 	go func() { p.done <- p.cmd.Wait() }()
 	t.Cleanup(func() { p.cmd.Process.Kill(); <-p.done })
+	waitHealthy(t, p)
+	return p
+}
+
+// waitHealthy waits until p answers /healthz, failing fast if it exits.
+func waitHealthy(t *testing.T, p *serverProcess) {
+	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		resp, err := http.Get(p.URL + "/healthz")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return p
+				return
 			}
 		}
 		select {
@@ -100,7 +107,7 @@ func startServer(t *testing.T, dsn string, flags ...string) *serverProcess {
 		if time.Now().After(deadline) {
 			t.Fatalf("keyfob did not become healthy:\n%s", p.Logs.String())
 		}
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 

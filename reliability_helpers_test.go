@@ -152,31 +152,6 @@ func relLaunch(t *testing.T, dsn string, flags ...string) *serverProcess {
 	return p
 }
 
-// relWaitHealthy waits until p answers /healthz.
-func relWaitHealthy(t *testing.T, p *serverProcess) {
-	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		resp, err := http.Get(p.URL + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
-		}
-		select {
-		case err := <-p.done:
-			p.done <- err
-			t.Fatalf("keyfob exited before serving: %v\n%s", err, p.Logs.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("keyfob did not become healthy:\n%s", p.Logs.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 // relSignal sends sig without waiting; relWaitExit waits for the exit.
 func relSignal(t *testing.T, p *serverProcess, sig syscall.Signal) {
 	t.Helper()

@@ -162,7 +162,7 @@ func TestMultiInstanceConcurrentMigration(t *testing.T) {
 		procs[i] = relLaunch(t, dsn)
 	}
 	for _, p := range procs {
-		relWaitHealthy(t, p)
+		waitHealthy(t, p)
 	}
 	g := relInspect(t, dsn)
 	versions, tables := relMigrations(t)

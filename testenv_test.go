@@ -37,13 +37,16 @@ type testEnv struct {
 // TEST_DATABASE_URL is set.
 func forEachDB(t *testing.T, fn func(t *testing.T, e *testEnv)) {
 	t.Helper()
-	kinds := []string{"sqlite"}
-	if os.Getenv("TEST_DATABASE_URL") != "" {
-		kinds = append(kinds, "postgres")
-	}
-	for _, kind := range kinds {
+	forEachDBConfigured(t, nil, fn)
+}
+
+// forEachDBConfigured is forEachDB on servers whose configuration
+// configure adjusts.
+func forEachDBConfigured(t *testing.T, configure func(*config), fn func(t *testing.T, e *testEnv)) {
+	t.Helper()
+	for _, kind := range dbKinds() {
 		t.Run(kind, func(t *testing.T) {
-			fn(t, newTestEnv(t, kind, nil))
+			fn(t, newTestEnv(t, kind, configure))
 		})
 	}
 }
