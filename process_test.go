@@ -66,12 +66,22 @@ type serverProcess struct {
 // it answers /healthz.
 func startServer(t *testing.T, dsn string, flags ...string) *serverProcess {
 	t.Helper()
+	p := launchServer(t, dsn, flags...)
+	waitHealthy(t, p)
+	return p
+}
+
+// launchServer starts the binary against dsn without waiting for it to
+// serve, so that several can start at the same moment.
+func launchServer(t *testing.T, dsn string, flags ...string) *serverProcess {
+	t.Helper()
 	port := freePort(t)
 	args := []string{"-addr", "127.0.0.1:" + strconv.Itoa(port), "-password-memory-kib", "1024"}
 	if isPostgresDSN(dsn) {
 		args = append(args, "-database-url", dsn)
 	} else {
-		args = append(args, "-db", dsn)
+		// An inherited DATABASE_URL must not win over the SQLite file.
+		args = append(args, "-database-url=", "-db", dsn)
 	}
 	args = append(args, flags...)
 	p := &serverProcess{URL: "http://127.0.0.1:" + strconv.Itoa(port), Logs: &syncBuffer{}, done: make(chan error, 1)}
@@ -81,8 +91,8 @@ func startServer(t *testing.T, dsn string, flags ...string) *serverProcess {
 		t.Fatal(err)
 	}
 	go func() { p.done <- p.cmd.Wait() }()
-	t.Cleanup(func() { p.cmd.Process.Kill(); <-p.done })
-	waitHealthy(t, p)
+	// done is refilled after each read so that Stop and the cleanup can both wait.
+	t.Cleanup(func() { _ = p.cmd.Process.Kill(); err := <-p.done; p.done <- err })
 	return p
 }
 

@@ -11,7 +11,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -127,29 +126,6 @@ func relGraphQL(c *http.Client, base string, r request) (relAnswer, error) {
 		return a, fmt.Errorf("status %d, body is not JSON: %.300s", a.Status, a.Body)
 	}
 	return a, err
-}
-
-// relLaunch starts the keyfob binary against dsn without waiting for it to
-// serve, so that several can start at the same moment.
-func relLaunch(t *testing.T, dsn string, flags ...string) *serverProcess {
-	t.Helper()
-	port := freePort(t)
-	args := []string{"-addr", "127.0.0.1:" + strconv.Itoa(port), "-password-memory-kib", "1024"}
-	if isPostgresDSN(dsn) {
-		args = append(args, "-database-url", dsn)
-	} else {
-		args = append(args, "-database-url=", "-db", dsn)
-	}
-	args = append(args, flags...)
-	p := &serverProcess{URL: "http://127.0.0.1:" + strconv.Itoa(port), Logs: &syncBuffer{}, done: make(chan error, 1)}
-	p.cmd = exec.Command(buildKeyfob(t), args...)
-	p.cmd.Stdout, p.cmd.Stderr = p.Logs, p.Logs
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { p.done <- p.cmd.Wait() }()
-	t.Cleanup(func() { _ = p.cmd.Process.Kill(); err := <-p.done; p.done <- err })
-	return p
 }
 
 // relSignal sends sig without waiting; relWaitExit waits for the exit.

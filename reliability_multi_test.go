@@ -159,7 +159,7 @@ func TestMultiInstanceConcurrentMigration(t *testing.T) {
 	buildKeyfob(t) // so that the three start within microseconds of each other
 	procs := make([]*serverProcess, 3)
 	for i := range procs {
-		procs[i] = relLaunch(t, dsn)
+		procs[i] = launchServer(t, dsn)
 	}
 	for _, p := range procs {
 		waitHealthy(t, p)
