@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"net"
 	"net/http"
@@ -13,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/keyfob/keyfob/db"
 )
 
 // The end-to-end tests below start the real keyfob binary, built once.
@@ -77,7 +78,7 @@ func launchServer(t *testing.T, dsn string, flags ...string) *serverProcess {
 	t.Helper()
 	port := freePort(t)
 	args := []string{"-addr", "127.0.0.1:" + strconv.Itoa(port), "-password-memory-kib", "1024"}
-	if isPostgresDSN(dsn) {
+	if db.IsPostgres(dsn) {
 		args = append(args, "-database-url", dsn)
 	} else {
 		// An inherited DATABASE_URL must not win over the SQLite file.
@@ -146,8 +147,6 @@ func freePort(t *testing.T) int {
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
 }
-
-func isPostgresDSN(dsn string) bool { return bytes.HasPrefix([]byte(dsn), []byte("postgres")) }
 
 // asClient wraps a running process in a testEnv-like client for GraphQL
 // helpers.

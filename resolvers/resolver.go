@@ -5,6 +5,7 @@ package resolvers
 import (
 	"github.com/keyfob/keyfob/authn"
 	"github.com/keyfob/keyfob/db"
+	"github.com/keyfob/keyfob/model"
 )
 
 // Resolver holds what the resolvers call into.
@@ -12,4 +13,15 @@ type Resolver struct {
 	DB         *db.DB
 	Authn      *authn.Authenticator
 	LoginGuard *authn.LoginGuard
+}
+
+// pageInfo describes a page of a connection: whether more follow, and the
+// cursor of its last item.
+func pageInfo[T any](items []T, hasNext bool, cursor func(T) string) *model.PageInfo {
+	info := &model.PageInfo{HasNextPage: hasNext}
+	if n := len(items); n > 0 {
+		end := cursor(items[n-1])
+		info.EndCursor = &end
+	}
+	return info
 }

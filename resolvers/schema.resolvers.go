@@ -67,13 +67,7 @@ func (r *apiKeyConnectionResolver) Edges(ctx context.Context, obj *db.KeyPage) (
 
 // PageInfo is the resolver for the pageInfo field.
 func (r *apiKeyConnectionResolver) PageInfo(ctx context.Context, obj *db.KeyPage) (*model.PageInfo, error) {
-	info := &model.PageInfo{HasNextPage: obj.HasNextPage}
-	if n := len(obj.Keys); n > 0 {
-		last := obj.Keys[n-1]
-		end := db.Cursor(last.CreatedAt, last.ID)
-		info.EndCursor = &end
-	}
-	return info, nil
+	return pageInfo(obj.Keys, obj.HasNextPage, func(k *model.APIKey) string { return db.Cursor(k.CreatedAt, k.ID) }), nil
 }
 
 // Actor is the resolver for the actor field.
@@ -102,13 +96,7 @@ func (r *auditEventConnectionResolver) Edges(ctx context.Context, obj *db.EventP
 
 // PageInfo is the resolver for the pageInfo field.
 func (r *auditEventConnectionResolver) PageInfo(ctx context.Context, obj *db.EventPage) (*model.PageInfo, error) {
-	info := &model.PageInfo{HasNextPage: obj.HasNextPage}
-	if n := len(obj.Events); n > 0 {
-		last := obj.Events[n-1]
-		end := db.Cursor(last.OccurredAt, last.ID)
-		info.EndCursor = &end
-	}
-	return info, nil
+	return pageInfo(obj.Events, obj.HasNextPage, func(ev *model.AuditEvent) string { return db.Cursor(ev.OccurredAt, ev.ID) }), nil
 }
 
 // SignUp is the resolver for the signUp field.
