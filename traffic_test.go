@@ -200,6 +200,59 @@ func TestCacheTTLBackstop(t *testing.T) {
 	}
 }
 
+// A key in steady use is renewed in the background before its TTL ends, so
+// no request waits for the database when the entry would have expired, and
+// keys filled together are not all looked up again at the same moment.
+func TestCacheRefreshesKeysInUse(t *testing.T) {
+	for _, kind := range dbKinds() {
+		t.Run(kind, func(t *testing.T) {
+			ttl := time.Second
+			e := newTestEnv(t, kind, func(c *config) {
+				c.CacheTTL = ttl
+				c.UsageFlush = time.Hour // so the statements counted are look-ups
+			})
+			<-e.App.listening
+			owner := e.SignUp(t, "Steady")
+			_, secret := e.CreateKey(t, owner, "Always on")
+			keyID, doomed := e.CreateKey(t, owner, "Unannounced")
+			statements := e.Store.CountStatements()
+			for _, s := range []string{secret, doomed} {
+				if got := e.Verify(t, "GET", "", Bearer(s), nil); got.Status != http.StatusOK {
+					t.Fatalf("warm-up: %d", got.Status)
+				}
+			}
+			perLookUp := statements.Swap(0) / 2
+			_, missesBefore := e.App.authn.Cache.Stats()
+			// Three TTLs of steady traffic on one key.
+			for end := time.Now().Add(3 * ttl); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+				if got := e.Verify(t, "GET", "", Bearer(secret), nil); got.Status != http.StatusOK {
+					t.Fatalf("steady traffic refused: %d", got.Status)
+				}
+			}
+			if _, misses := e.App.authn.Cache.Stats(); misses != missesBefore {
+				t.Fatalf("%d requests missed the cache over three TTLs of steady use, want 0", misses-missesBefore)
+			}
+			if n := statements.Load() / perLookUp; n < 2 || n > 4 {
+				t.Fatalf("three TTLs of one key in use made %d look-ups, want about one refresh per TTL", n)
+			}
+
+			// A refresh asks the database, so it also catches a deletion that
+			// no notification announced, before the TTL would.
+			e.Verify(t, "GET", "", Bearer(doomed), nil) // expired above: looked up and cached afresh
+			if err := e.Store.Gorm().Exec("DELETE FROM api_keys WHERE id = ?", keyID).Error; err != nil {
+				t.Fatal(err)
+			}
+			deadline := time.Now().Add(ttl)
+			for e.Verify(t, "GET", "", Bearer(doomed), nil).Status != http.StatusUnauthorized {
+				if time.Now().After(deadline) {
+					t.Fatal("the deleted key was still accepted a whole TTL later")
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+		})
+	}
+}
+
 func dbKinds() []string {
 	kinds := []string{"sqlite"}
 	if pgURL() != "" {

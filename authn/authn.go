@@ -118,39 +118,48 @@ func (a *Authenticator) admit(w http.ResponseWriter, r *http.Request, acceptSess
 // verify resolves an Authorization header to an actor, from the cache when
 // it can. A kf_ key with a bad checksum never reaches the cache or database.
 func (a *Authenticator) verify(ctx context.Context, header string, acceptSessions bool) (*model.Actor, error) {
-	secret, ok := credential.FromAuthorization(header)
-	if !ok {
+	secret, kind := credential.FromAuthorization(header)
+	if kind == credential.KindInvalid {
 		return nil, refusedMalformed
 	}
-	session := credential.Classify(secret) == credential.KindSession
-	if session && !acceptSessions {
+	if kind == credential.KindSession && !acceptSessions {
 		return nil, refusedSession
 	}
-	hash := credential.Hash(secret)
-	if v, ok := a.Cache.get(hash); ok {
+	digest := credential.Sum(secret)
+	if v, ok := a.Cache.get(digest); ok {
 		if v.actor == nil {
 			return nil, refusedUnknown
 		}
+		if v.refreshDue(time.Now()) {
+			a.refresh(digest, kind)
+		}
 		return v.actor, nil
 	}
-	generation := a.Cache.currentGeneration()
-	var actor *model.Actor
-	var err error
-	if session {
-		actor, err = a.DB.ActorBySession(ctx, hash)
-	} else {
-		actor, err = a.DB.ActorByAPIKey(ctx, hash)
-	}
-	if errors.Is(err, model.ErrNotFound) {
-		a.Cache.forget(hash)
-		a.Cache.fill(hash, verdict{ttl: a.Cache.negativeTTL}, generation)
-		return nil, refusedUnknown
-	}
+	actor, err := a.lookUp(ctx, digest, kind)
 	if model.ErrorCode(err) == model.CodeUnavailable {
-		if actor, ok := a.Cache.lastKnown(hash); ok {
+		if actor, ok := a.Cache.lastKnown(digest); ok {
 			a.onOutcome("ok_database_unavailable")
 			return actor, nil
 		}
+	}
+	return actor, err
+}
+
+// lookUp asks the database who a credential belongs to and caches the
+// answer, unless a revocation overtook the look-up.
+func (a *Authenticator) lookUp(ctx context.Context, digest credential.Digest, kind credential.Kind) (*model.Actor, error) {
+	generation := a.Cache.currentGeneration()
+	var actor *model.Actor
+	var err error
+	if kind == credential.KindSession {
+		actor, err = a.DB.ActorBySession(ctx, digest.String())
+	} else {
+		actor, err = a.DB.ActorByAPIKey(ctx, digest.String())
+	}
+	if errors.Is(err, model.ErrNotFound) {
+		a.Cache.forget(digest)
+		a.Cache.fill(digest, verdict{ttl: a.Cache.negativeTTL}, generation)
+		return nil, refusedUnknown
 	}
 	if err != nil {
 		return nil, err
@@ -159,8 +168,31 @@ func (a *Authenticator) verify(ctx context.Context, header string, acceptSession
 	if actor.Session != nil {
 		ttl = min(ttl, time.Until(actor.Session.ExpiresAt))
 	}
-	a.Cache.fill(hash, verdict{actor: actor, ttl: ttl}, generation)
+	a.Cache.fill(digest, verdict{actor: actor, ttl: ttl}, generation)
 	return actor, nil
+}
+
+// refreshTimeout bounds a background refresh; one that fails leaves the
+// entry to expire, and the next request after that asks the database itself.
+const refreshTimeout = 5 * time.Second
+
+// refresh renews a cached credential in the background while requests go
+// on using the entry, which is still within its TTL. Renewing a deleted key
+// finds it gone and drops it, as a look-up on a miss would.
+func (a *Authenticator) refresh(digest credential.Digest, kind credential.Kind) {
+	if !a.Cache.startRefresh(digest) {
+		return
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), refreshTimeout)
+		defer cancel()
+		_, err := a.lookUp(ctx, digest, kind)
+		failed := err != nil && !errors.Is(err, refusedUnknown)
+		if failed {
+			a.Logger.Warn("background refresh of a cached credential failed; refreshes pause for a second", "error", err)
+		}
+		a.Cache.endRefresh(digest, failed)
+	}()
 }
 
 // Middleware authenticates GraphQL requests. Requests without credentials

@@ -22,8 +22,7 @@ func BenchmarkParseAndChecksum(b *testing.B) {
 	header := "Bearer " + credential.NewAPIKey()
 	b.ReportAllocs()
 	for b.Loop() {
-		secret, ok := credential.FromAuthorization(header)
-		if !ok || credential.Classify(secret) != credential.KindAPIKey {
+		if _, kind := credential.FromAuthorization(header); kind != credential.KindAPIKey {
 			b.Fatal("valid key refused")
 		}
 	}

@@ -1,28 +1,44 @@
 package authn
 
 import (
+	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/maypok86/otter/v2"
 
+	"github.com/keyfob/keyfob/credential"
 	"github.com/keyfob/keyfob/model"
 )
 
-// verdict is what the cache remembers about a credential hash: who it
-// belongs to, or (actor nil) that it belongs to nobody.
+// verdict is what the cache remembers about a credential: who it belongs
+// to, or (actor nil) that it belongs to nobody.
 type verdict struct {
 	actor *model.Actor
 	ttl   time.Duration
+	// refreshAt (Unix nanoseconds, 0 for never) is when a hit starts a look-up
+	// in the background, so a credential in use is renewed before its TTL ends
+	// instead of making a request wait for the database when it does.
+	refreshAt int64
 }
+
+// refreshDue reports whether a hit at now should renew the entry.
+func (v verdict) refreshDue(now time.Time) bool {
+	return v.refreshAt != 0 && now.UnixNano() >= v.refreshAt
+}
+
+// maxRefreshes bounds the background look-ups in flight. A hit that finds
+// them all busy skips its refresh: the entry stays valid until its TTL, and
+// a later hit tries again.
+const maxRefreshes = 4
 
 // Cache remembers verified credentials so that a warm verification makes no
 // database query. Revocations reach it three ways: directly from this
 // instance's mutations, from other instances through the listener, and, as
 // a backstop, through each entry's time-to-live.
 type Cache struct {
-	entries     *otter.Cache[string, verdict]
+	entries     *otter.Cache[credential.Digest, verdict]
 	ttl         time.Duration
 	negativeTTL time.Duration
 
@@ -36,6 +52,13 @@ type Cache struct {
 	// entries serve only as a fallback when the database cannot answer.
 	bypass atomic.Bool
 
+	refreshing   sync.Map // credential.Digest → struct{}: refreshes in flight
+	refreshSlots chan struct{}
+	// refreshPausedUntil (Unix nanoseconds) holds refreshes back for a while
+	// after one fails, so a database outage is not met by a look-up (and a
+	// log line) for every hit.
+	refreshPausedUntil atomic.Int64
+
 	hits, misses atomic.Uint64
 }
 
@@ -44,24 +67,25 @@ type Cache struct {
 func NewCache(ttl, negativeTTL time.Duration, maxEntries int) *Cache {
 	return &Cache{
 		ttl: ttl, negativeTTL: negativeTTL,
-		entries: otter.Must(&otter.Options[string, verdict]{
+		refreshSlots: make(chan struct{}, maxRefreshes),
+		entries: otter.Must(&otter.Options[credential.Digest, verdict]{
 			MaximumSize: maxEntries,
 			// Maintenance runs on the caller: it is bounded, and on two cores a
 			// goroutine spawned per drained read buffer costs more than the work.
 			Executor: func(fn func()) { fn() },
-			ExpiryCalculator: otter.ExpiryWritingFunc(func(e otter.Entry[string, verdict]) time.Duration {
+			ExpiryCalculator: otter.ExpiryWritingFunc(func(e otter.Entry[credential.Digest, verdict]) time.Duration {
 				return e.Value.ttl
 			}),
 		}),
 	}
 }
 
-func (c *Cache) get(hash string) (verdict, bool) {
+func (c *Cache) get(d credential.Digest) (verdict, bool) {
 	if c.bypass.Load() {
 		c.misses.Add(1)
 		return verdict{}, false
 	}
-	v, ok := c.entries.GetIfPresent(hash)
+	v, ok := c.entries.GetIfPresent(d)
 	if ok {
 		c.hits.Add(1)
 	} else {
@@ -80,44 +104,80 @@ func (c *Cache) currentGeneration() uint64 {
 }
 
 // fill stores a look-up's result unless a revocation happened since the
-// look-up began (its generation is stale).
-func (c *Cache) fill(hash string, v verdict, generation uint64) {
+// look-up began (its generation is stale). A credential that was found is
+// due for refresh at a random point in the last quarter of its TTL, so that
+// entries filled together (after a restart, say) are not renewed together.
+func (c *Cache) fill(d credential.Digest, v verdict, generation uint64) {
 	if v.ttl <= 0 {
 		return
+	}
+	if v.actor != nil {
+		after := time.Duration(float64(v.ttl) * (0.75 + 0.15*rand.Float64()))
+		v.refreshAt = time.Now().Add(after).UnixNano()
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if generation == c.generation {
-		c.entries.Set(hash, v)
+		c.entries.Set(d, v)
 	}
+}
+
+// startRefresh claims the refresh of d; false means one is already running
+// for d, too many are running, or refreshes are paused.
+func (c *Cache) startRefresh(d credential.Digest) bool {
+	if time.Now().UnixNano() < c.refreshPausedUntil.Load() {
+		return false
+	}
+	select {
+	case c.refreshSlots <- struct{}{}:
+	default:
+		return false
+	}
+	if _, running := c.refreshing.LoadOrStore(d, struct{}{}); running {
+		<-c.refreshSlots
+		return false
+	}
+	return true
+}
+
+// endRefresh releases d's refresh; failed pauses refreshes for a second.
+func (c *Cache) endRefresh(d credential.Digest, failed bool) {
+	if failed {
+		c.refreshPausedUntil.Store(time.Now().Add(time.Second).UnixNano())
+	}
+	c.refreshing.Delete(d)
+	<-c.refreshSlots
 }
 
 // lastKnown returns a credential verified within its time-to-live, for
 // when the database cannot answer. While the database is down nothing can
 // be revoked anywhere, so the last verdict still stands, as long as the
 // TTL backstop allows.
-func (c *Cache) lastKnown(hash string) (*model.Actor, bool) {
-	v, ok := c.entries.GetIfPresent(hash)
+func (c *Cache) lastKnown(d credential.Digest) (*model.Actor, bool) {
+	v, ok := c.entries.GetIfPresent(d)
 	if !ok || v.actor == nil {
 		return nil, false
 	}
 	return v.actor, true
 }
 
-// forget drops what the cache knows of hash: the database says it is gone.
-func (c *Cache) forget(hash string) {
+// forget drops what the cache knows of d: the database says it is gone.
+func (c *Cache) forget(d credential.Digest) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.entries.Invalidate(hash)
+	c.entries.Invalidate(d)
 }
 
-// Revoke forgets credentials that were just revoked.
+// Revoke forgets credentials that were just revoked, given by their hashes
+// as storage keeps them.
 func (c *Cache) Revoke(hashes []string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.generation++
 	for _, h := range hashes {
-		c.entries.Invalidate(h)
+		if d, ok := credential.ParseDigest(h); ok {
+			c.entries.Invalidate(d)
+		}
 	}
 }
 

@@ -4,7 +4,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/keyfob/keyfob/credential"
 	"github.com/keyfob/keyfob/model"
+)
+
+var (
+	hash    = credential.Sum("hash")
+	other   = credential.Sum("other")
+	gone    = credential.Sum("gone")
+	unknown = credential.Sum("unknown")
 )
 
 // A look-up that was in flight while its key was revoked must not put the
@@ -14,19 +22,19 @@ func TestCacheRefusesStaleFill(t *testing.T) {
 	actor := &model.Actor{User: &model.User{ID: "user_1"}}
 
 	generation := c.currentGeneration() // look-up starts
-	c.Revoke([]string{"hash"})          // the key is deleted meanwhile
-	c.fill("hash", verdict{actor: actor, ttl: time.Minute}, generation)
-	if _, ok := c.get("hash"); ok {
+	c.Revoke([]string{hash.String()})   // the key is deleted meanwhile
+	c.fill(hash, verdict{actor: actor, ttl: time.Minute}, generation)
+	if _, ok := c.get(hash); ok {
 		t.Fatal("a look-up that began before the revocation refilled the cache")
 	}
 
 	generation = c.currentGeneration()
-	c.fill("hash", verdict{actor: actor, ttl: time.Minute}, generation)
-	if v, ok := c.get("hash"); !ok || v.actor != actor {
+	c.fill(hash, verdict{actor: actor, ttl: time.Minute}, generation)
+	if v, ok := c.get(hash); !ok || v.actor != actor {
 		t.Fatal("a look-up that began after the revocation should fill the cache")
 	}
-	c.Revoke([]string{"hash"})
-	if _, ok := c.get("hash"); ok {
+	c.Revoke([]string{hash.String()})
+	if _, ok := c.get(hash); ok {
 		t.Fatal("Revoke left the entry in place")
 	}
 }
@@ -34,22 +42,22 @@ func TestCacheRefusesStaleFill(t *testing.T) {
 func TestCacheBypassedWhileNotListening(t *testing.T) {
 	c := NewCache(time.Minute, time.Second, 100)
 	actor := &model.Actor{User: &model.User{ID: "user_1"}}
-	c.fill("hash", verdict{actor: actor, ttl: time.Minute}, c.currentGeneration())
+	c.fill(hash, verdict{actor: actor, ttl: time.Minute}, c.currentGeneration())
 
 	c.SetListening(false)
-	if _, ok := c.get("hash"); ok {
+	if _, ok := c.get(hash); ok {
 		t.Fatal("the cache answered while revocations could go unheard")
 	}
-	if got, ok := c.lastKnown("hash"); !ok || got != actor {
+	if got, ok := c.lastKnown(hash); !ok || got != actor {
 		t.Fatal("a verified entry should remain as the fallback for a database outage")
 	}
-	c.fill("other", verdict{actor: actor, ttl: time.Minute}, c.currentGeneration())
+	c.fill(other, verdict{actor: actor, ttl: time.Minute}, c.currentGeneration())
 	c.SetListening(true)
-	if _, ok := c.get("other"); ok {
+	if _, ok := c.get(other); ok {
 		t.Fatal("an entry filled while bypassed survived")
 	}
-	c.fill("hash", verdict{actor: actor, ttl: time.Minute}, c.currentGeneration())
-	if _, ok := c.get("hash"); !ok {
+	c.fill(hash, verdict{actor: actor, ttl: time.Minute}, c.currentGeneration())
+	if _, ok := c.get(hash); !ok {
 		t.Fatal("the cache stayed bypassed after listening resumed")
 	}
 }
@@ -57,18 +65,67 @@ func TestCacheBypassedWhileNotListening(t *testing.T) {
 func TestLastKnownRespectsRevocationAndTTL(t *testing.T) {
 	c := NewCache(50*time.Millisecond, time.Second, 100)
 	actor := &model.Actor{User: &model.User{ID: "user_1"}}
-	c.fill("hash", verdict{actor: actor, ttl: 50 * time.Millisecond}, c.currentGeneration())
-	c.fill("gone", verdict{actor: actor, ttl: time.Minute}, c.currentGeneration())
-	c.fill("unknown", verdict{ttl: time.Minute}, c.currentGeneration())
-	c.Revoke([]string{"gone"})
-	if _, ok := c.lastKnown("gone"); ok {
+	c.fill(hash, verdict{actor: actor, ttl: 50 * time.Millisecond}, c.currentGeneration())
+	c.fill(gone, verdict{actor: actor, ttl: time.Minute}, c.currentGeneration())
+	c.fill(unknown, verdict{ttl: time.Minute}, c.currentGeneration())
+	c.Revoke([]string{gone.String()})
+	if _, ok := c.lastKnown(gone); ok {
 		t.Fatal("a revoked credential survived as a fallback")
 	}
-	if _, ok := c.lastKnown("unknown"); ok {
+	if _, ok := c.lastKnown(unknown); ok {
 		t.Fatal("an unknown credential became a fallback")
 	}
 	time.Sleep(100 * time.Millisecond)
-	if _, ok := c.lastKnown("hash"); ok {
+	if _, ok := c.lastKnown(hash); ok {
 		t.Fatal("the fallback outlived the TTL backstop")
+	}
+}
+
+// Refreshes run once per credential, at most maxRefreshes at a time, and
+// pause after one fails.
+func TestCacheRefreshClaims(t *testing.T) {
+	c := NewCache(time.Minute, time.Second, 100)
+	if !c.startRefresh(hash) {
+		t.Fatal("the first refresh of a credential was refused")
+	}
+	if c.startRefresh(hash) {
+		t.Fatal("a second refresh of the same credential started while the first ran")
+	}
+	for i := 1; i < maxRefreshes; i++ {
+		if !c.startRefresh(credential.Sum(string(rune('a' + i)))) {
+			t.Fatalf("refresh %d of %d was refused", i+1, maxRefreshes)
+		}
+	}
+	if c.startRefresh(other) {
+		t.Fatal("more than maxRefreshes refreshes ran at once")
+	}
+	c.endRefresh(hash, false)
+	if !c.startRefresh(other) {
+		t.Fatal("a freed slot was not reused")
+	}
+	c.endRefresh(other, true)
+	if c.startRefresh(gone) {
+		t.Fatal("a refresh started right after one failed")
+	}
+}
+
+// An entry is due for refresh in the last quarter of its TTL, never before.
+func TestCacheRefreshIsDueBeforeExpiry(t *testing.T) {
+	ttl := 40 * time.Millisecond
+	c := NewCache(ttl, time.Second, 100)
+	actor := &model.Actor{User: &model.User{ID: "user_1"}}
+	start := time.Now()
+	c.fill(hash, verdict{actor: actor, ttl: ttl}, c.currentGeneration())
+	c.fill(unknown, verdict{ttl: ttl}, c.currentGeneration())
+	v, _ := c.get(hash)
+	due := time.Unix(0, v.refreshAt)
+	if due.Before(start.Add(ttl*3/4)) || due.After(time.Now().Add(ttl*9/10)) {
+		t.Fatalf("refresh due %v after fill, want within [%v, %v]", due.Sub(start), ttl*3/4, ttl*9/10)
+	}
+	if v.refreshDue(start) || !v.refreshDue(start.Add(ttl)) {
+		t.Fatal("refreshDue disagrees with refreshAt")
+	}
+	if v, _ := c.get(unknown); v.refreshAt != 0 {
+		t.Fatal("an unknown credential is due for refresh; it should just expire")
 	}
 }

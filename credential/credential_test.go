@@ -207,8 +207,8 @@ func TestFromAuthorization(t *testing.T) {
 		{"NUL", "Bearer \x00", "", false},
 	}
 	for _, c := range cases {
-		got, ok := FromAuthorization(c.header)
-		if ok != c.ok || got != c.want {
+		got, kind := FromAuthorization(c.header)
+		if ok := kind != KindInvalid; ok != c.ok || got != c.want {
 			name := c.header
 			if len(name) > 80 {
 				name = name[:80] + "..."
@@ -228,6 +228,19 @@ func TestHashAndLast4(t *testing.T) {
 	}
 	if Hash("a") == Hash("b") {
 		t.Error("Hash collides")
+	}
+	long := strings.Repeat("k", maxHeaderSecret+1) // past Sum's stack buffer
+	if want := sha256.Sum256([]byte(long)); Sum(long) != want {
+		t.Error("Sum of a long secret is wrong")
+	}
+	key := NewAPIKey()
+	if d, ok := ParseDigest(Hash(key)); !ok || d != Sum(key) {
+		t.Errorf("ParseDigest(Hash(key)) = %x, %v; want %x", d, ok, Sum(key))
+	}
+	for _, bad := range []string{"", Hash(key)[:63], Hash(key) + "0", strings.Repeat("g", 64)} {
+		if _, ok := ParseDigest(bad); ok {
+			t.Errorf("ParseDigest(%q) accepted", bad)
+		}
 	}
 	for _, c := range []struct{ in, want string }{{"kf_abcdefWXYZ", "WXYZ"}, {"abcd", "abcd"}, {knownKeys[0], "drg3"}} {
 		if got := Last4(c.in); got != c.want {

@@ -11,14 +11,16 @@ const maxHeaderSecret = 512
 // FromAuthorization extracts the secret from an Authorization header value.
 // Integrations send an API key as the Basic username with an empty password
 // (as the CRM's REST API takes it) or as a Bearer token; people send a
-// session token as Bearer. ok is false for anything malformed.
-func FromAuthorization(header string) (secret string, ok bool) {
+// session token as Bearer. It also says which of the two the secret is
+// (checksum verified), so the hot path classifies a secret once; anything
+// malformed is KindInvalid.
+func FromAuthorization(header string) (secret string, kind Kind) {
 	if len(header) > maxHeaderSecret*2 {
-		return "", false
+		return "", KindInvalid
 	}
 	scheme, value, found := strings.Cut(header, " ")
 	if !found {
-		return "", false
+		return "", KindInvalid
 	}
 	value = strings.TrimSpace(value)
 	switch {
@@ -27,18 +29,21 @@ func FromAuthorization(header string) (secret string, ok bool) {
 	case strings.EqualFold(scheme, "Basic"):
 		raw, err := base64.StdEncoding.DecodeString(value)
 		if err != nil {
-			return "", false
+			return "", KindInvalid
 		}
 		user, password, found := strings.Cut(string(raw), ":")
 		if !found || password != "" {
-			return "", false
+			return "", KindInvalid
 		}
 		secret = user
 	default:
-		return "", false
+		return "", KindInvalid
 	}
-	if secret == "" || len(secret) > maxHeaderSecret || Classify(secret) == KindInvalid {
-		return "", false
+	if secret == "" || len(secret) > maxHeaderSecret {
+		return "", KindInvalid
 	}
-	return secret, true
+	if kind = Classify(secret); kind == KindInvalid {
+		return "", KindInvalid
+	}
+	return secret, kind
 }

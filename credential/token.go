@@ -85,12 +85,38 @@ func ValidKey(s string) bool {
 	return s[keyLen-checksumLen:] == string(sum[:]) // compared without allocating
 }
 
-// Hash is what storage keeps instead of a secret. Secrets are 190+ bits of
-// randomness, so a fast hash is enough: there is nothing to brute-force.
-func Hash(secret string) string {
-	sum := sha256.Sum256([]byte(secret))
-	return hex.EncodeToString(sum[:])
+// Digest is a secret's SHA-256. Secrets are 190+ bits of randomness, so a
+// fast hash is enough: there is nothing to brute-force. Storage keeps it as
+// hex (Hash); the verification cache keys on the raw bytes, which costs the
+// hot path no encoding.
+type Digest [sha256.Size]byte
+
+// Sum returns the digest of secret.
+func Sum(secret string) Digest {
+	// Copied into an array the compiler keeps on the stack: converting a
+	// string this long to a slice would allocate on every request.
+	var buf [maxHeaderSecret]byte
+	n := copy(buf[:], secret)
+	if n < len(secret) {
+		return sha256.Sum256([]byte(secret))
+	}
+	return sha256.Sum256(buf[:n])
 }
+
+// String is the digest as storage keeps it: lowercase hex.
+func (d Digest) String() string { return hex.EncodeToString(d[:]) }
+
+// ParseDigest reads a digest in the form String writes.
+func ParseDigest(s string) (d Digest, ok bool) {
+	if len(s) != 2*len(d) {
+		return d, false
+	}
+	_, err := hex.Decode(d[:], []byte(s))
+	return d, err == nil
+}
+
+// Hash is what storage keeps instead of a secret: its digest in hex.
+func Hash(secret string) string { return Sum(secret).String() }
 
 // Last4 is the part of a key the key list shows.
 func Last4(secret string) string {
@@ -104,7 +130,14 @@ func checksum(body string) string {
 }
 
 func writeChecksum(out *[checksumLen]byte, body string) {
-	v := crc32.Update(0, crc32.IEEETable, []byte(body))
+	// CRC-32 (IEEE) over the string as it is, with the standard table:
+	// crc32.Update takes a slice, and the copy would cost every request an
+	// allocation.
+	v := ^uint32(0)
+	for i := 0; i < len(body); i++ {
+		v = crc32.IEEETable[byte(v)^body[i]] ^ v>>8
+	}
+	v = ^v
 	for i := checksumLen - 1; i >= 0; i-- {
 		out[i] = base62[v%62]
 		v /= 62
