@@ -5,15 +5,16 @@
 //
 //   - /auth/verify (with usage recording) against the no-op endpoint, closed loop;
 //   - GraphQL { viewer { id } } with a key against { __typename } without auth, closed loop;
-//   - p99 of /auth/verify against the no-op endpoint at a fixed rate, open loop;
-//   - every admitted verification recorded exactly once, after a graceful stop.
+//   - p99 of /auth/verify against the no-op endpoint at a fixed rate, open loop,
+//     over all the requests of all rounds;
+//   - every admitted request recorded exactly once, pair by pair (key ×
+//     integration), after a graceful stop.
 //
 // Usage: go run ./cmd/keyfob-load -database-url postgres://... [flags]
 package main
 
 import (
 	"bytes"
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -56,10 +57,10 @@ func main() {
 	flag.StringVar(&o.binary, "binary", "", "keyfob binary to measure (default: build it from this checkout)")
 	flag.IntVar(&o.keys, "keys", 1000, "API keys to seed")
 	flag.IntVar(&o.integrations, "integrations", 10, "distinct X-System values to spread requests over")
-	flag.DurationVar(&o.duration, "duration", 5*time.Second, "length of each measured attack")
+	flag.DurationVar(&o.duration, "duration", 3*time.Second, "length of each measured attack")
 	flag.Uint64Var(&o.workers, "workers", 16, "concurrent connections for the closed-loop throughput runs")
 	flag.IntVar(&o.rate, "rate", 2000, "requests per second for the open-loop latency runs")
-	flag.IntVar(&o.rounds, "rounds", 5, "alternating baseline/candidate rounds per comparison; the verdict is the median round")
+	flag.IntVar(&o.rounds, "rounds", 11, "alternating baseline/candidate rounds per comparison")
 	flag.Parse()
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "keyfob-load:", err)
@@ -96,7 +97,7 @@ func run(o options) error {
 	defer srv.cmd.Process.Kill()
 
 	fmt.Printf("seeding %d keys ...\n", o.keys)
-	secrets, err := seed(srv.url, o.keys)
+	keys, err := seed(srv.url, o.keys)
 	if err != nil {
 		return err
 	}
@@ -104,75 +105,94 @@ func run(o options) error {
 	for i := range integrations {
 		integrations[i] = "integration-" + strconv.Itoa(i)
 	}
-	var admitted atomic.Int64
-	verify := func() vegeta.Targeter { return verifyTargeter(srv.url, secrets, integrations) }
+	p := newPairs(keys, integrations)
+	verify := func() vegeta.Targeter { return p.pathTargeter(srv.url + "/auth/verify") }
 	// The baseline request is the same request, headers and all, to an
 	// endpoint that ignores it: the difference is Keyfob's own work.
-	noop := pathTargeter(srv.url+"/noop", secrets, integrations)
+	noop := func() vegeta.Targeter { return p.pathTargeter(srv.url + "/noop") }
 	// Warm the cache: every key verified once.
-	warm := measure(verifyTargeter(srv.url, secrets, integrations), vegeta.Rate{Freq: 0}, o.workers, 0, uint64(len(secrets)), &admitted)
-	if warm.StatusCodes["200"] != len(secrets) {
+	warm := measure(verify(), vegeta.Rate{Freq: 0}, o.workers, 0, uint64(len(keys)), p)
+	if warm.StatusCodes["200"] != len(keys) {
 		return fmt.Errorf("warm-up failed: %v %v", warm.StatusCodes, warm.Errors)
 	}
 
 	closed := vegeta.Rate{Freq: 0}
+	throughput := func(r round) float64 { return r.cand.Throughput / r.base.Throughput }
 	fmt.Printf("\nclosed loop, %d workers, %v per run, %d alternating rounds; the verdict is the median round\n", o.workers, o.duration, o.rounds)
-	rounds := compare(o, noop, verify, closed, &admitted)
-	ratio1 := median(rounds, func(r round) float64 { return r.cand.Throughput / r.base.Throughput })
-	report(rounds, "/noop", "/auth/verify", func(r round) string {
-		return fmt.Sprintf("%.1f%%", 100*r.cand.Throughput/r.base.Throughput)
-	})
+	c := compare(o, noop, verify, closed, p)
+	ratio1 := median(c.rounds, throughput)
+	report(c.rounds, "/noop", "/auth/verify", func(r round) string { return fmt.Sprintf("%.1f%%", 100*throughput(r)) })
 	fmt.Printf("  -> /auth/verify reaches %.1f%% of /noop (median; target >= 70%%)\n", 100*ratio1)
 
-	typename := graphqlTargeter(srv.url, `{ __typename }`, nil, nil)
-	viewer := func() vegeta.Targeter { return graphqlTargeter(srv.url, `{ viewer { id } }`, secrets, integrations) }
-	rounds = compare(o, typename, viewer, closed, &admitted)
-	ratio2 := median(rounds, func(r round) float64 { return r.cand.Throughput / r.base.Throughput })
-	report(rounds, "{ __typename } anonymous", "{ viewer { id } } with key", func(r round) string {
-		return fmt.Sprintf("%.1f%%", 100*r.cand.Throughput/r.base.Throughput)
-	})
+	typename := func() vegeta.Targeter { return p.graphqlTargeter(srv.url, `{ __typename }`, false) }
+	viewer := func() vegeta.Targeter { return p.graphqlTargeter(srv.url, `{ viewer { id } }`, true) }
+	c = compare(o, typename, viewer, closed, p)
+	ratio2 := median(c.rounds, throughput)
+	report(c.rounds, "{ __typename } anonymous", "{ viewer { id } } with key", func(r round) string { return fmt.Sprintf("%.1f%%", 100*throughput(r)) })
 	fmt.Printf("  -> { viewer { id } } reaches %.1f%% of { __typename } (median; target >= 85%%)\n", 100*ratio2)
 
 	open := vegeta.Rate{Freq: o.rate, Per: time.Second}
-	fmt.Printf("\nopen loop at %d requests/s, %v per run, %d alternating rounds; the verdict is the median round\n", o.rate, o.duration, o.rounds)
-	rounds = compare(o, noop, verify, open, &admitted)
-	p99 := func(r round) float64 { return float64(r.cand.Latencies.P99 - r.base.Latencies.P99) }
-	diff := time.Duration(median(rounds, p99))
-	report(rounds, "/noop", "/auth/verify", func(r round) string { return "p99 +" + time.Duration(p99(r)).Round(time.Microsecond).String() })
-	fmt.Printf("  -> p99 difference %v (median; target <= 1ms)\n", diff.Round(time.Microsecond))
+	fmt.Printf("\nopen loop at %d requests/s, %v per run, %d alternating rounds; the verdict is the p99 of all rounds' requests\n", o.rate, o.duration, o.rounds)
+	c = compare(o, noop, verify, open, p)
+	p99 := func(r round) time.Duration { return r.cand.Latencies.P99 - r.base.Latencies.P99 }
+	report(c.rounds, "/noop", "/auth/verify", func(r round) string { return "p99 +" + p99(r).Round(time.Microsecond).String() })
+	diff := c.cand.Latencies.P99 - c.base.Latencies.P99
+	fmt.Printf("  all rounds: /noop %d requests p99 %v; /auth/verify %d requests p99 %v\n",
+		c.base.Requests, c.base.Latencies.P99.Round(time.Microsecond), c.cand.Requests, c.cand.Latencies.P99.Round(time.Microsecond))
+	fmt.Printf("  -> p99 difference %v (all rounds; target <= 1ms); median of the rounds' differences %v\n",
+		diff.Round(time.Microsecond), time.Duration(median(c.rounds, func(r round) float64 { return float64(p99(r)) })).Round(time.Microsecond))
 
-	fmt.Println("\nstopping the server (SIGTERM) and checking usage counts ...")
+	fmt.Println("\nstopping the server (SIGTERM) and checking usage counts pair by pair ...")
 	if err := srv.stop(); err != nil {
 		return err
 	}
-	recorded, err := recordedRequests(dsn)
+	recorded, err := recordedRequests(dsn, p)
 	if err != nil {
 		return err
 	}
-	fmt.Printf("  admitted key-authenticated requests %d, recorded %d\n", admitted.Load(), recorded)
+	var admittedTotal, recordedTotal int64
+	differ := 0
+	for i := range p.admitted {
+		a := p.admitted[i].Load()
+		admittedTotal += a
+		recordedTotal += recorded[i]
+		if recorded[i] != a {
+			differ++
+		}
+	}
+	fmt.Printf("  admitted key-authenticated requests %d, recorded %d; %d of %d (key, integration) pairs differ\n",
+		admittedTotal, recordedTotal, differ, len(p.admitted))
 
 	fmt.Println("\nsummary")
 	verdict := func(ok bool) string { return map[bool]string{true: "PASS", false: "MISS"}[ok] }
 	fmt.Printf("  %s  /auth/verify throughput ratio   %.3f (>= 0.70)\n", verdict(ratio1 >= 0.70), ratio1)
 	fmt.Printf("  %s  GraphQL viewer throughput ratio %.3f (>= 0.85)\n", verdict(ratio2 >= 0.85), ratio2)
 	fmt.Printf("  %s  p99 difference at %d/s         %v (<= 1ms)\n", verdict(diff <= time.Millisecond), o.rate, diff)
-	fmt.Printf("  %s  usage exactness                 %d admitted, %d recorded\n", verdict(recorded == admitted.Load()), admitted.Load(), recorded)
+	fmt.Printf("  %s  usage exactness                 %d admitted, %d recorded, %d pairs differ\n",
+		verdict(recordedTotal == admittedTotal && differ == 0), admittedTotal, recordedTotal, differ)
 	return nil
 }
 
 // round is one baseline run and the candidate run right after it.
 type round struct{ base, cand *vegeta.Metrics }
 
+// comparison holds each round and, per side, every request of every round.
+type comparison struct {
+	rounds     []round
+	base, cand *vegeta.Metrics
+}
+
 // compare runs baseline and candidate alternately, round after round, so
 // that the machine's noise falls on both sides of each comparison.
-func compare(o options, baseline vegeta.Targeter, candidate func() vegeta.Targeter, rate vegeta.Rate, admitted *atomic.Int64) []round {
-	var discard atomic.Int64
-	rounds := make([]round, o.rounds)
-	for i := range rounds {
-		rounds[i].base = measure(baseline, rate, o.workers, o.duration, 0, &discard)
-		rounds[i].cand = measure(candidate(), rate, o.workers, o.duration, 0, admitted)
+func compare(o options, baseline, candidate func() vegeta.Targeter, rate vegeta.Rate, p *pairs) comparison {
+	c := comparison{rounds: make([]round, o.rounds), base: &vegeta.Metrics{}, cand: &vegeta.Metrics{}}
+	for i := range c.rounds {
+		c.rounds[i].base = measure(baseline(), rate, o.workers, o.duration, 0, p, c.base)
+		c.rounds[i].cand = measure(candidate(), rate, o.workers, o.duration, 0, p, c.cand)
 	}
-	return rounds
+	c.base.Close()
+	c.cand.Close()
+	return c
 }
 
 // median of f over the rounds: one disturbed round cannot decide the verdict.
@@ -188,9 +208,10 @@ func median(rounds []round, f func(round) float64) float64 {
 	return values[len(values)/2]
 }
 
-// measure attacks for d (or for n requests when n > 0) and counts
-// admitted responses carrying a key.
-func measure(tr vegeta.Targeter, rate vegeta.Rate, workers uint64, d time.Duration, n uint64, admitted *atomic.Int64) *vegeta.Metrics {
+// measure attacks for d (or for n requests when n > 0), adds every result
+// to the pooled metrics too, and counts admitted key-authenticated
+// requests by pair.
+func measure(tr vegeta.Targeter, rate vegeta.Rate, workers uint64, d time.Duration, n uint64, p *pairs, pooled ...*vegeta.Metrics) *vegeta.Metrics {
 	opts := []func(*vegeta.Attacker){vegeta.KeepAlive(true), vegeta.Connections(int(workers) * 2), vegeta.Timeout(10 * time.Second)}
 	if rate.Freq == 0 {
 		opts = append(opts, vegeta.Workers(workers), vegeta.MaxWorkers(workers))
@@ -205,23 +226,13 @@ func measure(tr vegeta.Targeter, rate vegeta.Rate, workers uint64, d time.Durati
 	var m vegeta.Metrics
 	for res := range attacker.Attack(tr, rate, d, "") {
 		m.Add(res)
-		if res.Code == http.StatusOK && (containsPath(res.URL, "/auth/verify") || keyedGraphQL(res)) {
-			admitted.Add(1)
+		for _, pm := range pooled {
+			pm.Add(res)
 		}
+		p.count(res)
 	}
 	m.Close()
 	return &m
-}
-
-func containsPath(u, path string) bool {
-	parsed, err := url.Parse(u)
-	return err == nil && parsed.Path == path
-}
-
-// keyedGraphQL tells the GraphQL requests that carried a key (and so
-// recorded usage) from anonymous ones.
-func keyedGraphQL(res *vegeta.Result) bool {
-	return containsPath(res.URL, "/graphql") && res.Headers.Get("X-RateLimit-Limit") != ""
 }
 
 func limitTargets(tr vegeta.Targeter, n uint64) vegeta.Targeter {
@@ -234,35 +245,71 @@ func limitTargets(tr vegeta.Targeter, n uint64) vegeta.Targeter {
 	}
 }
 
-func verifyTargeter(base string, secrets, integrations []string) vegeta.Targeter {
-	return pathTargeter(base+"/auth/verify", secrets, integrations)
+// pairs spreads requests over every (key, integration) pair and counts,
+// pair by pair, the requests Keyfob admitted. Each request names its pair
+// in a query parameter that Keyfob ignores, so a result tells its pair.
+type pairs struct {
+	keys         []seededKey
+	bearer       []string // "Bearer <secret>" by key
+	integrations []string
+	admitted     []atomic.Int64 // by pair: key*len(integrations) + integration
 }
 
-func pathTargeter(target string, secrets, integrations []string) vegeta.Targeter {
+func newPairs(keys []seededKey, integrations []string) *pairs {
+	p := &pairs{keys: keys, integrations: integrations, admitted: make([]atomic.Int64, len(keys)*len(integrations))}
+	for _, k := range keys {
+		p.bearer = append(p.bearer, "Bearer "+k.secret)
+	}
+	return p
+}
+
+// pair n of a run: keys vary fastest, then integrations, so every pair is
+// used in turn.
+func (p *pairs) pair(n uint64) (key, integration, index int) {
+	key = int(n % uint64(len(p.keys)))
+	integration = int(n / uint64(len(p.keys)) % uint64(len(p.integrations)))
+	return key, integration, key*len(p.integrations) + integration
+}
+
+func (p *pairs) pathTargeter(target string) vegeta.Targeter {
 	var i atomic.Uint64
 	return func(t *vegeta.Target) error {
-		n := i.Add(1)
-		t.Method, t.URL = "GET", target
-		t.Header = http.Header{
-			"Authorization": {"Bearer " + secrets[n%uint64(len(secrets))]},
-			"X-System":      {integrations[n%uint64(len(integrations))]},
+		key, integration, index := p.pair(i.Add(1))
+		t.Method, t.URL = "GET", target+"?pair="+strconv.Itoa(index)
+		t.Header = http.Header{"Authorization": {p.bearer[key]}, "X-System": {p.integrations[integration]}}
+		return nil
+	}
+}
+
+func (p *pairs) graphqlTargeter(base, query string, withKey bool) vegeta.Targeter {
+	body, _ := json.Marshal(map[string]string{"query": query})
+	var i atomic.Uint64
+	return func(t *vegeta.Target) error {
+		key, integration, index := p.pair(i.Add(1))
+		t.Method, t.URL, t.Body = "POST", base+"/graphql?pair="+strconv.Itoa(index), body
+		t.Header = http.Header{"Content-Type": {"application/json"}}
+		if withKey {
+			t.Header["Authorization"] = []string{p.bearer[key]}
+			t.Header["X-System"] = []string{p.integrations[integration]}
 		}
 		return nil
 	}
 }
 
-func graphqlTargeter(base, query string, secrets, integrations []string) vegeta.Targeter {
-	body, _ := json.Marshal(map[string]string{"query": query})
-	var i atomic.Uint64
-	return func(t *vegeta.Target) error {
-		n := i.Add(1)
-		t.Method, t.URL, t.Body = "POST", base+"/graphql", body
-		t.Header = http.Header{"Content-Type": {"application/json"}}
-		if secrets != nil {
-			t.Header.Set("Authorization", "Bearer "+secrets[n%uint64(len(secrets))])
-			t.Header.Set("X-System", integrations[n%uint64(len(integrations))])
-		}
-		return nil
+// count adds res to its pair if Keyfob admitted it with a key: a 200 from
+// /auth/verify, or a GraphQL answer carrying the per-key rate-limit headers.
+func (p *pairs) count(res *vegeta.Result) {
+	if res.Code != http.StatusOK {
+		return
+	}
+	u, err := url.Parse(res.URL)
+	if err != nil {
+		return
+	}
+	keyed := u.Path == "/auth/verify" || u.Path == "/graphql" && res.Headers.Get("X-RateLimit-Limit") != ""
+	index, err := strconv.Atoi(u.Query().Get("pair"))
+	if keyed && err == nil && index >= 0 && index < len(p.admitted) {
+		p.admitted[index].Add(1)
 	}
 }
 
@@ -321,8 +368,10 @@ func (s *server) stop() error {
 	}
 }
 
-// seed signs an account up and creates n keys, returning their secrets.
-func seed(base string, n int) ([]string, error) {
+type seededKey struct{ id, secret string }
+
+// seed signs an account up and creates n keys.
+func seed(base string, n int) ([]seededKey, error) {
 	var b [4]byte
 	_, _ = rand.Read(b[:])
 	var signUp struct {
@@ -333,18 +382,21 @@ func seed(base string, n int) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	secrets := make([]string, n)
-	for i := range secrets {
+	keys := make([]seededKey, n)
+	for i := range keys {
 		var created struct {
-			CreateAPIKey struct{ Secret string } `json:"createApiKey"`
+			CreateAPIKey struct {
+				Secret string
+				APIKey struct{ ID string } `json:"apiKey"`
+			} `json:"createApiKey"`
 		}
-		if err := gql(base, signUp.SignUp.Token, `mutation($n: String!) { createApiKey(input: {name: $n}) { secret } }`,
+		if err := gql(base, signUp.SignUp.Token, `mutation($n: String!) { createApiKey(input: {name: $n}) { secret apiKey { id } } }`,
 			map[string]any{"n": "load key " + strconv.Itoa(i)}, &created); err != nil {
 			return nil, err
 		}
-		secrets[i] = created.CreateAPIKey.Secret
+		keys[i] = seededKey{id: created.CreateAPIKey.APIKey.ID, secret: created.CreateAPIKey.Secret}
 	}
-	return secrets, nil
+	return keys, nil
 }
 
 func gql(base, token, query string, vars map[string]any, out any) error {
@@ -398,19 +450,45 @@ func freshSchema(base string) (string, func(), error) {
 	return u.String(), drop, nil
 }
 
-func recordedRequests(dsn string) (int64, error) {
+// recordedRequests reads the stored request counts by pair, in the order
+// p counts them. A row for a pair p does not know is an error: every
+// request this run sent named a known pair.
+func recordedRequests(dsn string, p *pairs) ([]int64, error) {
 	g, err := gorm.Open(postgres.Open(dsn), &gorm.Config{Logger: logger.Discard})
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	defer func() {
 		if sqlDB, err := g.DB(); err == nil {
 			sqlDB.Close()
 		}
 	}()
-	var n int64
-	err = g.WithContext(context.Background()).Raw("SELECT COALESCE(SUM(request_count), 0) FROM integration_usages").Scan(&n).Error
-	return n, err
+	var rows []struct {
+		KeyID        string
+		Integration  string
+		RequestCount int64
+	}
+	if err := g.Raw("SELECT api_key_id AS key_id, integration, request_count FROM integration_usages").Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	keyIndex := map[string]int{}
+	for i, k := range p.keys {
+		keyIndex[k.id] = i
+	}
+	integrationIndex := map[string]int{}
+	for i, name := range p.integrations {
+		integrationIndex[name] = i
+	}
+	recorded := make([]int64, len(p.admitted))
+	for _, r := range rows {
+		k, okKey := keyIndex[r.KeyID]
+		m, okIntegration := integrationIndex[r.Integration]
+		if !okKey || !okIntegration {
+			return nil, fmt.Errorf("usage recorded for a pair this run never sent: key %s, integration %q", r.KeyID, r.Integration)
+		}
+		recorded[k*len(p.integrations)+m] = r.RequestCount
+	}
+	return recorded, nil
 }
 
 func firstNonEmpty(values ...string) string {
