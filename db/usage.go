@@ -102,14 +102,18 @@ func (usageFlush) TableName() string { return "usage_flushes" }
 // usageRows merges increments into one row per (key, integration) after
 // applying the integration cap, first come first served.
 func (db *DB) usageRows(tx *gorm.DB, incs []UsageIncrement) ([]*model.IntegrationUsage, error) {
-	incs = slices.Clone(incs)
-	slices.SortStableFunc(incs, func(a, b UsageIncrement) int { return a.FirstUsedAt.Compare(b.FirstUsedAt) })
 	names, err := db.integrationNames(tx, incs)
 	if err != nil {
 		return nil, err
 	}
-	merged := map[usagePair]*model.IntegrationUsage{}
-	var rows []*model.IntegrationUsage
+	if len(names) > 0 {
+		// Order matters only when the cap may apply; once every pair has
+		// been written before (the steady state) it cannot.
+		incs = slices.Clone(incs)
+		slices.SortStableFunc(incs, func(a, b UsageIncrement) int { return a.FirstUsedAt.Compare(b.FirstUsedAt) })
+	}
+	merged := make(map[usagePair]*model.IntegrationUsage, len(incs))
+	rows := make([]*model.IntegrationUsage, 0, len(incs))
 	for _, inc := range incs {
 		integration := inc.Integration
 		if known, checked := names[inc.APIKeyID]; checked && !known[integration] {

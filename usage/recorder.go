@@ -153,7 +153,7 @@ func (r *Recorder) Flush(ctx context.Context) error {
 		}
 		r.failed = nil
 	}
-	b := &batch{id: credential.NewID("flush")}
+	b := &batch{id: credential.NewID("flush"), incs: make([]db.UsageIncrement, 0, r.pairs.Load())}
 	for i := range r.shards {
 		sh := &r.shards[i]
 		sh.mu.Lock()
