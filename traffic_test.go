@@ -219,14 +219,11 @@ func TestCacheRefreshesKeysInUse(t *testing.T) {
 			<-e.App.listening
 			owner := e.SignUp(t, "Steady")
 			_, secret := e.CreateKey(t, owner, "Always on")
-			keyID, doomed := e.CreateKey(t, owner, "Unannounced")
 			statements := e.Store.CountStatements()
-			for _, s := range []string{secret, doomed} {
-				if got := e.Verify(t, "GET", "", Bearer(s), nil); got.Status != http.StatusOK {
-					t.Fatalf("warm-up: %d", got.Status)
-				}
+			if got := e.Verify(t, "GET", "", Bearer(secret), nil); got.Status != http.StatusOK {
+				t.Fatalf("warm-up: %d", got.Status)
 			}
-			perLookUp := statements.Swap(0) / 2
+			perLookUp := statements.Swap(0)
 			_, missesBefore := e.App.authn.Cache.Stats()
 			// Three TTLs of steady traffic on one key.
 			for end := time.Now().Add(3 * ttl); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
@@ -239,20 +236,6 @@ func TestCacheRefreshesKeysInUse(t *testing.T) {
 			}
 			if n := statements.Load() / perLookUp; n < 2 || n > 4 {
 				t.Fatalf("three TTLs of one key in use made %d look-ups, want about one refresh per TTL", n)
-			}
-
-			// A refresh asks the database, so it also catches a deletion that
-			// no notification announced, before the TTL would.
-			e.Verify(t, "GET", "", Bearer(doomed), nil) // expired above: looked up and cached afresh
-			if err := e.Store.Gorm().Exec("DELETE FROM api_keys WHERE id = ?", keyID).Error; err != nil {
-				t.Fatal(err)
-			}
-			deadline := time.Now().Add(ttl)
-			for e.Verify(t, "GET", "", Bearer(doomed), nil).Status != http.StatusUnauthorized {
-				if time.Now().After(deadline) {
-					t.Fatal("the deleted key was still accepted a whole TTL later")
-				}
-				time.Sleep(20 * time.Millisecond)
 			}
 		})
 	}

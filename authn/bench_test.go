@@ -28,7 +28,7 @@ func BenchmarkParseAndChecksum(b *testing.B) {
 	}
 }
 
-func newBenchAuthenticator(b *testing.B) (*Authenticator, string) {
+func newBenchAuthenticator(b testing.TB) (*Authenticator, string) {
 	b.Helper()
 	passwords, _ := credential.NewPasswords(credential.DefaultPasswordParams)
 	store, err := db.Open(filepath.Join(b.TempDir(), "bench.db"), db.Options{Passwords: passwords})

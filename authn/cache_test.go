@@ -129,3 +129,33 @@ func TestCacheRefreshIsDueBeforeExpiry(t *testing.T) {
 		t.Fatal("an unknown credential is due for refresh; it should just expire")
 	}
 }
+
+// A background refresh asks the database, so it drops a key deleted without
+// an announcement (a missed notification) instead of renewing it.
+func TestRefreshDropsADeletedKey(t *testing.T) {
+	a, secret := newBenchAuthenticator(t)
+	if _, err := a.verify(t.Context(), "Bearer "+secret, false); err != nil {
+		t.Fatal(err)
+	}
+	digest := credential.Sum(secret)
+	if v, ok := a.Cache.get(digest); !ok || v.actor == nil {
+		t.Fatal("the verified key is not cached")
+	}
+	if err := a.DB.Gorm().Exec("DELETE FROM api_keys WHERE secret_hash = ?", digest.String()).Error; err != nil {
+		t.Fatal(err)
+	}
+	a.refresh(digest, credential.KindAPIKey)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if v, ok := a.Cache.get(digest); ok && v.actor == nil {
+			break // remembered as unknown
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the refresh did not drop the deleted key")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if _, err := a.verify(t.Context(), "Bearer "+secret, false); err != refusedUnknown {
+		t.Fatalf("the deleted key verified with %v, want refusedUnknown", err)
+	}
+}
