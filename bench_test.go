@@ -3,8 +3,13 @@ package main
 import (
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/keyfob/keyfob/credential"
+	"github.com/keyfob/keyfob/db"
 )
 
 // In-process benchmarks of whole requests through the real handler
@@ -48,4 +53,38 @@ func BenchmarkGraphQLTypenameAnonymous(b *testing.B) {
 func BenchmarkGraphQLViewerWithKey(b *testing.B) {
 	h, secret := benchRequests(b)
 	benchmarkGraphQL(b, "{ viewer { id } }", Bearer(secret), h)
+}
+
+// BenchmarkUsageFlush10kPairs is one usage flush on PostgreSQL as the load
+// command's default spread makes it every second: 10,000 (key,
+// integration) pairs already written before, so every row is an update.
+// It needs TEST_DATABASE_URL.
+func BenchmarkUsageFlush10kPairs(b *testing.B) {
+	if pgURL() == "" {
+		b.Skip("set TEST_DATABASE_URL to a PostgreSQL database")
+	}
+	t := &testing.T{}
+	e := newTestEnv(t, "postgres", func(c *config) { c.UsageFlush = time.Hour })
+	b.Cleanup(func() { e.App.close(b.Context()) })
+	owner := e.SignUp(t, "Flush")
+	var incs []db.UsageIncrement
+	at := time.Now().UTC()
+	for k := range 1000 {
+		id, _ := e.CreateKey(t, owner, "Flush "+strconv.Itoa(k))
+		for m := range 10 {
+			incs = append(incs, db.UsageIncrement{APIKeyID: id, Integration: "integration-" + strconv.Itoa(m), Requests: 1, FirstUsedAt: at, LastUsedAt: at})
+		}
+	}
+	if t.Failed() {
+		b.Fatal("setting up the keys failed")
+	}
+	if err := e.Store.RecordUsage(b.Context(), credential.NewID("flush"), incs); err != nil {
+		b.Fatal(err) // the first flush inserts; the measured ones update
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		if err := e.Store.RecordUsage(b.Context(), credential.NewID("flush"), incs); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
