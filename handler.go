@@ -94,6 +94,7 @@ func newApp(cfg *config, store *db.DB, logger *slog.Logger) *app {
 // close stops background work and writes the usage still buffered.
 func (a *app) close(ctx context.Context) error {
 	a.stopListening()
+	a.authn.Close()
 	return a.usage.Close(ctx)
 }
 

@@ -53,7 +53,7 @@ func forEachDBConfigured(t *testing.T, configure func(*config), fn func(t *testi
 
 // newTestEnv starts a server on a fresh database. configure may adjust the
 // configuration before the server starts.
-func newTestEnv(t *testing.T, kind string, configure func(*config)) *testEnv {
+func newTestEnv(t testing.TB, kind string, configure func(*config)) *testEnv {
 	t.Helper()
 	cfg, _, err := loadConfig([]string{"-password-memory-kib", "1024"}, io.Discard)
 	if err != nil {
@@ -90,7 +90,7 @@ func newTestEnv(t *testing.T, kind string, configure func(*config)) *testEnv {
 
 // freshSchema creates an empty schema in TEST_DATABASE_URL's database and
 // returns a URL whose connections use it, so tests never share tables.
-func freshSchema(t *testing.T) string {
+func freshSchema(t testing.TB) string {
 	t.Helper()
 	base := os.Getenv("TEST_DATABASE_URL")
 	var b [6]byte
@@ -152,7 +152,7 @@ type request struct {
 }
 
 // Do posts a GraphQL request to the server.
-func (e *testEnv) Do(t *testing.T, req request) *gqlResponse {
+func (e *testEnv) Do(t testing.TB, req request) *gqlResponse {
 	t.Helper()
 	body, _ := json.Marshal(map[string]any{"query": req.Query, "variables": req.Variables})
 	httpReq, _ := http.NewRequest(http.MethodPost, e.URL+"/graphql", bytes.NewReader(body))
@@ -166,7 +166,7 @@ func (e *testEnv) Do(t *testing.T, req request) *gqlResponse {
 	return e.send(t, httpReq)
 }
 
-func (e *testEnv) send(t *testing.T, httpReq *http.Request) *gqlResponse {
+func (e *testEnv) send(t testing.TB, httpReq *http.Request) *gqlResponse {
 	t.Helper()
 	resp, err := http.DefaultClient.Do(httpReq)
 	if err != nil {
@@ -187,7 +187,7 @@ func (e *testEnv) send(t *testing.T, httpReq *http.Request) *gqlResponse {
 }
 
 // MustDo is Do that fails the test on any GraphQL error.
-func (e *testEnv) MustDo(t *testing.T, req request) map[string]any {
+func (e *testEnv) MustDo(t testing.TB, req request) map[string]any {
 	t.Helper()
 	resp := e.Do(t, req)
 	if resp.Status != http.StatusOK || len(resp.Errors) > 0 {
@@ -220,7 +220,7 @@ func uniqueEmail(prefix string) string {
 }
 
 // SignUp creates an account and returns its owner, signed in.
-func (e *testEnv) SignUp(t *testing.T, accountName string) *user {
+func (e *testEnv) SignUp(t testing.TB, accountName string) *user {
 	t.Helper()
 	u := &user{Email: uniqueEmail(strings.ToLower(strings.ReplaceAll(accountName, " ", "-"))), Password: "correct horse battery"}
 	data := e.MustDo(t, request{
@@ -258,7 +258,7 @@ func (e *testEnv) LogIn(t *testing.T, email, password, client string) string {
 }
 
 // CreateKey creates an API key as u and returns its id and secret.
-func (e *testEnv) CreateKey(t *testing.T, u *user, name string) (id, secret string) {
+func (e *testEnv) CreateKey(t testing.TB, u *user, name string) (id, secret string) {
 	t.Helper()
 	data := e.MustDo(t, request{
 		Auth:      Bearer(u.Token),

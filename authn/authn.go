@@ -11,6 +11,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/keyfob/keyfob/credential"
@@ -42,6 +43,13 @@ type Authenticator struct {
 
 	limits    *limiters
 	onOutcome func(string)
+
+	// Background refreshes run under background and are waited for by Close.
+	background     context.Context
+	stopBackground context.CancelFunc
+	refreshMu      sync.Mutex // orders refresh starts against Close
+	closed         bool
+	refreshes      sync.WaitGroup
 }
 
 // New returns an authenticator over store that records usage to usage.
@@ -49,12 +57,25 @@ func New(store *db.DB, usage UsageRecorder, logger *slog.Logger, opts Options) *
 	if opts.OnOutcome == nil {
 		opts.OnOutcome = func(string) {}
 	}
+	background, stop := context.WithCancel(context.Background())
 	return &Authenticator{
 		DB: store, Usage: usage, Logger: logger,
-		Cache:     NewCache(opts.CacheTTL, opts.NegativeCacheTTL, opts.CacheSize),
-		limits:    newLimiters(opts.RateLimits),
-		onOutcome: opts.OnOutcome,
+		Cache:          NewCache(opts.CacheTTL, opts.NegativeCacheTTL, opts.CacheSize),
+		limits:         newLimiters(opts.RateLimits),
+		onOutcome:      opts.OnOutcome,
+		background:     background,
+		stopBackground: stop,
 	}
+}
+
+// Close stops background refreshes and waits for those in flight, so none
+// outlives the store it reads.
+func (a *Authenticator) Close() {
+	a.refreshMu.Lock()
+	a.closed = true
+	a.refreshMu.Unlock()
+	a.stopBackground()
+	a.refreshes.Wait()
 }
 
 // Why a credential was refused. The reason reaches logs and metrics, never
@@ -180,19 +201,21 @@ const refreshTimeout = 5 * time.Second
 // on using the entry, which is still within its TTL. Renewing a deleted key
 // finds it gone and drops it, as a look-up on a miss would.
 func (a *Authenticator) refresh(digest credential.Digest, kind credential.Kind) {
-	if !a.Cache.startRefresh(digest) {
+	a.refreshMu.Lock()
+	defer a.refreshMu.Unlock()
+	if a.closed || !a.Cache.startRefresh(digest) {
 		return
 	}
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), refreshTimeout)
+	a.refreshes.Go(func() {
+		ctx, cancel := context.WithTimeout(a.background, refreshTimeout)
 		defer cancel()
 		_, err := a.lookUp(ctx, digest, kind)
-		failed := err != nil && !errors.Is(err, refusedUnknown)
+		failed := err != nil && !errors.Is(err, refusedUnknown) && a.background.Err() == nil
 		if failed {
 			a.Logger.Warn("background refresh of a cached credential failed; refreshes pause for a second", "error", err)
 		}
 		a.Cache.endRefresh(digest, failed)
-	}()
+	})
 }
 
 // Middleware authenticates GraphQL requests. Requests without credentials

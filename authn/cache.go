@@ -105,8 +105,9 @@ func (c *Cache) currentGeneration() uint64 {
 
 // fill stores a look-up's result unless a revocation happened since the
 // look-up began (its generation is stale). A credential that was found is
-// due for refresh at a random point in the last quarter of its TTL, so that
-// entries filled together (after a restart, say) are not renewed together.
+// due for refresh at a random point between 3/4 and 9/10 of its TTL: random
+// so that entries filled together (after a restart, say) are not renewed
+// together, and before the last tenth so the look-up has time to finish.
 func (c *Cache) fill(d credential.Digest, v verdict, generation uint64) {
 	if v.ttl <= 0 {
 		return
@@ -169,15 +170,19 @@ func (c *Cache) forget(d credential.Digest) {
 }
 
 // Revoke forgets credentials that were just revoked, given by their hashes
-// as storage keeps them.
+// as storage keeps them. A hash it cannot read (a garbled notification)
+// empties the cache: it cannot tell which credential was revoked.
 func (c *Cache) Revoke(hashes []string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.generation++
 	for _, h := range hashes {
-		if d, ok := credential.ParseDigest(h); ok {
-			c.entries.Invalidate(d)
+		d, ok := credential.ParseDigest(h)
+		if !ok {
+			c.entries.InvalidateAll()
+			return
 		}
+		c.entries.Invalidate(d)
 	}
 }
 

@@ -1,6 +1,7 @@
 package authn
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -36,6 +37,11 @@ func TestCacheRefusesStaleFill(t *testing.T) {
 	c.Revoke([]string{hash.String()})
 	if _, ok := c.get(hash); ok {
 		t.Fatal("Revoke left the entry in place")
+	}
+	c.fill(other, verdict{actor: actor, ttl: time.Minute}, c.currentGeneration())
+	c.Revoke([]string{"not a hash"})
+	if _, ok := c.get(other); ok {
+		t.Fatal("a revocation naming an unreadable hash left the cache in place")
 	}
 }
 
@@ -109,7 +115,7 @@ func TestCacheRefreshClaims(t *testing.T) {
 	}
 }
 
-// An entry is due for refresh in the last quarter of its TTL, never before.
+// An entry is due for refresh between 3/4 and 9/10 of its TTL, never before.
 func TestCacheRefreshIsDueBeforeExpiry(t *testing.T) {
 	ttl := 40 * time.Millisecond
 	c := NewCache(ttl, time.Second, 100)
@@ -155,7 +161,7 @@ func TestRefreshDropsADeletedKey(t *testing.T) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	if _, err := a.verify(t.Context(), "Bearer "+secret, false); err != refusedUnknown {
+	if _, err := a.verify(t.Context(), "Bearer "+secret, false); !errors.Is(err, refusedUnknown) {
 		t.Fatalf("the deleted key verified with %v, want refusedUnknown", err)
 	}
 }

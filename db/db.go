@@ -14,6 +14,7 @@ import (
 	"io/fs"
 	"net"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/glebarez/sqlite"
@@ -43,6 +44,8 @@ type DB struct {
 	// (deleted keys, ended sessions) with their hashes.
 	OnRevoke func(hashes []string)
 	known    *knownPairs
+	// actorSelects caches actorColumns' lists by alias.
+	actorSelects sync.Map
 }
 
 // Options tune a connection.

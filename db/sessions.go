@@ -112,11 +112,12 @@ func (db *DB) ActorByAPIKey(ctx context.Context, secretHash string) (*model.Acto
 	return &model.Actor{User: &row.User, Account: &row.Account, APIKey: &row.Key}, nil
 }
 
-// actorQuery loads a credential row (table, aliased alias) with its user (u_)
-// and account (a_) into dest in one statement: every cache miss and refresh runs it, so one
-// round trip rather than three.
-func (db *DB) actorQuery(ctx context.Context, dest any, table, alias string, credential any, where string, args ...any) error {
-	columns, err := db.prefixedColumns(alias, credential, &model.User{}, &model.Account{})
+// actorQuery loads a credential row with its user (prefixed u_) and account
+// (a_) into dest in one statement. Every cache miss and background refresh
+// runs it, so one round trip rather than three. table is the credential's
+// table, alias its alias in the query, and row its model.
+func (db *DB) actorQuery(ctx context.Context, dest any, table, alias string, row any, where string, args ...any) error {
+	columns, err := db.actorColumns(alias, row)
 	if err != nil {
 		return err
 	}
@@ -132,15 +133,19 @@ func (db *DB) actorQuery(ctx context.Context, dest any, table, alias string, cre
 	return nil
 }
 
-// prefixedColumns lists the columns of the credential model (under alias),
-// users (u) and accounts (a), each named with its alias as a prefix, from
-// GORM's own schemas so a new column needs no edit here.
-func (db *DB) prefixedColumns(alias string, credential any, user, account any) (string, error) {
+// actorColumns lists the columns of row (under alias), users (u) and
+// accounts (a), each named with its alias as a prefix. They come from
+// GORM's own schemas, so a new column needs no edit here, and are listed
+// once per alias.
+func (db *DB) actorColumns(alias string, row any) (string, error) {
+	if columns, ok := db.actorSelects.Load(alias); ok {
+		return columns.(string), nil
+	}
 	var list []string
 	for _, m := range []struct {
 		alias string
 		model any
-	}{{alias, credential}, {"u", user}, {"a", account}} {
+	}{{alias, row}, {"u", &model.User{}}, {"a", &model.Account{}}} {
 		stmt := &gorm.Statement{DB: db.gorm}
 		if err := stmt.Parse(m.model); err != nil {
 			return "", err
@@ -149,5 +154,7 @@ func (db *DB) prefixedColumns(alias string, credential any, user, account any) (
 			list = append(list, m.alias+"."+column+" AS "+m.alias+"_"+column)
 		}
 	}
-	return strings.Join(list, ", "), nil
+	columns := strings.Join(list, ", ")
+	db.actorSelects.Store(alias, columns)
+	return columns, nil
 }
