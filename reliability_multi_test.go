@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/keyfob/keyfob/model"
 )
 
 // A key deleted through instance A is refused by A at once and by B and C
@@ -116,7 +118,7 @@ func TestMultiInstanceUsageAddsUp(t *testing.T) {
 					system := systems[n%len(systems)]
 					integration := system
 					if integration == "" {
-						integration = "unknown"
+						integration = model.UnknownIntegration
 					}
 					var got relAnswer
 					var err error

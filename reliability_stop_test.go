@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"github.com/keyfob/keyfob/model"
 )
 
 // stopLoad is integrations and people using one server until it goes away:
@@ -41,7 +43,7 @@ func startStopLoad(c *http.Client, base string, owner *user, ids, secrets, doome
 				k, system := (w+n)%len(secrets), systems[n%len(systems)]
 				integration := system
 				if integration == "" {
-					integration = "unknown"
+					integration = model.UnknownIntegration
 				}
 				var got relAnswer
 				var err error

@@ -201,9 +201,15 @@ const refreshTimeout = 5 * time.Second
 // on using the entry, which is still within its TTL. Renewing a deleted key
 // finds it gone and drops it, as a look-up on a miss would.
 func (a *Authenticator) refresh(digest credential.Digest, kind credential.Kind) {
+	// The claim comes first: it needs no lock, and every hit on a due entry
+	// asks for one until the refresh lands.
+	if !a.Cache.startRefresh(digest) {
+		return
+	}
 	a.refreshMu.Lock()
 	defer a.refreshMu.Unlock()
-	if a.closed || !a.Cache.startRefresh(digest) {
+	if a.closed {
+		a.Cache.endRefresh(digest, false)
 		return
 	}
 	a.refreshes.Go(func() {
