@@ -119,21 +119,23 @@ func run(o options) error {
 	closed := vegeta.Rate{Freq: 0}
 	throughput := func(r round) float64 { return r.cand.Throughput / r.base.Throughput }
 	fmt.Printf("\nclosed loop, %d workers, %v per run, %d alternating rounds; the verdict is the median round\n", o.workers, o.duration, o.rounds)
-	c := compare(o, noop, verify, closed, p)
+	c := compare(o, noop, verify, closed, p, srv.cmd.Process.Pid)
 	ratio1 := median(c.rounds, throughput)
 	report(c.rounds, "/noop", "/auth/verify", func(r round) string { return fmt.Sprintf("%.1f%%", 100*throughput(r)) })
+	c.reportCPU("/noop", "/auth/verify")
 	fmt.Printf("  -> /auth/verify reaches %.1f%% of /noop (median; target >= 70%%)\n", 100*ratio1)
 
 	typename := func() vegeta.Targeter { return p.graphqlTargeter(srv.url, `{ __typename }`, false) }
 	viewer := func() vegeta.Targeter { return p.graphqlTargeter(srv.url, `{ viewer { id } }`, true) }
-	c = compare(o, typename, viewer, closed, p)
+	c = compare(o, typename, viewer, closed, p, srv.cmd.Process.Pid)
 	ratio2 := median(c.rounds, throughput)
 	report(c.rounds, "{ __typename } anonymous", "{ viewer { id } } with key", func(r round) string { return fmt.Sprintf("%.1f%%", 100*throughput(r)) })
+	c.reportCPU("{ __typename } anonymous", "{ viewer { id } } with key")
 	fmt.Printf("  -> { viewer { id } } reaches %.1f%% of { __typename } (median; target >= 85%%)\n", 100*ratio2)
 
 	open := vegeta.Rate{Freq: o.rate, Per: time.Second}
 	fmt.Printf("\nopen loop at %d requests/s, %v per run, %d alternating rounds; the verdict is the p99 of all rounds' requests\n", o.rate, o.duration, o.rounds)
-	c = compare(o, noop, verify, open, p)
+	c = compare(o, noop, verify, open, p, srv.cmd.Process.Pid)
 	p99 := func(r round) time.Duration { return r.cand.Latencies.P99 - r.base.Latencies.P99 }
 	report(c.rounds, "/noop", "/auth/verify", func(r round) string { return "p99 +" + p99(r).Round(time.Microsecond).String() })
 	diff := c.cand.Latencies.P99 - c.base.Latencies.P99
@@ -176,23 +178,37 @@ func run(o options) error {
 // round is one baseline run and the candidate run right after it.
 type round struct{ base, cand *vegeta.Metrics }
 
-// comparison holds each round and, per side, every request of every round.
+// comparison holds each round and, per side, every request of every round
+// and the CPU time all of them took.
 type comparison struct {
-	rounds     []round
-	base, cand *vegeta.Metrics
+	rounds           []round
+	base, cand       *vegeta.Metrics
+	baseCPU, candCPU cpuTime
 }
 
 // compare runs baseline and candidate alternately, round after round, so
 // that the machine's noise falls on both sides of each comparison.
-func compare(o options, baseline, candidate func() vegeta.Targeter, rate vegeta.Rate, p *pairs) comparison {
+func compare(o options, baseline, candidate func() vegeta.Targeter, rate vegeta.Rate, p *pairs, serverPID int) comparison {
 	c := comparison{rounds: make([]round, o.rounds), base: &vegeta.Metrics{}, cand: &vegeta.Metrics{}}
 	for i := range c.rounds {
+		before := sampleCPU(serverPID)
 		c.rounds[i].base = measure(baseline(), rate, o.workers, o.duration, 0, p, c.base)
+		between := sampleCPU(serverPID)
 		c.rounds[i].cand = measure(candidate(), rate, o.workers, o.duration, 0, p, c.cand)
+		after := sampleCPU(serverPID)
+		c.baseCPU = c.baseCPU.add(between.sub(before))
+		c.candCPU = c.candCPU.add(after.sub(between))
 	}
 	c.base.Close()
 	c.cand.Close()
 	return c
+}
+
+// reportCPU prints what one request of each side cost the machine, over
+// all rounds.
+func (c comparison) reportCPU(baseName, candName string) {
+	fmt.Printf("  CPU per request, all rounds:\n    %-28s %s\n    %-28s %s\n",
+		baseName, c.baseCPU.perRequest(c.base.Requests), candName, c.candCPU.perRequest(c.cand.Requests))
 }
 
 // median of f over the rounds: one disturbed round cannot decide the verdict.
