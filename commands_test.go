@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -280,6 +281,21 @@ func TestMigrateCommand(t *testing.T) {
 			t.Errorf("MigrationsCurrent = %v, %v", current, err)
 		}
 	})
+}
+
+// SQLite answers a missing directory with "out of memory (14)"; the
+// operator should read which directory is missing, and no file appears.
+func TestMissingSQLiteDirectory(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "no-such-dir")
+	path := filepath.Join(dir, "keyfob.db")
+	var out, errOut strings.Builder
+	err := run(context.Background(), []string{"-database-url=", "-db", path, "migrate"}, &out, &errOut)
+	if err == nil || !strings.Contains(err.Error(), dir+" does not exist") {
+		t.Fatalf("err = %v, want one naming the missing directory %s", err, dir)
+	}
+	if _, statErr := os.Stat(dir); !os.IsNotExist(statErr) {
+		t.Fatalf("the directory appeared: %v", statErr)
+	}
 }
 
 func TestUnknownCommand(t *testing.T) {

@@ -56,3 +56,22 @@ func TestFlagsMayFollowTheCommand(t *testing.T) {
 		t.Fatalf("power-up args: %v %v", rest, err)
 	}
 }
+
+// A DATABASE_URL that is not a PostgreSQL URL used to be opened as a
+// SQLite file of that name: `migrate` "succeeded" against a new local file.
+func TestDatabaseURLMustBePostgres(t *testing.T) {
+	for _, value := range []string{"host=db user=keyfob password=hunter2", "postgress://db/keyfob", "sqlite:///tmp/keyfob.db"} {
+		t.Setenv("DATABASE_URL", value)
+		_, _, err := loadConfig(nil, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "DATABASE_URL") {
+			t.Fatalf("DATABASE_URL=%q: err = %v, want an error naming DATABASE_URL", value, err)
+		}
+		if strings.Contains(err.Error(), "hunter2") || strings.Contains(err.Error(), "db/keyfob") {
+			t.Fatalf("the error echoes the URL, which may hold a password: %v", err)
+		}
+	}
+	t.Setenv("DATABASE_URL", "postgresql://keyfob@db/keyfob")
+	if _, _, err := loadConfig(nil, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -144,6 +144,12 @@ func loadConfig(args []string, stderr io.Writer) (*config, []string, error) {
 	if _, err := authn.ParseCIDRs(c.TrustedProxies); err != nil {
 		return nil, nil, fmt.Errorf("KEYFOB_TRUSTED_PROXIES: %w", err)
 	}
+	// Anything else would be taken for a SQLite file name and quietly
+	// created, so a mistyped URL would leave production on an empty local
+	// file. The value itself is not echoed: it may hold a password.
+	if c.DatabaseURL != "" && !db.IsPostgres(c.DatabaseURL) {
+		return nil, nil, errors.New("DATABASE_URL (-database-url) must be a postgres:// or postgresql:// URL; leave it empty to use the embedded SQLite file (-db)")
+	}
 	c.PasswordMemory = uint32(*mem)
 	return c, rest, nil
 }

@@ -13,6 +13,8 @@ import (
 	"io"
 	"io/fs"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -85,6 +87,10 @@ func Open(dsn string, opts Options) (*DB, error) {
 	if pg {
 		dialector = postgres.Open(dsn)
 	} else {
+		// SQLite reports a missing directory as "out of memory (14)".
+		if dir := filepath.Dir(dsn); !isDir(dir) {
+			return nil, fmt.Errorf("open SQLite file %s: directory %s does not exist", dsn, dir)
+		}
 		// One writer at a time is SQLite's nature; WAL lets readers go on
 		// meanwhile, and foreign keys must be switched on per connection.
 		dialector = sqlite.Open(dsn + "?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=synchronous(NORMAL)")
@@ -243,4 +249,9 @@ func isConnectionError(err error) bool {
 // tests that manage databases rather than Keyfob's data.
 func OpenRaw(dsn string) (*gorm.DB, error) {
 	return gorm.Open(postgres.Open(dsn), &gorm.Config{Logger: logger.Discard})
+}
+
+func isDir(path string) bool {
+	info, err := os.Stat(path)
+	return err == nil && info.IsDir()
 }
