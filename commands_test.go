@@ -308,3 +308,38 @@ func TestUnknownCommand(t *testing.T) {
 		}
 	})
 }
+
+// A seed that fails part-way leaves nothing behind, so the next run seeds
+// the whole demo instead of finding a half-made account and calling it done.
+func TestSeedDemoIsAllOrNothing(t *testing.T) {
+	forEachDB(t, func(t *testing.T, e *testEnv) {
+		failOnSpareKey := map[string][]string{
+			"sqlite": {`CREATE TRIGGER fail_spare_key BEFORE INSERT ON api_keys WHEN NEW.name = 'Spare key'
+				BEGIN SELECT RAISE(ABORT, 'injected failure'); END`},
+			"postgres": {`CREATE FUNCTION fail_spare_key() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected failure'; END $$`,
+				`CREATE TRIGGER fail_spare_key BEFORE INSERT ON api_keys FOR EACH ROW WHEN (NEW.name = 'Spare key') EXECUTE FUNCTION fail_spare_key()`},
+		}[e.Kind]
+		for _, sql := range failOnSpareKey {
+			if err := e.Store.Gorm().Exec(sql).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		empty := tableDump(t, e)
+		if out, _, err := e.Run(t, "seed-demo"); err == nil {
+			t.Fatalf("seed-demo succeeded although the last key could not be created:\n%s", out)
+		}
+		if after := tableDump(t, e); after != empty {
+			t.Fatalf("the failed seed-demo left data behind:\n%s", after)
+		}
+
+		drop := map[string]string{"sqlite": "DROP TRIGGER fail_spare_key", "postgres": "DROP TRIGGER fail_spare_key ON api_keys"}[e.Kind]
+		if err := e.Store.Gorm().Exec(drop).Error; err != nil {
+			t.Fatal(err)
+		}
+		out, _, err := e.Run(t, "seed-demo")
+		if err != nil || !strings.Contains(out, "Spare key") {
+			t.Fatalf("seed-demo after the failure: %v\n%s", err, out)
+		}
+		e.LogIn(t, seedAgentEmail, seedAgentPassword, "WEB")
+	})
+}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"gorm.io/gorm"
+
 	"github.com/keyfob/keyfob/credential"
 	"github.com/keyfob/keyfob/model"
 )
@@ -35,7 +37,26 @@ type DemoKey struct{ Name, Owner, Secret string }
 // 2021-03-15 (so has a Default API Key), an agent from 2024, keys with usage
 // from a few integrations and a mobile session. A second run changes
 // nothing, and a database holding anything else is refused.
+//
+// It is one transaction: a run that fails part-way leaves nothing, where a
+// half-made demo account would pass for a finished one on the next run.
 func (db *DB) SeedDemo(ctx context.Context) (*DemoResult, error) {
+	var res *DemoResult
+	err := db.transaction(ctx, func(tx *gorm.DB) error {
+		// The operations below open their own transactions, which become
+		// savepoints of this one.
+		inTx := &DB{gorm: tx, postgres: db.postgres, passwords: db.passwords, SessionTTL: db.SessionTTL, known: newKnownPairs()}
+		var err error
+		res, err = inTx.seedDemo(ctx)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+func (db *DB) seedDemo(ctx context.Context) (*DemoResult, error) {
 	var accounts []model.Account
 	if err := db.gorm.WithContext(ctx).Find(&accounts).Error; err != nil {
 		return nil, translate(err)
