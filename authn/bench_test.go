@@ -90,6 +90,32 @@ func BenchmarkRecorderIncrement(b *testing.B) {
 	}
 }
 
+// BenchmarkRecorderSecondOf10kPairs is one flush interval of the load
+// command's spread: every request a pair not yet seen in this interval,
+// then the flush that hands the batch over. Reported per request.
+func BenchmarkRecorderSecondOf10kPairs(b *testing.B) {
+	r := usage.NewRecorder(nopStore{}, usage.Options{Interval: time.Hour})
+	defer r.Close(context.Background())
+	keys := make([]string, 1000)
+	for i := range keys {
+		keys[i] = "key_" + strconv.Itoa(i)
+	}
+	integrations := make([]string, 10)
+	for i := range integrations {
+		integrations[i] = "integration-" + strconv.Itoa(i)
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		r.Record(keys[i%len(keys)], integrations[i/len(keys)%len(integrations)])
+		if i++; i%(len(keys)*len(integrations)) == 0 {
+			if err := r.Flush(context.Background()); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
 type nopStore struct{}
 
 func (nopStore) RecordUsage(context.Context, string, []db.UsageIncrement) error { return nil }
