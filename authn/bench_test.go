@@ -78,10 +78,7 @@ func BenchmarkWarmVerify(b *testing.B) {
 func BenchmarkRecorderIncrement(b *testing.B) {
 	r := usage.NewRecorder(nopStore{}, usage.Options{Interval: time.Hour})
 	defer r.Close(context.Background())
-	keys := make([]string, 1000)
-	for i := range keys {
-		keys[i] = "key_" + strconv.Itoa(i)
-	}
+	keys := numbered("key_", 1000)
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
@@ -96,14 +93,7 @@ func BenchmarkRecorderIncrement(b *testing.B) {
 func BenchmarkRecorderSecondOf10kPairs(b *testing.B) {
 	r := usage.NewRecorder(nopStore{}, usage.Options{Interval: time.Hour})
 	defer r.Close(context.Background())
-	keys := make([]string, 1000)
-	for i := range keys {
-		keys[i] = "key_" + strconv.Itoa(i)
-	}
-	integrations := make([]string, 10)
-	for i := range integrations {
-		integrations[i] = "integration-" + strconv.Itoa(i)
-	}
+	keys, integrations := numbered("key_", 1000), numbered("integration-", 10)
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
@@ -114,6 +104,15 @@ func BenchmarkRecorderSecondOf10kPairs(b *testing.B) {
 			}
 		}
 	}
+}
+
+// numbered returns n distinct names: prefix0, prefix1, ...
+func numbered(prefix string, n int) []string {
+	names := make([]string, n)
+	for i := range names {
+		names[i] = prefix + strconv.Itoa(i)
+	}
+	return names
 }
 
 type nopStore struct{}
