@@ -55,15 +55,20 @@ func processCPU(pid string) (time.Duration, error) {
 	if err != nil {
 		return 0, err
 	}
-	// The command name may hold spaces; the fields after it do not.
+	return parseStatCPU(raw)
+}
+
+func parseStatCPU(raw []byte) (time.Duration, error) {
+	// The command name may hold spaces and parentheses; the fields after
+	// its last ')' do not.
 	end := bytes.LastIndexByte(raw, ')')
 	if end < 0 {
-		return 0, fmt.Errorf("unexpected /proc/%s/stat", pid)
+		return 0, fmt.Errorf("unexpected /proc/<pid>/stat: %.40q", raw)
 	}
 	fields := bytes.Fields(raw[end+1:])
 	// fields[0] is the state (field 3); utime is field 14, cstime field 17.
 	if len(fields) < 15 {
-		return 0, fmt.Errorf("unexpected /proc/%s/stat", pid)
+		return 0, fmt.Errorf("unexpected /proc/<pid>/stat: %.40q", raw)
 	}
 	var ticks int64
 	for _, f := range fields[11:15] {

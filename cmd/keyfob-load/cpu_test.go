@@ -1,0 +1,43 @@
+package main
+
+import (
+	"runtime"
+	"testing"
+	"time"
+)
+
+func TestParseStatCPU(t *testing.T) {
+	// A command name with spaces and a parenthesis; utime 250, stime 50,
+	// cutime 7, cstime 3 ticks.
+	line := []byte("4242 (postgres: a (b) c) S 1 4242 4242 0 -1 4194560 1 2 3 4 250 50 7 3 20 0 1 0 100 200 300\n")
+	got, err := parseStatCPU(line)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := 310 * clockTick; got != want {
+		t.Fatalf("parseStatCPU = %v, want %v", got, want)
+	}
+	if _, err := parseStatCPU([]byte("4242 (truncated")); err == nil {
+		t.Fatal("a line without the fields after the name parsed")
+	}
+}
+
+// The figures come from the real /proc: CPU this process burns shows up
+// as the client's and within the machine's.
+func TestSampleCPUSeesWork(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("reads /proc")
+	}
+	before := sampleCPU(0)
+	var spent cpuTime
+	// Spin until /proc shows 200 ms of client CPU; a busy machine only
+	// makes that take longer.
+	for deadline := time.Now().Add(20 * time.Second); spent.client < 200*time.Millisecond; spent = sampleCPU(0).sub(before) {
+		if time.Now().After(deadline) {
+			t.Fatalf("20 s of spinning showed as %+v", spent)
+		}
+	}
+	if spent.machine < spent.client-2*clockTick {
+		t.Fatalf("the machine's busy time %v is less than this process's %v", spent.machine, spent.client)
+	}
+}
