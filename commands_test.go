@@ -296,6 +296,11 @@ func TestMissingSQLiteDirectory(t *testing.T) {
 	if _, statErr := os.Stat(dir); !os.IsNotExist(statErr) {
 		t.Fatalf("the directory appeared: %v", statErr)
 	}
+	// SQLite's own URI form names the same file.
+	uri := "file:" + filepath.Join(t.TempDir(), "keyfob.db")
+	if err := run(context.Background(), []string{"-password-memory-kib", "1024", "-database-url=", "-db", uri, "migrate"}, &out, &errOut); err != nil {
+		t.Fatalf("-db %s: %v", uri, err)
+	}
 }
 
 func TestUnknownCommand(t *testing.T) {

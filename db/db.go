@@ -88,7 +88,7 @@ func Open(dsn string, opts Options) (*DB, error) {
 		dialector = postgres.Open(dsn)
 	} else {
 		// SQLite reports a missing directory as "out of memory (14)".
-		if dir := filepath.Dir(dsn); !isDir(dir) {
+		if dir := filepath.Dir(strings.TrimPrefix(dsn, "file:")); missingDir(dir) {
 			return nil, fmt.Errorf("open SQLite file %s: directory %s does not exist", dsn, dir)
 		}
 		// One writer at a time is SQLite's nature; WAL lets readers go on
@@ -251,7 +251,7 @@ func OpenRaw(dsn string) (*gorm.DB, error) {
 	return gorm.Open(postgres.Open(dsn), &gorm.Config{Logger: logger.Discard})
 }
 
-func isDir(path string) bool {
-	info, err := os.Stat(path)
-	return err == nil && info.IsDir()
+func missingDir(path string) bool {
+	_, err := os.Stat(path)
+	return errors.Is(err, fs.ErrNotExist)
 }
