@@ -35,8 +35,10 @@ func sampleCPU(serverPID int) cpuTime {
 	var c cpuTime
 	c.client, _ = processCPU("self")
 	c.server, _ = processCPU(strconv.Itoa(serverPID))
-	stats, _ := filepath.Glob("/proc/[0-9]*/comm")
-	for _, comm := range stats {
+	// Every process named postgres counts: the server's backends, the
+	// cluster's background processes, and any other cluster's or client's.
+	comms, _ := filepath.Glob("/proc/[0-9]*/comm")
+	for _, comm := range comms {
 		name, err := os.ReadFile(comm)
 		if err != nil || string(bytes.TrimSpace(name)) != "postgres" {
 			continue

@@ -38,6 +38,8 @@ import (
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
+
+	"github.com/keyfob/keyfob/db"
 )
 
 type options struct {
@@ -49,6 +51,7 @@ type options struct {
 	workers      uint64
 	rate         int
 	rounds       int
+	settle       time.Duration
 }
 
 func main() {
@@ -61,6 +64,7 @@ func main() {
 	flag.Uint64Var(&o.workers, "workers", 16, "concurrent connections for the closed-loop throughput runs")
 	flag.IntVar(&o.rate, "rate", 2000, "requests per second for the open-loop latency runs")
 	flag.IntVar(&o.rounds, "rounds", 11, "alternating baseline/candidate rounds per comparison")
+	flag.DurationVar(&o.settle, "settle", 1500*time.Millisecond, "pause after each run, longer than the server's usage flush interval, so that a run's last flush is charged to it and not to the next run")
 	flag.Parse()
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "keyfob-load:", err)
@@ -69,8 +73,8 @@ func main() {
 }
 
 func run(o options) error {
-	if o.databaseURL == "" {
-		return errors.New("set -database-url (or DATABASE_URL) to a PostgreSQL URL")
+	if !db.IsPostgres(o.databaseURL) {
+		return errors.New("set -database-url (or DATABASE_URL) to a postgres:// URL")
 	}
 	dsn, drop, err := freshSchema(o.databaseURL)
 	if err != nil {
@@ -115,6 +119,7 @@ func run(o options) error {
 	if warm.StatusCodes["200"] != len(keys) {
 		return fmt.Errorf("warm-up failed: %v %v", warm.StatusCodes, warm.Errors)
 	}
+	time.Sleep(o.settle)
 
 	closed := vegeta.Rate{Freq: 0}
 	throughput := func(r round) float64 { return r.cand.Throughput / r.base.Throughput }
@@ -187,17 +192,22 @@ type comparison struct {
 }
 
 // compare runs baseline and candidate alternately, round after round, so
-// that the machine's noise falls on both sides of each comparison.
+// that the machine's noise falls on both sides of each comparison. Each run
+// is followed by a pause before its CPU is read: the usage flush of a
+// keyed run's last second would otherwise land in the next run, slowing
+// the baseline and charging it the candidate's work.
 func compare(o options, baseline, candidate func() vegeta.Targeter, rate vegeta.Rate, p *pairs, serverPID int) comparison {
 	c := comparison{rounds: make([]round, o.rounds), base: &vegeta.Metrics{}, cand: &vegeta.Metrics{}}
-	for i := range c.rounds {
+	run := func(tr vegeta.Targeter, pooled *vegeta.Metrics, cpu *cpuTime) *vegeta.Metrics {
 		before := sampleCPU(serverPID)
-		c.rounds[i].base = measure(baseline(), rate, o.workers, o.duration, 0, p, c.base)
-		between := sampleCPU(serverPID)
-		c.rounds[i].cand = measure(candidate(), rate, o.workers, o.duration, 0, p, c.cand)
-		after := sampleCPU(serverPID)
-		c.baseCPU = c.baseCPU.add(between.sub(before))
-		c.candCPU = c.candCPU.add(after.sub(between))
+		m := measure(tr, rate, o.workers, o.duration, 0, p, pooled)
+		time.Sleep(o.settle)
+		*cpu = cpu.add(sampleCPU(serverPID).sub(before))
+		return m
+	}
+	for i := range c.rounds {
+		c.rounds[i].base = run(baseline(), c.base, &c.baseCPU)
+		c.rounds[i].cand = run(candidate(), c.cand, &c.candCPU)
 	}
 	c.base.Close()
 	c.cand.Close()
