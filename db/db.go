@@ -50,6 +50,11 @@ type DB struct {
 	actorSelects sync.Map
 }
 
+// newDB is a DB over g, which may be a transaction. OnRevoke stays unset.
+func newDB(g *gorm.DB, pg bool, passwords *credential.Passwords, sessionTTL time.Duration) *DB {
+	return &DB{gorm: g, postgres: pg, passwords: passwords, SessionTTL: sessionTTL, known: newKnownPairs()}
+}
+
 // Options tune a connection.
 type Options struct {
 	Passwords  *credential.Passwords
@@ -112,7 +117,7 @@ func Open(dsn string, opts Options) (*DB, error) {
 		// answers SQLITE_BUSY to a write that began as a read.
 		sqlDB.SetMaxOpenConns(1)
 	}
-	return &DB{gorm: g, postgres: pg, passwords: opts.Passwords, SessionTTL: opts.SessionTTL, known: newKnownPairs()}, nil
+	return newDB(g, pg, opts.Passwords, opts.SessionTTL), nil
 }
 
 // Close releases the connection pool.

@@ -45,9 +45,8 @@ func (db *DB) SeedDemo(ctx context.Context) (*DemoResult, error) {
 	err := db.transaction(ctx, func(tx *gorm.DB) error {
 		// The operations below open their own transactions, which become
 		// savepoints of this one.
-		inTx := &DB{gorm: tx, postgres: db.postgres, passwords: db.passwords, SessionTTL: db.SessionTTL, known: newKnownPairs()}
 		var err error
-		res, err = inTx.seedDemo(ctx)
+		res, err = newDB(tx, db.postgres, db.passwords, db.SessionTTL).seedDemo(ctx)
 		return err
 	})
 	if err != nil {

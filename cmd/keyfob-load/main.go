@@ -35,9 +35,6 @@ import (
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
-	"gorm.io/driver/postgres"
-	"gorm.io/gorm"
-	"gorm.io/gorm/logger"
 
 	"github.com/keyfob/keyfob/db"
 )
@@ -450,7 +447,7 @@ func gql(base, token, query string, vars map[string]any, out any) error {
 
 // freshSchema makes an empty schema for this run and returns a URL using it.
 func freshSchema(base string) (string, func(), error) {
-	admin, err := gorm.Open(postgres.Open(base), &gorm.Config{Logger: logger.Discard})
+	admin, err := db.OpenRaw(base)
 	if err != nil {
 		return "", nil, err
 	}
@@ -480,7 +477,7 @@ func freshSchema(base string) (string, func(), error) {
 // p counts them. A row for a pair p does not know is an error: every
 // request this run sent named a known pair.
 func recordedRequests(dsn string, p *pairs) ([]int64, error) {
-	g, err := gorm.Open(postgres.Open(dsn), &gorm.Config{Logger: logger.Discard})
+	g, err := db.OpenRaw(dsn)
 	if err != nil {
 		return nil, err
 	}
