@@ -49,6 +49,7 @@ type options struct {
 	rate         int
 	rounds       int
 	settle       time.Duration
+	profileDir   string
 }
 
 func main() {
@@ -62,6 +63,7 @@ func main() {
 	flag.IntVar(&o.rate, "rate", 2000, "requests per second for the open-loop latency runs")
 	flag.IntVar(&o.rounds, "rounds", 11, "alternating baseline/candidate rounds per comparison")
 	flag.DurationVar(&o.settle, "settle", 1500*time.Millisecond, "pause after each run, longer than the server's usage flush interval, so that a run's last flush is charged to it and not to the next run")
+	flag.StringVar(&o.profileDir, "profile-dir", "", "write CPU profiles of the server and of this command for every run into this directory")
 	flag.Parse()
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "keyfob-load:", err)
@@ -91,7 +93,7 @@ func run(o options) error {
 			return fmt.Errorf("go build: %v\n%s", err, out)
 		}
 	}
-	srv, err := startServer(binary, dsn)
+	srv, err := startServer(binary, dsn, o.profileDir)
 	if err != nil {
 		return err
 	}
@@ -107,12 +109,12 @@ func run(o options) error {
 		integrations[i] = "integration-" + strconv.Itoa(i)
 	}
 	p := newPairs(keys, integrations)
-	verify := func() vegeta.Targeter { return p.pathTargeter(srv.url + "/auth/verify") }
+	verify := side{"/auth/verify", func() vegeta.Targeter { return p.pathTargeter(srv.url + "/auth/verify") }}
 	// The baseline request is the same request, headers and all, to an
 	// endpoint that ignores it: the difference is Keyfob's own work.
-	noop := func() vegeta.Targeter { return p.pathTargeter(srv.url + "/noop") }
+	noop := side{"/noop", func() vegeta.Targeter { return p.pathTargeter(srv.url + "/noop") }}
 	// Warm the cache: every key verified once.
-	warm := measure(verify(), vegeta.Rate{Freq: 0}, o.workers, 0, uint64(len(keys)), p)
+	warm := measure(verify.targeter(), vegeta.Rate{Freq: 0}, o.workers, 0, uint64(len(keys)), p)
 	if warm.StatusCodes["200"] != len(keys) {
 		return fmt.Errorf("warm-up failed: %v %v", warm.StatusCodes, warm.Errors)
 	}
@@ -121,25 +123,25 @@ func run(o options) error {
 	closed := vegeta.Rate{Freq: 0}
 	throughput := func(r round) float64 { return r.cand.Throughput / r.base.Throughput }
 	fmt.Printf("\nclosed loop, %d workers, %v per run, %d alternating rounds; the verdict is the median round\n", o.workers, o.duration, o.rounds)
-	c := compare(o, noop, verify, closed, p, srv.cmd.Process.Pid)
+	c := compare(o, noop, verify, closed, p, srv)
 	ratio1 := median(c.rounds, throughput)
-	report(c.rounds, "/noop", "/auth/verify", func(r round) string { return fmt.Sprintf("%.1f%%", 100*throughput(r)) })
-	c.reportCPU("/noop", "/auth/verify")
+	c.report(func(r round) string { return fmt.Sprintf("%.1f%%", 100*throughput(r)) })
+	c.reportCPU()
 	fmt.Printf("  -> /auth/verify reaches %.1f%% of /noop (median; target >= 70%%)\n", 100*ratio1)
 
-	typename := func() vegeta.Targeter { return p.graphqlTargeter(srv.url, `{ __typename }`, false) }
-	viewer := func() vegeta.Targeter { return p.graphqlTargeter(srv.url, `{ viewer { id } }`, true) }
-	c = compare(o, typename, viewer, closed, p, srv.cmd.Process.Pid)
+	typename := side{"{ __typename } anonymous", func() vegeta.Targeter { return p.graphqlTargeter(srv.url, `{ __typename }`, false) }}
+	viewer := side{"{ viewer { id } } with key", func() vegeta.Targeter { return p.graphqlTargeter(srv.url, `{ viewer { id } }`, true) }}
+	c = compare(o, typename, viewer, closed, p, srv)
 	ratio2 := median(c.rounds, throughput)
-	report(c.rounds, "{ __typename } anonymous", "{ viewer { id } } with key", func(r round) string { return fmt.Sprintf("%.1f%%", 100*throughput(r)) })
-	c.reportCPU("{ __typename } anonymous", "{ viewer { id } } with key")
+	c.report(func(r round) string { return fmt.Sprintf("%.1f%%", 100*throughput(r)) })
+	c.reportCPU()
 	fmt.Printf("  -> { viewer { id } } reaches %.1f%% of { __typename } (median; target >= 85%%)\n", 100*ratio2)
 
 	open := vegeta.Rate{Freq: o.rate, Per: time.Second}
 	fmt.Printf("\nopen loop at %d requests/s, %v per run, %d alternating rounds; the verdict is the p99 of all rounds' requests\n", o.rate, o.duration, o.rounds)
-	c = compare(o, noop, verify, open, p, srv.cmd.Process.Pid)
+	c = compare(o, noop, verify, open, p, srv)
 	p99 := func(r round) time.Duration { return r.cand.Latencies.P99 - r.base.Latencies.P99 }
-	report(c.rounds, "/noop", "/auth/verify", func(r round) string { return "p99 +" + p99(r).Round(time.Microsecond).String() })
+	c.report(func(r round) string { return "p99 +" + p99(r).Round(time.Microsecond).String() })
 	diff := c.cand.Latencies.P99 - c.base.Latencies.P99
 	fmt.Printf("  all rounds: /noop %d requests p99 %v; /auth/verify %d requests p99 %v\n",
 		c.base.Requests, c.base.Latencies.P99.Round(time.Microsecond), c.cand.Requests, c.cand.Latencies.P99.Round(time.Microsecond))
@@ -177,15 +179,22 @@ func run(o options) error {
 	return nil
 }
 
+// side is one kind of request a comparison measures.
+type side struct {
+	name     string
+	targeter func() vegeta.Targeter // a fresh one per run
+}
+
 // round is one baseline run and the candidate run right after it.
 type round struct{ base, cand *vegeta.Metrics }
 
 // comparison holds each round and, per side, every request of every round
 // and the CPU time all of them took.
 type comparison struct {
-	rounds           []round
-	base, cand       *vegeta.Metrics
-	baseCPU, candCPU cpuTime
+	baseName, candName string
+	rounds             []round
+	base, cand         *vegeta.Metrics
+	baseCPU, candCPU   cpuTime
 }
 
 // compare runs baseline and candidate alternately, round after round, so
@@ -193,18 +202,24 @@ type comparison struct {
 // is followed by a pause before its CPU is read: the usage flush of a
 // keyed run's last second would otherwise land in the next run, slowing
 // the baseline and charging it the candidate's work.
-func compare(o options, baseline, candidate func() vegeta.Targeter, rate vegeta.Rate, p *pairs, serverPID int) comparison {
-	c := comparison{rounds: make([]round, o.rounds), base: &vegeta.Metrics{}, cand: &vegeta.Metrics{}}
-	run := func(tr vegeta.Targeter, pooled *vegeta.Metrics, cpu *cpuTime) *vegeta.Metrics {
-		before := sampleCPU(serverPID)
-		m := measure(tr, rate, o.workers, o.duration, 0, p, pooled)
+func compare(o options, baseline, candidate side, rate vegeta.Rate, p *pairs, srv *server) comparison {
+	c := comparison{baseName: baseline.name, candName: candidate.name,
+		rounds: make([]round, o.rounds), base: &vegeta.Metrics{}, cand: &vegeta.Metrics{}}
+	pid := srv.cmd.Process.Pid
+	run := func(s side, pooled *vegeta.Metrics, cpu *cpuTime) *vegeta.Metrics {
+		before := sampleCPU(pid)
+		stopProfile := srv.profiler.start(s.name, o.duration)
+		m := measure(s.targeter(), rate, o.workers, o.duration, 0, p, pooled)
+		if err := stopProfile(); err != nil {
+			fmt.Fprintln(os.Stderr, "keyfob-load: profile:", err)
+		}
 		time.Sleep(o.settle)
-		*cpu = cpu.add(sampleCPU(serverPID).sub(before))
+		*cpu = cpu.add(sampleCPU(pid).sub(before))
 		return m
 	}
 	for i := range c.rounds {
-		c.rounds[i].base = run(baseline(), c.base, &c.baseCPU)
-		c.rounds[i].cand = run(candidate(), c.cand, &c.candCPU)
+		c.rounds[i].base = run(baseline, c.base, &c.baseCPU)
+		c.rounds[i].cand = run(candidate, c.cand, &c.candCPU)
 	}
 	c.base.Close()
 	c.cand.Close()
@@ -213,9 +228,9 @@ func compare(o options, baseline, candidate func() vegeta.Targeter, rate vegeta.
 
 // reportCPU prints what one request of each side cost the machine, over
 // all rounds.
-func (c comparison) reportCPU(baseName, candName string) {
+func (c comparison) reportCPU() {
 	fmt.Printf("  CPU per request, all rounds:\n    %-28s %s\n    %-28s %s\n",
-		baseName, c.baseCPU.perRequest(c.base.Requests), candName, c.candCPU.perRequest(c.cand.Requests))
+		c.baseName, c.baseCPU.perRequest(c.base.Requests), c.candName, c.candCPU.perRequest(c.cand.Requests))
 }
 
 // median of f over the rounds: one disturbed round cannot decide the verdict.
@@ -336,12 +351,12 @@ func (p *pairs) count(res *vegeta.Result) {
 	}
 }
 
-func report(rounds []round, baseName, candName string, verdict func(round) string) {
-	for i, r := range rounds {
+func (c comparison) report(verdict func(round) string) {
+	for i, r := range c.rounds {
 		for _, side := range []struct {
 			name string
 			m    *vegeta.Metrics
-		}{{baseName, r.base}, {candName, r.cand}} {
+		}{{c.baseName, r.base}, {c.candName, r.cand}} {
 			fmt.Printf("  round %d %-28s %8.0f req/s  p50 %-9v p99 %-9v success %.4f\n", i+1, side.name,
 				side.m.Throughput, side.m.Latencies.P50.Round(time.Microsecond), side.m.Latencies.P99.Round(time.Microsecond), side.m.Success)
 		}
@@ -350,25 +365,39 @@ func report(rounds []round, baseName, candName string, verdict func(round) strin
 }
 
 type server struct {
-	cmd  *exec.Cmd
-	url  string
-	done chan error
+	cmd      *exec.Cmd
+	url      string
+	done     chan error
+	profiler *profiler // nil unless -profile-dir is set
 }
 
-func startServer(binary, dsn string) (*server, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+// startServer starts binary on a free loopback port; with profileDir set
+// it also serves Go's profiler, on another.
+func startServer(binary, dsn, profileDir string) (*server, error) {
+	addr, err := freeAddr()
 	if err != nil {
 		return nil, err
 	}
-	addr := l.Addr().String()
-	l.Close()
-	cmd := exec.Command(binary, "-addr", addr, "-database-url", dsn, "-noop-endpoint",
-		"-log-level", "warn", "-rate-limit", "1000000000", "-playground=false")
+	args := []string{"-addr", addr, "-database-url", dsn, "-noop-endpoint",
+		"-log-level", "warn", "-rate-limit", "1000000000", "-playground=false"}
+	var prof *profiler
+	if profileDir != "" {
+		pprofAddr, err := freeAddr()
+		if err != nil {
+			return nil, err
+		}
+		if err := os.MkdirAll(profileDir, 0o755); err != nil {
+			return nil, err
+		}
+		args = append(args, "-pprof-addr", pprofAddr)
+		prof = &profiler{dir: profileDir, serverURL: "http://" + pprofAddr}
+	}
+	cmd := exec.Command(binary, args...)
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	s := &server{cmd: cmd, url: "http://" + addr, done: make(chan error, 1)}
+	s := &server{cmd: cmd, url: "http://" + addr, done: make(chan error, 1), profiler: prof}
 	go func() { s.done <- cmd.Wait() }()
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		if resp, err := http.Get(s.url + "/healthz"); err == nil {
@@ -377,6 +406,16 @@ func startServer(binary, dsn string) (*server, error) {
 		}
 	}
 	return nil, errors.New("keyfob did not start")
+}
+
+// freeAddr is a loopback address no one listens on now.
+func freeAddr() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
 }
 
 func (s *server) stop() error {
