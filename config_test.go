@@ -1,6 +1,9 @@
 package main
 
 import (
+	"context"
+	"errors"
+	"flag"
 	"io"
 	"strings"
 	"testing"
@@ -54,6 +57,79 @@ func TestFlagsMayFollowTheCommand(t *testing.T) {
 	cfg, rest, err = loadConfig([]string{"-db", "x.db", "power-up", "enable", "acct_1"}, io.Discard)
 	if err != nil || cfg.SQLitePath != "x.db" || strings.Join(rest, " ") != "power-up enable acct_1" {
 		t.Fatalf("power-up args: %v %v", rest, err)
+	}
+	// A newcomer types the flag last, after the command's own arguments.
+	cfg, rest, err = loadConfig([]string{"power-up", "enable", "acct_1", "-db", "demo.db"}, io.Discard)
+	if err != nil || cfg.SQLitePath != "demo.db" || strings.Join(rest, " ") != "power-up enable acct_1" {
+		t.Fatalf("flags after the arguments: db %q, rest %v, err %v", cfg.SQLitePath, rest, err)
+	}
+}
+
+func TestCommandsRefuseStrayArguments(t *testing.T) {
+	for _, args := range [][]string{{"migrate", "extra"}, {"seed-demo", "extra"}, {"serve", "now"}, {"healthcheck", "x"}} {
+		err := run(context.Background(), args, io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "takes no arguments") {
+			t.Errorf("%v: err = %v, want a refusal of the stray argument", args, err)
+		}
+	}
+}
+
+func TestHelpListsTheCommands(t *testing.T) {
+	var stderr strings.Builder
+	err := run(context.Background(), []string{"-h"}, io.Discard, &stderr)
+	if !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("err = %v, want flag.ErrHelp (main exits 0 on it)", err)
+	}
+	for _, want := range []string{"seed-demo", "power-up enable|disable", "healthcheck", "-rate-limit", "KEYFOB_RATE_LIMIT"} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("-h output lacks %q:\n%s", want, stderr.String())
+		}
+	}
+}
+
+// Values that parse but make no sense are refused at start-up, naming the
+// flag and its variable, instead of surfacing later as every request
+// refused (a zero rate limit) or usage lost at shutdown (a negative timeout).
+func TestConfigRefusesSenselessValues(t *testing.T) {
+	for flagName, value := range map[string]string{
+		"rate-limit":               "0",
+		"failed-auth-per-ip":       "-5",
+		"login-failures-per-email": "0",
+		"login-failures-per-ip":    "0",
+		"shutdown-timeout":         "-1s",
+		"session-ttl":              "-1h",
+		"cache-ttl":                "0s",
+		"negative-cache-ttl":       "-1s",
+		"usage-flush-interval":     "0s",
+		"rate-limit-window":        "1500ms",
+		"max-body-bytes":           "0",
+		"max-query-bytes":          "0",
+		"max-complexity":           "0",
+		"max-depth":                "0",
+		"max-aliases":              "-1",
+		"max-fields":               "0",
+		"password-memory-kib":      "1",
+	} {
+		t.Run(flagName, func(t *testing.T) {
+			_, _, err := loadConfig([]string{"-" + flagName, value}, io.Discard)
+			if err == nil || !strings.Contains(err.Error(), "-"+flagName+" (KEYFOB_") {
+				t.Fatalf("-%s %s: err = %v, want an error naming the flag and its variable", flagName, value, err)
+			}
+		})
+	}
+	// uint32(5 << 30) would wrap to a tiny value.
+	if _, _, err := loadConfig([]string{"-password-memory-kib", "5368709120"}, io.Discard); err == nil {
+		t.Fatal("a password memory past 4 GiB was accepted")
+	}
+	if _, _, err := loadConfig([]string{"-rate-limit-window", "1m", "-password-memory-kib", "1024"}, io.Discard); err != nil {
+		t.Fatalf("sensible values refused: %v", err)
+	}
+}
+
+func TestTrustedProxiesErrorNamesTheFlag(t *testing.T) {
+	_, _, err := loadConfig([]string{"-trusted-proxies", "notacidr"}, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "-trusted-proxies (KEYFOB_TRUSTED_PROXIES)") {
+		t.Fatalf("err = %v", err)
 	}
 }
 

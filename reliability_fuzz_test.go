@@ -46,7 +46,7 @@ func fuzzMutations(ownerEmail, userID, keyID string) []fuzzMutation {
 
 func FuzzMutationVariables(f *testing.F) {
 	// One server per fuzz run (each fuzzing worker runs this once).
-	cfg, _, err := loadConfig([]string{"-password-memory-kib", "64", "-database-url="}, io.Discard)
+	cfg, _, err := loadConfig([]string{"-password-memory-kib", "1024", "-database-url="}, io.Discard)
 	if err != nil {
 		f.Fatal(err)
 	}

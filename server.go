@@ -50,10 +50,59 @@ type config struct {
 	PprofAddr      string
 }
 
+// settingEnv pairs each flag with the environment variable that sets its
+// default.
+var settingEnv = [][2]string{
+	{"database-url", "DATABASE_URL"},
+	{"db", "KEYFOB_DB"},
+	{"session-ttl", "KEYFOB_SESSION_TTL"},
+	{"log-level", "KEYFOB_LOG_LEVEL"},
+	{"introspection", "KEYFOB_INTROSPECTION"},
+	{"playground", "KEYFOB_PLAYGROUND"},
+	{"shutdown-timeout", "KEYFOB_SHUTDOWN_TIMEOUT"},
+	{"login-failures-per-email", "KEYFOB_LOGIN_FAILURES_PER_EMAIL"},
+	{"login-failures-per-ip", "KEYFOB_LOGIN_FAILURES_PER_IP"},
+	{"cache-ttl", "KEYFOB_CACHE_TTL"},
+	{"negative-cache-ttl", "KEYFOB_NEGATIVE_CACHE_TTL"},
+	{"rate-limit", "KEYFOB_RATE_LIMIT"},
+	{"rate-limit-window", "KEYFOB_RATE_LIMIT_WINDOW"},
+	{"failed-auth-per-ip", "KEYFOB_FAILED_AUTH_PER_IP"},
+	{"usage-flush-interval", "KEYFOB_USAGE_FLUSH_INTERVAL"},
+	{"trusted-proxies", "KEYFOB_TRUSTED_PROXIES"},
+	{"noop-endpoint", "KEYFOB_NOOP_ENDPOINT"},
+	{"dev", "KEYFOB_DEV"},
+	{"cors-origins", "KEYFOB_CORS_ORIGINS"},
+	{"max-body-bytes", "KEYFOB_MAX_BODY_BYTES"},
+	{"max-query-bytes", "KEYFOB_MAX_QUERY_BYTES"},
+	{"max-complexity", "KEYFOB_MAX_COMPLEXITY"},
+	{"max-depth", "KEYFOB_MAX_DEPTH"},
+	{"max-aliases", "KEYFOB_MAX_ALIASES"},
+	{"pprof-addr", "KEYFOB_PPROF_ADDR"},
+	{"max-fields", "KEYFOB_MAX_FIELDS"},
+	{"password-memory-kib", "KEYFOB_PASSWORD_MEMORY_KIB"},
+}
+
+// commandsUsage lists the commands, for -h and for a mistyped command.
+const commandsUsage = `Usage: keyfob [flags] [command] [arguments]; flags may also follow the command.
+
+Commands:
+  serve                            serve the API (the default)
+  migrate                          bring the database schema up to date
+  seed-demo                        create the "Demo Realty" demo data
+  power-up enable|disable <id>     turn the API Key Restriction Power-Up on or off for an account
+  healthcheck                      ask a running server's /healthz (for container health checks)
+
+Flags (each also read from the environment variable named beside it):
+`
+
 func loadConfig(args []string, stderr io.Writer) (*config, []string, error) {
 	c := &config{}
 	fs := flag.NewFlagSet("keyfob", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, commandsUsage)
+		fs.PrintDefaults()
+	}
 	fs.StringVar(&c.Addr, "addr", ":8080", "listen address (env PORT sets the port)")
 	fs.StringVar(&c.DatabaseURL, "database-url", "", "PostgreSQL URL; empty uses the embedded SQLite file (env DATABASE_URL)")
 	fs.StringVar(&c.SQLitePath, "db", "keyfob.db", "SQLite file used when no PostgreSQL URL is set (env KEYFOB_DB)")
@@ -85,35 +134,7 @@ func loadConfig(args []string, stderr io.Writer) (*config, []string, error) {
 	mem := fs.Uint("password-memory-kib", uint(credential.DefaultPasswordParams.Memory), "argon2id memory per password hash, in KiB (env KEYFOB_PASSWORD_MEMORY_KIB)")
 	// Each flag's default can come from its environment variable; a bad
 	// value there is an error, never silently the default.
-	for _, fe := range [][2]string{
-		{"database-url", "DATABASE_URL"},
-		{"db", "KEYFOB_DB"},
-		{"session-ttl", "KEYFOB_SESSION_TTL"},
-		{"log-level", "KEYFOB_LOG_LEVEL"},
-		{"introspection", "KEYFOB_INTROSPECTION"},
-		{"playground", "KEYFOB_PLAYGROUND"},
-		{"shutdown-timeout", "KEYFOB_SHUTDOWN_TIMEOUT"},
-		{"login-failures-per-email", "KEYFOB_LOGIN_FAILURES_PER_EMAIL"},
-		{"login-failures-per-ip", "KEYFOB_LOGIN_FAILURES_PER_IP"},
-		{"cache-ttl", "KEYFOB_CACHE_TTL"},
-		{"negative-cache-ttl", "KEYFOB_NEGATIVE_CACHE_TTL"},
-		{"rate-limit", "KEYFOB_RATE_LIMIT"},
-		{"rate-limit-window", "KEYFOB_RATE_LIMIT_WINDOW"},
-		{"failed-auth-per-ip", "KEYFOB_FAILED_AUTH_PER_IP"},
-		{"usage-flush-interval", "KEYFOB_USAGE_FLUSH_INTERVAL"},
-		{"trusted-proxies", "KEYFOB_TRUSTED_PROXIES"},
-		{"noop-endpoint", "KEYFOB_NOOP_ENDPOINT"},
-		{"dev", "KEYFOB_DEV"},
-		{"cors-origins", "KEYFOB_CORS_ORIGINS"},
-		{"max-body-bytes", "KEYFOB_MAX_BODY_BYTES"},
-		{"max-query-bytes", "KEYFOB_MAX_QUERY_BYTES"},
-		{"max-complexity", "KEYFOB_MAX_COMPLEXITY"},
-		{"max-depth", "KEYFOB_MAX_DEPTH"},
-		{"max-aliases", "KEYFOB_MAX_ALIASES"},
-		{"pprof-addr", "KEYFOB_PPROF_ADDR"},
-		{"max-fields", "KEYFOB_MAX_FIELDS"},
-		{"password-memory-kib", "KEYFOB_PASSWORD_MEMORY_KIB"},
-	} {
+	for _, fe := range settingEnv {
 		if v, ok := os.LookupEnv(fe[1]); ok && v != "" {
 			if err := fs.Set(fe[0], v); err != nil {
 				return nil, nil, fmt.Errorf("%s=%q: %w", fe[1], v, err)
@@ -123,16 +144,18 @@ func loadConfig(args []string, stderr io.Writer) (*config, []string, error) {
 	if port := os.Getenv("PORT"); port != "" {
 		c.Addr = ":" + port
 	}
-	if err := fs.Parse(args); err != nil {
-		return nil, nil, err
-	}
-	// Flags may also follow the command: `keyfob seed-demo -db demo.db`.
-	rest := fs.Args()
-	if len(rest) > 0 {
-		if err := fs.Parse(rest[1:]); err != nil {
+	// Flags may come anywhere, before or among the command's arguments:
+	// `keyfob power-up enable acct_1 -db demo.db`.
+	var rest []string
+	for {
+		if err := fs.Parse(args); err != nil {
 			return nil, nil, err
 		}
-		rest = append([]string{rest[0]}, fs.Args()...)
+		if fs.NArg() == 0 {
+			break
+		}
+		rest = append(rest, fs.Arg(0))
+		args = fs.Args()[1:]
 	}
 	for _, o := range strings.Split(*cors, ",") {
 		if o = strings.TrimSpace(o); o != "" {
@@ -142,7 +165,7 @@ func loadConfig(args []string, stderr io.Writer) (*config, []string, error) {
 	c.LoginLimits.Window = authn.DefaultLoginLimits.Window
 	c.RateLimits.FailedWindow = authn.DefaultRateLimits.FailedWindow
 	if _, err := authn.ParseCIDRs(c.TrustedProxies); err != nil {
-		return nil, nil, fmt.Errorf("KEYFOB_TRUSTED_PROXIES: %w", err)
+		return nil, nil, fmt.Errorf("%s: %w", settingName("trusted-proxies"), err)
 	}
 	// Anything else would be taken for a SQLite file name and quietly
 	// created, so a mistyped URL would leave production on an empty local
@@ -150,8 +173,69 @@ func loadConfig(args []string, stderr io.Writer) (*config, []string, error) {
 	if c.DatabaseURL != "" && !db.IsPostgres(c.DatabaseURL) {
 		return nil, nil, errors.New("DATABASE_URL (-database-url) must be a postgres:// or postgresql:// URL; leave it empty to use the embedded SQLite file (-db)")
 	}
+	if *mem < minPasswordMemory || *mem > maxPasswordMemory {
+		return nil, nil, fmt.Errorf("%s must be between %d and %d KiB (the default, %d, is OWASP's recommendation)",
+			settingName("password-memory-kib"), minPasswordMemory, maxPasswordMemory, credential.DefaultPasswordParams.Memory)
+	}
 	c.PasswordMemory = uint32(*mem)
+	if err := c.validate(); err != nil {
+		return nil, nil, err
+	}
 	return c, rest, nil
+}
+
+// The argon2id memory bounds: below 1 MiB a hash costs an attacker next to
+// nothing (tests go that low for speed); above 4 GiB one log-in would
+// exhaust a server.
+const (
+	minPasswordMemory = 1024
+	maxPasswordMemory = 4 << 20
+)
+
+// validate refuses settings that parse but make no sense, such as a
+// negative TTL or a zero rate limit, which would otherwise surface later
+// as every request refused or usage lost at shutdown.
+func (c *config) validate() error {
+	positive := []struct {
+		flag string
+		ok   bool
+	}{
+		{"session-ttl", c.SessionTTL > 0},
+		{"shutdown-timeout", c.ShutdownDrain > 0},
+		{"cache-ttl", c.CacheTTL > 0},
+		{"negative-cache-ttl", c.NegativeTTL > 0},
+		{"usage-flush-interval", c.UsageFlush > 0},
+		{"rate-limit", c.RateLimits.PerKey > 0},
+		{"failed-auth-per-ip", c.RateLimits.FailedPerIP > 0},
+		{"login-failures-per-email", c.LoginLimits.PerEmail > 0},
+		{"login-failures-per-ip", c.LoginLimits.PerIP > 0},
+		{"max-body-bytes", c.QueryLimits.MaxBodyBytes > 0},
+		{"max-query-bytes", c.QueryLimits.MaxQueryBytes > 0},
+		{"max-complexity", c.QueryLimits.MaxComplexity > 0},
+		{"max-depth", c.QueryLimits.MaxDepth > 0},
+		{"max-aliases", c.QueryLimits.MaxAliases > 0},
+		{"max-fields", c.QueryLimits.MaxFields > 0},
+	}
+	for _, p := range positive {
+		if !p.ok {
+			return fmt.Errorf("%s must be greater than zero", settingName(p.flag))
+		}
+	}
+	// X-RateLimit-Window states the window in whole seconds.
+	if w := c.RateLimits.KeyWindow; w < time.Second || w%time.Second != 0 {
+		return fmt.Errorf("%s must be a whole number of seconds, at least 1s", settingName("rate-limit-window"))
+	}
+	return nil
+}
+
+// settingName names a setting by its flag and its environment variable.
+func settingName(flag string) string {
+	for _, fe := range settingEnv {
+		if fe[0] == flag {
+			return "-" + flag + " (" + fe[1] + ")"
+		}
+	}
+	return "-" + flag
 }
 
 // dsn is the database the service uses: PostgreSQL when a URL is set, the
@@ -170,10 +254,12 @@ func (c *config) passwordParams() argon2id.Params {
 }
 
 func main() {
-	if err := run(context.Background(), os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "keyfob:", err)
-		}
+	err := run(context.Background(), os.Args[1:], os.Stdout, os.Stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return // -h printed the usage
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "keyfob:", err)
 		os.Exit(1)
 	}
 }
@@ -188,11 +274,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		command, rest = rest[0], rest[1:]
 	}
 	switch command {
-	case "healthcheck":
-		return healthcheck(cfg)
-	case "serve", "migrate", "seed-demo", "power-up":
+	case "serve", "migrate", "seed-demo", "healthcheck":
+		if len(rest) > 0 {
+			return fmt.Errorf("%s takes no arguments, got %q; run keyfob -h for usage", command, strings.Join(rest, " "))
+		}
+	case "power-up":
 	default:
-		return fmt.Errorf("unknown command %q: use serve, migrate, seed-demo, power-up or healthcheck", command)
+		return fmt.Errorf("unknown command %q: use serve, migrate, seed-demo, power-up or healthcheck; run keyfob -h for usage", command)
+	}
+	if command == "healthcheck" {
+		return healthcheck(cfg)
 	}
 	logger := newLogger(stderr, cfg.LogLevel)
 	store, err := openStore(ctx, cfg)
