@@ -261,6 +261,8 @@ func TestAuditEventsForEachAction(t *testing.T) {
 		// The operator turns the Power-Up on: no actor, no HTTP request.
 		e.PowerUp(t, owner.AccountID, true)
 		expect(wantEvent{action: "POWER_UP_CHANGED", detail: "enabled by operator"})
+		// Enabling it again changes nothing, so it records nothing.
+		e.PowerUp(t, owner.AccountID, true)
 
 		// The owner takes the agent's access away, which deletes their key.
 		auditDo(t, e, Bearer(owner.Token), setAccessMutation, map[string]any{"in": map[string]any{"userId": agent.ID, "enabled": false}})

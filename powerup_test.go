@@ -98,8 +98,11 @@ func TestPowerUpCommand(t *testing.T) {
 		if !accountRestriction(t, e, owner) {
 			t.Fatal("apiKeyRestriction is false after power-up enable")
 		}
-		// Enabling twice is harmless.
-		e.PowerUp(t, owner.AccountID, true)
+		// Enabling twice is harmless, and says so.
+		out, _, err = e.Run(t, "power-up", "enable", owner.AccountID)
+		if err != nil || !strings.Contains(out, "already enabled; nothing changed") {
+			t.Errorf("a second power-up enable printed %q (err %v)", out, err)
+		}
 		if !accountRestriction(t, e, owner) {
 			t.Fatal("apiKeyRestriction is false after a second enable")
 		}

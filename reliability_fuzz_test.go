@@ -91,7 +91,7 @@ func FuzzMutationVariables(f *testing.F) {
 		map[string]any{"in": map[string]any{"accountName": "Fuzz Owner Co", "name": "Owner", "email": ownerEmail, "password": "owner password"}})
 	token := dig(data, "signUp", "token").(string)
 	accountID := dig(data, "signUp", "user", "account", "id").(string)
-	if _, err := store.SetPowerUp(context.Background(), accountID, true); err != nil {
+	if _, _, err := store.SetPowerUp(context.Background(), accountID, true); err != nil {
 		f.Fatal(err)
 	}
 	data = gql(Bearer(token), `mutation($in: CreateUserInput!) { createUser(input: $in) { user { id } } }`,

@@ -405,10 +405,14 @@ func powerUp(ctx context.Context, store *db.DB, args []string, stdout io.Writer)
 	if len(args) != 2 || (args[0] != "enable" && args[0] != "disable") {
 		return errors.New("usage: keyfob power-up enable|disable <account-id>")
 	}
-	account, err := store.SetPowerUp(ctx, args[1], args[0] == "enable")
+	account, changed, err := store.SetPowerUp(ctx, args[1], args[0] == "enable")
 	if err != nil {
 		return fmt.Errorf("power-up %s %s: %w", args[0], args[1], err)
 	}
-	fmt.Fprintf(stdout, "API Key Restriction Power-Up for %q (%s): %s\n", account.Name, account.ID, map[bool]string{true: "enabled", false: "disabled"}[account.APIKeyRestriction])
+	state := map[bool]string{true: "enabled", false: "disabled"}[account.APIKeyRestriction]
+	if !changed {
+		state = "already " + state + "; nothing changed"
+	}
+	fmt.Fprintf(stdout, "API Key Restriction Power-Up for %q (%s): %s\n", account.Name, account.ID, state)
 	return nil
 }

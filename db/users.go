@@ -186,19 +186,25 @@ func (db *DB) AccountUsers(ctx context.Context, actor *model.Actor) ([]*model.Us
 }
 
 // SetPowerUp switches the API Key Restriction Power-Up for an account. It is
-// an operator's action, not a tenant's.
-func (db *DB) SetPowerUp(ctx context.Context, accountID string, enabled bool) (*model.Account, error) {
+// an operator's action, not a tenant's. changed is false when the Power-Up
+// was already so; nothing is then written, not even an audit event.
+func (db *DB) SetPowerUp(ctx context.Context, accountID string, enabled bool) (account *model.Account, changed bool, err error) {
 	if !credential.ValidID("acct", accountID) {
-		return nil, model.ErrNotFound
+		return nil, false, model.ErrNotFound
 	}
-	var account model.Account
-	err := db.transaction(ctx, func(tx *gorm.DB) error {
-		if err := tx.First(&account, "id = ?", accountID).Error; err != nil {
+	account = &model.Account{}
+	err = db.transaction(ctx, func(tx *gorm.DB) error {
+		// Conditional, so two operators at once cannot both count as the change.
+		update := tx.Model(&model.Account{}).Where("id = ? AND api_key_restriction <> ?", accountID, enabled).
+			Update("api_key_restriction", enabled)
+		if update.Error != nil {
+			return update.Error
+		}
+		if err := tx.First(account, "id = ?", accountID).Error; err != nil {
 			return err
 		}
-		account.APIKeyRestriction = enabled
-		if err := tx.Model(&account).Update("api_key_restriction", enabled).Error; err != nil {
-			return err
+		if changed = update.RowsAffected > 0; !changed {
+			return nil
 		}
 		// The operator is nobody in the account: the event has no actor.
 		return recordEvent(ctx, tx, model.AuditEvent{
@@ -207,9 +213,9 @@ func (db *DB) SetPowerUp(ctx context.Context, accountID string, enabled bool) (*
 		})
 	})
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	return &account, nil
+	return account, changed, nil
 }
 
 // SetUserAPIAccess is the OWNER's per-user switch under the Power-Up.
