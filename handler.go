@@ -128,9 +128,39 @@ func (a *app) handler() http.Handler {
 			verify.ServeHTTP(w, r)
 			return
 		}
+		if _, pattern := mux.Handler(r); pattern == "" {
+			w = &muxErrorWriter{ResponseWriter: w}
+		}
 		mux.ServeHTTP(w, r)
 	})
 	return a.clientIPs.Middleware(withRequestInfo(a.requestLog(routes)))
+}
+
+// muxErrorWriter turns the mux's own plain-text 404 and 405 (a path or
+// method nothing serves) into the coded JSON error every other refusal is.
+type muxErrorWriter struct {
+	http.ResponseWriter
+	replaced bool
+}
+
+func (w *muxErrorWriter) WriteHeader(status int) {
+	switch status {
+	case http.StatusNotFound:
+		w.replaced = true
+		authn.WriteError(w.ResponseWriter, &model.Error{Code: model.CodeNotFound, Message: "nothing is served at this path: the API is at /graphql"})
+	case http.StatusMethodNotAllowed:
+		w.replaced = true // the mux has set Allow
+		authn.WriteError(w.ResponseWriter, &model.Error{Code: model.CodeMethodNotAllowed, Message: "this path does not take that method; Allow lists those it takes"})
+	default:
+		w.ResponseWriter.WriteHeader(status)
+	}
+}
+
+func (w *muxErrorWriter) Write(b []byte) (int, error) {
+	if w.replaced {
+		return len(b), nil // the mux's text, already answered in JSON
+	}
+	return w.ResponseWriter.Write(b)
 }
 
 func (a *app) graphql() http.Handler {

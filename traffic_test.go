@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -54,6 +56,13 @@ func TestVerifyEndpointAdmitsKeysOnly(t *testing.T) {
 			if got.Header.Get("X-RateLimit-Limit") != "250" || got.Header.Get("X-RateLimit-Window") != "10" || got.Header.Get("X-RateLimit-Remaining") == "" {
 				t.Fatalf("rate-limit headers = %v", got.Header)
 			}
+		}
+		// A bad X-System is the client's mistake, named as /graphql names it.
+		bad := e.Verify(t, "GET", "", Bearer(secret), map[string]string{"X-System": strings.Repeat("Z", 101)})
+		var refusal struct{ Error struct{ Code, Field string } }
+		if err := json.Unmarshal([]byte(bad.Body), &refusal); err != nil || bad.Status != http.StatusBadRequest ||
+			refusal.Error.Code != "BAD_USER_INPUT" || refusal.Error.Field != "X-System" {
+			t.Fatalf("bad X-System: %d %s", bad.Status, bad.Body)
 		}
 		e.FlushUsage(t)
 		data := e.MustDo(t, request{Auth: Bearer(owner.Token), Query: `query($id: ID!) { apiKey(id: $id) { usageByIntegration { integration requestCount } } }`, Variables: map[string]any{"id": keyID}})

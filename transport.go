@@ -149,10 +149,37 @@ func checkPOST(w http.ResponseWriter, r *http.Request, limits queryLimits) bool 
 		refuse(w, model.CodeBadRequest, "batched requests are not supported: send one operation per request")
 		return false
 	}
+	// The shape is checked here so that a wrong type is named; gqlgen
+	// would call it invalid JSON (its own message quotes the body, which
+	// the error presenter therefore never shows).
 	var params struct {
-		Query string `json:"query"`
+		Query         string          `json:"query"`
+		OperationName string          `json:"operationName"`
+		Variables     json.RawMessage `json:"variables"`
+		Extensions    json.RawMessage `json:"extensions"`
 	}
-	if json.Unmarshal(body, &params) == nil && len(params.Query) > limits.MaxQueryBytes {
+	if err := json.Unmarshal(body, &params); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &typeErr) && typeErr.Field != "":
+			refuse(w, model.CodeBadRequest, "%s in the request body must be a string", typeErr.Field)
+		case errors.As(err, &typeErr):
+			refuse(w, model.CodeBadRequest, "the request body must be a JSON object with a query")
+		default:
+			refuse(w, model.CodeBadRequest, "the request body is not valid JSON")
+		}
+		return false
+	}
+	for _, p := range []struct {
+		name string
+		raw  json.RawMessage
+	}{{"variables", params.Variables}, {"extensions", params.Extensions}} {
+		if len(p.raw) > 0 && p.raw[0] != '{' && string(p.raw) != "null" {
+			refuse(w, model.CodeBadRequest, "%s in the request body must be a JSON object", p.name)
+			return false
+		}
+	}
+	if len(params.Query) > limits.MaxQueryBytes {
 		refuse(w, model.CodeBadRequest, "the query is longer than %d bytes", limits.MaxQueryBytes)
 		return false
 	}

@@ -188,6 +188,36 @@ func TestGraphQLOverHTTP(t *testing.T) {
 			t.Fatalf("a refused POST created a key")
 		}
 	})
+	t.Run("a body of the wrong shape is named, not called invalid JSON", func(t *testing.T) {
+		for body, want := range map[string]string{
+			`{"query": 5}`: "query in the request body must be a string",
+			`{"query": "{ __typename }", "operationName": true}`: "operationName in the request body must be a string",
+			`{"query": "{ __typename }", "variables": "x"}`:      "variables in the request body must be a JSON object",
+			`{"query": "{ __typename }", "extensions": [1]}`:     "extensions in the request body must be a JSON object",
+			`"{ __typename }"`:           "the request body must be a JSON object with a query",
+			`{"query": "{ __typename }"`: "the request body is not valid JSON",
+		} {
+			got, _, resp := e.raw(t, "POST", "/graphql", "application/json", body, nil)
+			if got != http.StatusBadRequest || errorCode(t, resp) != "BAD_REQUEST" || !strings.Contains(resp, want) {
+				t.Errorf("%s: %d %s; want 400 BAD_REQUEST %q", body, got, resp, want)
+			}
+		}
+		if got, _, resp := e.raw(t, "POST", "/graphql", "application/json", `{"query": "{ __typename }", "variables": null, "operationName": null}`, nil); got != 200 || !strings.Contains(resp, `"Query"`) {
+			t.Errorf("null variables and operationName are allowed: %d %s", got, resp)
+		}
+	})
+	t.Run("paths and methods nothing serves answer coded JSON", func(t *testing.T) {
+		for _, path := range []string{"/nope", "/graphql/", "/auth", "/healthz/x"} {
+			got, header, body := e.raw(t, "GET", path, "", "", nil)
+			if got != http.StatusNotFound || errorCode(t, body) != "NOT_FOUND" || !strings.HasPrefix(header.Get("Content-Type"), "application/json") {
+				t.Errorf("GET %s: %d %s %s", path, got, header.Get("Content-Type"), body)
+			}
+		}
+		got, header, body := e.raw(t, "POST", "/healthz", "", "", nil)
+		if got != http.StatusMethodNotAllowed || errorCode(t, body) != "METHOD_NOT_ALLOWED" || !strings.Contains(header.Get("Allow"), "GET") {
+			t.Errorf("POST /healthz: %d %v %s", got, header, body)
+		}
+	})
 	t.Run("other methods", func(t *testing.T) {
 		got, header, _ := e.raw(t, "OPTIONS", "/graphql", "", "", nil)
 		if got != http.StatusNoContent || header.Get("Allow") != "GET, POST, OPTIONS" {

@@ -36,7 +36,11 @@ func (a *Authenticator) VerifyHandler() http.Handler {
 				e = errKeyRequired
 			}
 			w.Header().Set(HeaderStatus, strconv.Itoa(StatusOf(e.Code)))
-			writeJSON(w, e.Code, map[string]any{"error": map[string]any{"code": e.Code, "message": e.Message}})
+			body := map[string]any{"code": e.Code, "message": e.Message}
+			if e.Field != "" {
+				body["field"] = e.Field // the bad header, as /graphql names it
+			}
+			writeJSON(w, e.Code, map[string]any{"error": body})
 			return
 		}
 		h := w.Header()
