@@ -190,6 +190,8 @@ func (r *Recorder) write(ctx context.Context, b *batch) error {
 	r.observe(report)
 	if report.Err != nil {
 		r.logger.Warn("usage flush failed; the batch is kept and retried", "pairs", report.Pairs, "requests", report.Requests, "error", report.Err)
+	} else {
+		r.logger.Debug("usage flushed", "pairs", report.Pairs, "requests", report.Requests, "lag", report.Lag.String())
 	}
 	return report.Err
 }

@@ -3,7 +3,9 @@ package usage
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -149,6 +151,25 @@ func TestRecorderAggregatesPerPair(t *testing.T) {
 	// mark flush, prune old flush ids, live keys, existing rows, one upsert, the read-back
 	if n := statements.Load(); n > 6 {
 		t.Fatalf("one flush of 1000 requests ran %d statements", n)
+	}
+}
+
+// At -log-level debug every flush says what it wrote, so an operator can
+// watch usage reach the database.
+func TestRecorderLogsFlushesAtDebug(t *testing.T) {
+	store, actor := openStore(t)
+	keyID := newKey(t, store, actor, "Logged")
+	var logs strings.Builder
+	r := NewRecorder(store, Options{Interval: time.Hour, Logger: slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	defer r.Close(context.Background())
+	r.Record(keyID, "A")
+	r.Record(keyID, "A")
+	r.Record(keyID, "B")
+	if err := r.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(logs.String(), `"msg":"usage flushed","pairs":2,"requests":3`) {
+		t.Fatalf("debug log = %s", logs.String())
 	}
 }
 
