@@ -284,6 +284,17 @@ func (a *app) presentError(ctx context.Context, err error) *gqlerror.Error {
 		if strings.HasPrefix(gqlErr.Message, "json request body could not be decoded") {
 			gqlErr.Message = "the request body is not valid JSON"
 		}
+		// gqlparser prints the failed conversion's zero, not the value sent:
+		// 1.5 for an Int reads "cannot use value 0 as Int".
+		if t, ok := strings.CutPrefix(gqlErr.Message, "cannot use value "); ok && len(gqlErr.Path) == 2 {
+			if _, kind, found := strings.Cut(t, " as "); found {
+				article := "a"
+				if kind == "Int" {
+					article = "an"
+				}
+				gqlErr.Message = fmt.Sprintf("variable $%v must be %s %s", gqlErr.Path[1], article, kind)
+			}
+		}
 		if gqlErr.Extensions == nil || gqlErr.Extensions["code"] == nil {
 			if gqlErr.Extensions == nil {
 				gqlErr.Extensions = map[string]any{}

@@ -206,6 +206,15 @@ func TestGraphQLOverHTTP(t *testing.T) {
 			t.Errorf("null variables and operationName are allowed: %d %s", got, resp)
 		}
 	})
+	t.Run("a number that is no Int is named as such", func(t *testing.T) {
+		for _, value := range []string{"1.5", "1e20"} {
+			body := `{"query": "query($f: Int) { apiKeys(first: $f) { totalCount } }", "variables": {"f": ` + value + `}}`
+			_, _, resp := e.raw(t, "POST", "/graphql", "application/json", body, auth)
+			if errorCode(t, resp) != "GRAPHQL_VALIDATION_FAILED" || !strings.Contains(resp, "variable $f must be an Int") {
+				t.Errorf("first: %s gave %s", value, resp)
+			}
+		}
+	})
 	t.Run("paths and methods nothing serves answer coded JSON", func(t *testing.T) {
 		for _, path := range []string{"/nope", "/graphql/", "/auth", "/healthz/x"} {
 			got, header, body := e.raw(t, "GET", path, "", "", nil)
