@@ -168,10 +168,16 @@ func (a *app) graphql() http.Handler {
 	// A list costs its page size times what each item asks for.
 	cfg.Complexity.Query.APIKeys = func(child int, first *int, _ *string) int { return pageCost(first, child) }
 	cfg.Complexity.Query.AuditEvents = func(child int, first *int, _ *string) int { return pageCost(first, child) }
+	// users has no page size. Costed as if every account had usersCost
+	// users, it is cheap once but unaffordable inside itself: users →
+	// account → users grew as the users count to the power of the nesting,
+	// and a few aliases per level took gigabytes within the old limit.
+	cfg.Complexity.Account.Users = func(child int) int { return 1 + usersCost*child }
 	srv := handler.New(graph.NewExecutableSchema(cfg))
 	// Parsing and validating the same documents again is most of the cost
 	// of a small query: integrations send the same few queries all day.
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	validated := lru.New[*ast.QueryDocument](1000)
+	srv.SetQueryCache(validated)
 	// GET and POST with JSON only: form and multipart bodies are what a
 	// cross-site form can send without a CORS preflight.
 	srv.AddTransport(transport.GET{})
@@ -179,14 +185,18 @@ func (a *app) graphql() http.Handler {
 	if a.cfg.Introspection {
 		srv.Use(extension.Introspection{})
 	}
+	// The shape limits first: they name what is wrong more plainly.
+	srv.Use(queryShapeLimit{limits: a.cfg.QueryLimits, validated: validated})
 	srv.Use(extension.FixedComplexityLimit(a.cfg.QueryLimits.MaxComplexity))
-	srv.Use(queryShapeLimit{a.cfg.QueryLimits})
 	srv.SetDisableSuggestion(!a.cfg.Development)
 	srv.AroundResponses(a.observeOperation)
 	srv.SetErrorPresenter(a.presentError)
 	srv.SetRecoverFunc(a.recoverPanic)
 	return srv
 }
+
+// usersCost is how many users Account.users is costed as returning.
+const usersCost = 100
 
 // pageCost is a connection's complexity: each of up to `first` items costs
 // what its selection costs.

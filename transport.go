@@ -205,24 +205,46 @@ func (w *jsonStatusWriter) Unwrap() http.ResponseWriter { return w.ResponseWrite
 
 // queryShapeLimit refuses operations nested too deep, with too many aliases
 // or with too many fields. gqlgen has complexity limits but none of these.
-type queryShapeLimit struct{ limits queryLimits }
+type queryShapeLimit struct {
+	limits queryLimits
+	// validated is gqlgen's query cache: it holds only documents that
+	// passed validation, and so, first, the counts below.
+	validated graphql.Cache[*ast.QueryDocument]
+}
 
 var _ interface {
 	graphql.HandlerExtension
+	graphql.OperationParameterMutator
 	graphql.OperationContextMutator
 } = queryShapeLimit{}
 
 func (queryShapeLimit) ExtensionName() string                   { return "QueryShapeLimit" }
 func (queryShapeLimit) Validate(graphql.ExecutableSchema) error { return nil }
 
-func (l queryShapeLimit) MutateOperationContext(_ context.Context, rc *graphql.OperationContext) *gqlerror.Error {
-	fields, aliases := countSelections(rc.Doc)
+// MutateOperationParameters counts fields and aliases before gqlgen
+// validates a new document. Validation compares the fields of a selection
+// set pairwise, so 30 KB of one repeated alias cost a CPU-second (and
+// trailing bytes let 250 KB through, for 25 s) before any limit applied.
+// Parsing is linear; a document validated before is not parsed again.
+func (l queryShapeLimit) MutateOperationParameters(ctx context.Context, params *graphql.RawParams) *gqlerror.Error {
+	if _, ok := l.validated.Get(ctx, params.Query); ok {
+		return nil
+	}
+	doc, err := parser.ParseQuery(&ast.Source{Input: params.Query})
+	if err != nil {
+		return nil // gqlgen reports the parse error in its own words
+	}
+	fields, aliases := countSelections(doc)
 	if aliases > l.limits.MaxAliases {
 		return limitError(codeAliasLimit, "the operation uses %d aliases; the limit is %d", aliases, l.limits.MaxAliases)
 	}
 	if fields > l.limits.MaxFields {
 		return limitError(codeFieldLimit, "the operation selects %d fields; the limit is %d", fields, l.limits.MaxFields)
 	}
+	return nil
+}
+
+func (l queryShapeLimit) MutateOperationContext(_ context.Context, rc *graphql.OperationContext) *gqlerror.Error {
 	op := rc.Doc.Operations.ForName(rc.OperationName)
 	if op == nil {
 		return nil
