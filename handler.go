@@ -233,14 +233,19 @@ func (a *app) observeOperation(ctx context.Context, next graphql.ResponseHandler
 // an allowed request header; cookies are not used, so credentials are never
 // allowed and a wildcard origin stays harmless.
 func (a *app) cors() *cors.Cors {
-	return cors.New(cors.Options{
+	opts := cors.Options{
 		AllowedOrigins:   a.cfg.CORSOrigins,
 		AllowedMethods:   []string{http.MethodGet, http.MethodPost, http.MethodOptions},
 		AllowedHeaders:   []string{"Authorization", "Content-Type", "Accept", "X-System", "X-Request-Id"},
 		ExposedHeaders:   []string{"X-Request-Id", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Window", "Retry-After"},
 		AllowCredentials: false,
 		MaxAge:           600,
-	})
+	}
+	if len(a.cfg.CORSOrigins) == 0 {
+		// rs/cors reads an empty list as "every origin"; ours means none.
+		opts.AllowOriginFunc = func(string) bool { return false }
+	}
+	return cors.New(opts)
 }
 
 // ready answers whether this instance can serve: the database answers and

@@ -273,6 +273,18 @@ func TestGraphQLOverHTTP(t *testing.T) {
 }
 
 func TestCORS(t *testing.T) {
+	// By default no origin may call from a browser: any page could
+	// otherwise run logIn from its visitors' browsers and read the answer.
+	closed := newTestEnv(t, "sqlite", nil)
+	for _, method := range []string{"OPTIONS", "POST"} {
+		_, header, _ := closed.raw(t, method, "/graphql", "application/json", jsonBody("{ __typename }"), map[string]string{
+			"Origin": "https://evil.example.net", "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type",
+		})
+		if got := header.Get("Access-Control-Allow-Origin"); got != "" {
+			t.Fatalf("%s with no -cors-origins allowed origin %q", method, got)
+		}
+	}
+
 	e := newTestEnv(t, "sqlite", func(c *config) { c.CORSOrigins = []string{"https://app.example.com"} })
 	preflight := func(origin string) http.Header {
 		_, header, _ := e.raw(t, "OPTIONS", "/graphql", "", "", map[string]string{
