@@ -364,6 +364,27 @@ func TestLogIn(t *testing.T) {
 			}
 		})
 
+		// Signing up is not a guess at a password: a log-in limit on the
+		// email must neither block it nor report RATE_LIMITED for an
+		// account it has in fact created.
+		t.Run("signUp is not held to the log-in limit", func(t *testing.T) {
+			email := uniqueEmail("limited-signup")
+			for i := 1; i <= 6; i++ {
+				e.Do(t, logInRequest(email, fmt.Sprintf("wrong password %d", i), ""))
+			}
+			resp := e.Do(t, request{
+				Query:     `mutation($in: SignUpInput!) { signUp(input: $in) { token user { id } } }`,
+				Variables: map[string]any{"in": map[string]any{"accountName": "Limited Co", "name": "L", "email": email, "password": "correct horse battery"}},
+			})
+			token, _ := dig(resp.Data, "signUp", "token").(string)
+			if len(resp.Errors) > 0 || token == "" {
+				t.Fatalf("signUp after failed log-ins for its email: %s", resp.Body)
+			}
+			if _, id := e.ViewerID(t, Bearer(token)); id != dig(resp.Data, "signUp", "user", "id") {
+				t.Fatal("the sign-up token does not authenticate its user")
+			}
+		})
+
 		t.Run("logOut revokes only the calling session", func(t *testing.T) {
 			token := e.LogIn(t, owner.Email, owner.Password, "WEB")
 			if _, id := e.ViewerID(t, Bearer(token)); id != owner.ID {

@@ -35,33 +35,41 @@ func (db *DB) LogIn(ctx context.Context, email, password string, client model.Cl
 		}
 		return "", nil, model.ErrBadCredentials
 	}
-	token = credential.NewSessionToken()
-	at := now()
-	session := &model.Session{
-		ID: credential.NewID("sess"), UserID: found.ID, AccountID: found.AccountID,
-		TokenHash: credential.Hash(token), Client: client, CreatedAt: at, ExpiresAt: at.Add(db.SessionTTL),
-	}
 	err = db.transaction(ctx, func(tx *gorm.DB) error {
-		if client == model.ClientMobile {
-			var key model.APIKey
-			err := tx.Take(&key, "user_id = ? AND is_default", found.ID).Error
-			if err == nil {
-				session.APIKeyID = &key.ID
-			} else if !errors.Is(err, gorm.ErrRecordNotFound) {
-				return err
-			}
-		}
-		if err := tx.Create(session).Error; err != nil {
-			return err
-		}
-		ev := userEvent(model.AuditLoggedIn, &found)
-		ev.Detail = optional(string(client))
-		return recordEvent(ctx, tx, ev)
+		token, err = db.openSession(ctx, tx, &found, client)
+		return err
 	})
 	if err != nil {
 		return "", nil, err
 	}
 	return token, &found, nil
+}
+
+// openSession starts a session for user within tx and records the log-in.
+// A mobile session is bound to the user's Default API Key, if any, so that
+// deleting that key logs it out.
+func (db *DB) openSession(ctx context.Context, tx *gorm.DB, user *model.User, client model.ClientKind) (string, error) {
+	token := credential.NewSessionToken()
+	at := now()
+	session := &model.Session{
+		ID: credential.NewID("sess"), UserID: user.ID, AccountID: user.AccountID,
+		TokenHash: credential.Hash(token), Client: client, CreatedAt: at, ExpiresAt: at.Add(db.SessionTTL),
+	}
+	if client == model.ClientMobile {
+		var key model.APIKey
+		err := tx.Take(&key, "user_id = ? AND is_default", user.ID).Error
+		if err == nil {
+			session.APIKeyID = &key.ID
+		} else if !errors.Is(err, gorm.ErrRecordNotFound) {
+			return "", err
+		}
+	}
+	if err := tx.Create(session).Error; err != nil {
+		return "", err
+	}
+	ev := userEvent(model.AuditLoggedIn, user)
+	ev.Detail = optional(string(client))
+	return token, recordEvent(ctx, tx, ev)
 }
 
 // LogOut revokes the actor's session.

@@ -20,6 +20,9 @@ type SignUp struct {
 	// SignedUpAt is normally now; the demo seed backdates it to show the
 	// Default API Key rule.
 	SignedUpAt time.Time
+	// WebSession opens the owner's first session in the same transaction,
+	// so signing up needs no separate log-in (nor its failure limits).
+	WebSession bool
 }
 
 // SignUpResult is what SignUp made.
@@ -28,6 +31,8 @@ type SignUpResult struct {
 	Account *model.Account
 	// DefaultKeySecret is set when the sign-up date earned a Default API Key.
 	DefaultKeySecret string
+	// SessionToken is set when a web session was asked for.
+	SessionToken string
 }
 
 // SignUp creates an account and its owner, and the owner's Default API Key
@@ -69,6 +74,11 @@ func (db *DB) SignUp(ctx context.Context, in SignUp) (*SignUpResult, error) {
 				return err
 			}
 			res.DefaultKeySecret = secret
+		}
+		if in.WebSession {
+			token, err := db.openSession(ctx, tx, user, model.ClientWeb)
+			res.SessionToken = token
+			return err
 		}
 		return nil
 	})

@@ -101,11 +101,11 @@ func (r *auditEventConnectionResolver) PageInfo(ctx context.Context, obj *db.Eve
 
 // SignUp is the resolver for the signUp field.
 func (r *mutationResolver) SignUp(ctx context.Context, input model.SignUpInput) (*model.AuthPayload, error) {
-	_, err := r.DB.SignUp(ctx, db.SignUp{AccountName: input.AccountName, Name: input.Name, Email: input.Email, Password: input.Password})
+	res, err := r.DB.SignUp(ctx, db.SignUp{AccountName: input.AccountName, Name: input.Name, Email: input.Email, Password: input.Password, WebSession: true})
 	if err != nil {
 		return nil, err
 	}
-	return r.LogIn(ctx, model.LogInInput{Email: input.Email, Password: input.Password})
+	return &model.AuthPayload{Token: res.SessionToken, User: res.User}, nil
 }
 
 // LogIn is the resolver for the logIn field.
