@@ -343,6 +343,16 @@ func TestPageArguments(t *testing.T) {
 				}
 			})
 		}
+		// A well-formed id with a time no row can have: PostgreSQL answered
+		// INTERNAL (timestamp out of range) and SQLite compared it as text.
+		const id = "key_AAAAAAAAAAAAAAAAAAAA"
+		for _, micros := range []string{"-210866803200000001", "253402300800000000", "9223372036854775807", "-1"} {
+			t.Run("after a time out of range "+micros, func(t *testing.T) {
+				resp := page(map[string]any{"first": 10, "after": b64(micros + ":" + id)})
+				assertNoLeak(t, resp)
+				wantError(t, resp, "BAD_USER_INPUT", "after")
+			})
+		}
 	})
 }
 

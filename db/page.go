@@ -59,5 +59,17 @@ func DecodeCursor(c, idPrefix string) (at time.Time, id string, ok bool) {
 	if !found || err != nil || !credential.ValidID(idPrefix, id) {
 		return time.Time{}, "", false
 	}
-	return time.UnixMicro(n).UTC(), id, true
+	at = time.UnixMicro(n).UTC()
+	// Cursor only makes times a row can have. Others would reach the
+	// database: PostgreSQL refuses years past 294276 (an internal error
+	// here) and SQLite compares years past 9999 as text.
+	if at.Before(oldestCursor) || at.After(newestCursor) {
+		return time.Time{}, "", false
+	}
+	return at, id, true
 }
+
+var (
+	oldestCursor = time.Unix(0, 0).UTC()
+	newestCursor = time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)
+)
