@@ -9,6 +9,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
 	"strings"
 	"unicode/utf8"
 
@@ -91,7 +92,13 @@ func (a *app) graphQLOverHTTP(next http.Handler) http.Handler {
 }
 
 func checkGET(w http.ResponseWriter, r *http.Request, limits queryLimits) bool {
-	q := r.URL.Query()
+	// URL.Query drops what it cannot decode, and gqlgen then reports the
+	// decoding error without a code.
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		refuse(w, model.CodeBadRequest, "the URL's query string is malformed: use &-separated, percent-encoded parameters")
+		return false
+	}
 	query := q.Get("query")
 	if len(query) > limits.MaxQueryBytes {
 		refuse(w, model.CodeBadRequest, "the query is longer than %d bytes", limits.MaxQueryBytes)
@@ -125,8 +132,10 @@ func checkGET(w http.ResponseWriter, r *http.Request, limits queryLimits) bool {
 }
 
 func checkPOST(w http.ResponseWriter, r *http.Request, limits queryLimits) bool {
-	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if mediaType != "application/json" {
+	// A malformed parameter ("application/json; charset") fails too:
+	// gqlgen would refuse it with an uncoded "transport not supported".
+	mediaType, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mediaType != "application/json" {
 		refuse(w, model.CodeUnsupportedMediaType, "send the request as application/json")
 		return false
 	}

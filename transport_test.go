@@ -182,6 +182,21 @@ func TestGraphQLOverHTTP(t *testing.T) {
 			t.Fatalf("bad variables: %d %s", got, body)
 		}
 	})
+	t.Run("a malformed query string or content type is coded", func(t *testing.T) {
+		for _, rawQuery := range []string{"query=%ZZ", "query=%7B__typename%7D;x"} {
+			got, _, body := e.raw(t, "GET", "/graphql?"+rawQuery, "", "", nil)
+			if got != http.StatusBadRequest || errorCode(t, body) != "BAD_REQUEST" {
+				t.Errorf("GET ?%s: %d %s", rawQuery, got, body)
+			}
+		}
+		got, _, body := e.raw(t, "POST", "/graphql", "application/json; charset", jsonBody("{ __typename }"), nil)
+		if got != http.StatusUnsupportedMediaType || errorCode(t, body) != "UNSUPPORTED_MEDIA_TYPE" {
+			t.Errorf("malformed Content-Type: %d %s", got, body)
+		}
+		if got, _, body := e.raw(t, "POST", "/graphql", "application/json; charset=utf-8", jsonBody("{ __typename }"), nil); got != 200 || !strings.Contains(body, `"Query"`) {
+			t.Errorf("a well-formed charset parameter: %d %s", got, body)
+		}
+	})
 	t.Run("form-encoded and multipart POSTs are refused", func(t *testing.T) {
 		form := url.Values{"query": {`mutation { createApiKey(input: {name: "csrf"}) { secret } }`}}.Encode()
 		got, _, body := e.raw(t, "POST", "/graphql", "application/x-www-form-urlencoded", form, auth)
