@@ -303,6 +303,23 @@ func TestPowerUpOn(t *testing.T) {
 			}
 		})
 
+		// The Power-Up governs new keys: one made while it was off survives
+		// its return, and the owner cuts it off by turning access off again.
+		t.Run("a key made while the Power-Up was off", func(t *testing.T) {
+			e.PowerUp(t, owner.AccountID, false)
+			_, secret := e.CreateKey(t, agentBefore, "Made in the gap")
+			e.PowerUp(t, owner.AccountID, true)
+			if viewerAccess(t, e, agentBefore) {
+				t.Fatal("the agent's stored choice (no access) was not restored")
+			}
+			assertCredentialWorks(t, e, Bearer(secret), agentBefore.ID)
+			resp := trySetAccess(t, e, Bearer(owner.Token), agentBefore.ID, false)
+			if got := dig(resp.Data, "setUserApiAccess", "deletedApiKeys"); got != 1.0 {
+				t.Fatalf("turning access off again: deletedApiKeys = %v: %s", got, resp.Body)
+			}
+			assertCredentialRefused(t, e, Bearer(secret))
+		})
+
 		t.Run("owner cannot lose access", func(t *testing.T) {
 			resp := trySetAccess(t, e, Bearer(owner.Token), owner.ID, false)
 			if resp.Code() != "FORBIDDEN" {
