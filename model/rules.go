@@ -68,12 +68,27 @@ func checkText(s string) string {
 	if n > MaxNameLength {
 		return "must be at most 100 characters"
 	}
+	visible := false
 	for _, r := range s {
 		if unicode.IsControl(r) {
 			return "must not contain control characters"
 		}
+		if bidiControl(r) {
+			// They can make a name read differently from what it is.
+			return "must not contain bidirectional control characters"
+		}
+		visible = visible || !unicode.IsSpace(r) && !unicode.Is(unicode.Cf, r)
+	}
+	if !visible {
+		return "must contain a visible character"
 	}
 	return ""
+}
+
+// bidiControl reports the embedding, override and isolate controls
+// (U+202A–U+202E, U+2066–U+2069); marks such as U+200E stay allowed.
+func bidiControl(r rune) bool {
+	return r >= 0x202A && r <= 0x202E || r >= 0x2066 && r <= 0x2069
 }
 
 // NormalizeEmail validates an address and returns it as typed (trimmed) and

@@ -48,6 +48,12 @@ func TestCleanName(t *testing.T) {
 		{"C1 CSI", "a\u009bb", "", false},
 		{"invalid UTF-8", "a\xffb", "", false},
 		{"truncated UTF-8", "a\xc3", "", false},
+		{"only zero-width spaces", "\u200b\u200b", "", false},
+		{"only a byte-order mark", "\ufeff", "", false},
+		{"right-to-left override", "\u202egpj.exe", "", false},
+		{"left-to-right isolate", "a\u2066b\u2069", "", false},
+		{"zero-width joiner inside an emoji", "👩\u200d💻 sync", "👩\u200d💻 sync", true},
+		{"right-to-left text", "مزامنة", "مزامنة", true},
 	}
 	for _, c := range cases {
 		for _, field := range []string{"name", "accountName"} {
@@ -83,6 +89,8 @@ func TestCleanIntegration(t *testing.T) {
 		{"inner newline", "Zap\nier", "", false},
 		{"C1 control", "Zap\u0085ier", "", false},
 		{"invalid UTF-8", "Zap\xfeier", "", false},
+		{"only a zero-width space", "\u200b", "", false},
+		{"right-to-left override", "Zap\u202eier", "", false},
 	}
 	for _, c := range cases {
 		got, err := CleanIntegration(c.in)
