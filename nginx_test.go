@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -122,6 +123,12 @@ http {
 	if status, _, body := get(Bearer(secret), map[string]string{"X-System": strings.Repeat("x", 101)}); status != http.StatusBadRequest || !strings.Contains(body, "BAD_USER_INPUT") {
 		t.Fatalf("bad X-System through nginx: %d %s", status, body)
 	}
+	// A control byte in a header is refused by Go's HTTP server itself,
+	// before Keyfob runs, so no X-Keyfob-Status comes back; the 400 must
+	// still not become nginx's 500. (Go's client will not send it.)
+	if raw := rawGet(t, front, "GET /api/people HTTP/1.1\r\nHost: x\r\nAuthorization: "+Bearer(secret)+"\r\nX-System: Zap\x01ier\r\nConnection: close\r\n\r\n"); !strings.HasPrefix(raw, "HTTP/1.1 400") || !strings.Contains(raw, "BAD_REQUEST") {
+		t.Fatalf("control byte in X-System through nginx:\n%s", raw)
+	}
 	// Rate limited: the key's 3 requests are used up (1 above + 2 more; the
 	// refused X-System one never reached the limiter).
 	for range 2 {
@@ -144,6 +151,21 @@ http {
 	if counts["nginx-test"] != 1.0 || counts["unknown"] != 2.0 || len(counts) != 2 {
 		t.Fatalf("usage recorded through nginx = %v", counts)
 	}
+}
+
+// rawGet sends request as written and returns the whole answer.
+func rawGet(t *testing.T, base, request string) string {
+	t.Helper()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := io.WriteString(conn, request); err != nil {
+		t.Fatal(err)
+	}
+	answer, _ := io.ReadAll(conn)
+	return string(answer)
 }
 
 func hostOf(t *testing.T, raw string) string {
