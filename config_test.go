@@ -63,10 +63,16 @@ func TestFlagsMayFollowTheCommand(t *testing.T) {
 	if err != nil || cfg.SQLitePath != "demo.db" || strings.Join(rest, " ") != "power-up enable acct_1" {
 		t.Fatalf("flags after the arguments: db %q, rest %v, err %v", cfg.SQLitePath, rest, err)
 	}
+	// "--" ends the flags: everything after it is an argument.
+	cfg, rest, err = loadConfig([]string{"power-up", "enable", "--", "-db", "y.db"}, io.Discard)
+	if err != nil || cfg.SQLitePath != "keyfob.db" || strings.Join(rest, "|") != "power-up|enable|-db|y.db" {
+		t.Fatalf("after --: db %q, rest %q, err %v", cfg.SQLitePath, rest, err)
+	}
 }
 
 func TestCommandsRefuseStrayArguments(t *testing.T) {
-	for _, args := range [][]string{{"migrate", "extra"}, {"seed-demo", "extra"}, {"serve", "now"}, {"healthcheck", "x"}} {
+	t.Chdir(t.TempDir()) // were the check to regress, no keyfob.db lands in the package
+	for _, args := range [][]string{{"migrate", "extra"}, {"seed-demo", "extra"}, {"healthcheck", "x"}} {
 		err := run(context.Background(), args, io.Discard, io.Discard)
 		if err == nil || !strings.Contains(err.Error(), "takes no arguments") {
 			t.Errorf("%v: err = %v, want a refusal of the stray argument", args, err)
@@ -78,7 +84,7 @@ func TestHelpListsTheCommands(t *testing.T) {
 	var stderr strings.Builder
 	err := run(context.Background(), []string{"-h"}, io.Discard, &stderr)
 	if !errors.Is(err, flag.ErrHelp) {
-		t.Fatalf("err = %v, want flag.ErrHelp (main exits 0 on it)", err)
+		t.Fatalf("err = %v, want flag.ErrHelp, which main treats as success", err)
 	}
 	for _, want := range []string{"seed-demo", "power-up enable|disable", "healthcheck", "-rate-limit", "KEYFOB_RATE_LIMIT"} {
 		if !strings.Contains(stderr.String(), want) {
@@ -117,11 +123,14 @@ func TestConfigRefusesSenselessValues(t *testing.T) {
 			}
 		})
 	}
-	// uint32(5 << 30) would wrap to a tiny value.
-	if _, _, err := loadConfig([]string{"-password-memory-kib", "5368709120"}, io.Discard); err == nil {
-		t.Fatal("a password memory past 4 GiB was accepted")
+	// Past 4 GiB (4194304 KiB) is refused; 2^32 KiB would wrap to 0 in
+	// the uint32 argon2id takes.
+	for _, kib := range []string{"4194305", "4294967296"} {
+		if _, _, err := loadConfig([]string{"-password-memory-kib", kib}, io.Discard); err == nil {
+			t.Fatalf("a password memory of %s KiB was accepted", kib)
+		}
 	}
-	if _, _, err := loadConfig([]string{"-rate-limit-window", "1m", "-password-memory-kib", "1024"}, io.Discard); err != nil {
+	if _, _, err := loadConfig([]string{"-rate-limit-window", "1m", "-password-memory-kib", "4194304", "-max-aliases", "0"}, io.Discard); err != nil {
 		t.Fatalf("sensible values refused: %v", err)
 	}
 }

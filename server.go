@@ -151,6 +151,10 @@ func loadConfig(args []string, stderr io.Writer) (*config, []string, error) {
 		if err := fs.Parse(args); err != nil {
 			return nil, nil, err
 		}
+		if n := len(args) - fs.NArg(); n > 0 && args[n-1] == "--" {
+			rest = append(rest, fs.Args()...) // "--" ends the flags for good
+			break
+		}
 		if fs.NArg() == 0 {
 			break
 		}
@@ -213,13 +217,15 @@ func (c *config) validate() error {
 		{"max-query-bytes", c.QueryLimits.MaxQueryBytes > 0},
 		{"max-complexity", c.QueryLimits.MaxComplexity > 0},
 		{"max-depth", c.QueryLimits.MaxDepth > 0},
-		{"max-aliases", c.QueryLimits.MaxAliases > 0},
 		{"max-fields", c.QueryLimits.MaxFields > 0},
 	}
 	for _, p := range positive {
 		if !p.ok {
 			return fmt.Errorf("%s must be greater than zero", settingName(p.flag))
 		}
+	}
+	if c.QueryLimits.MaxAliases < 0 {
+		return fmt.Errorf("%s must be zero (no aliases) or more", settingName("max-aliases"))
 	}
 	// X-RateLimit-Window states the window in whole seconds.
 	if w := c.RateLimits.KeyWindow; w < time.Second || w%time.Second != 0 {
