@@ -70,14 +70,15 @@ func checkText(s string) string {
 	}
 	visible := false
 	for _, r := range s {
-		if unicode.IsControl(r) {
-			return "must not contain control characters"
+		if unicode.IsControl(r) || unicode.In(r, unicode.Zl, unicode.Zp) {
+			return "must not contain control characters or line breaks"
 		}
-		if bidiControl(r) {
-			// They can make a name read differently from what it is.
-			return "must not contain bidirectional control characters"
+		if r == '\u202D' || r == '\u202E' {
+			// An override makes a name read differently from what it is;
+			// embeddings and isolates, which right-to-left text uses, stay.
+			return "must not contain bidirectional overrides"
 		}
-		visible = visible || !unicode.IsSpace(r) && !unicode.Is(unicode.Cf, r)
+		visible = visible || shows(r)
 	}
 	if !visible {
 		return "must contain a visible character"
@@ -85,10 +86,15 @@ func checkText(s string) string {
 	return ""
 }
 
-// bidiControl reports the embedding, override and isolate controls
-// (U+202A–U+202E, U+2066–U+2069); marks such as U+200E stay allowed.
-func bidiControl(r rune) bool {
-	return r >= 0x202A && r <= 0x202E || r >= 0x2066 && r <= 0x2069
+// shows reports whether r draws something on its own: not a space, a
+// format character (zero-width space, joiners), a combining mark (variation
+// selectors) or one of the blank letters (Hangul fillers, blank Braille).
+func shows(r rune) bool {
+	switch r {
+	case '\u115F', '\u1160', '\u3164', '\uFFA0', '\u2800':
+		return false
+	}
+	return unicode.IsGraphic(r) && !unicode.IsSpace(r) && !unicode.In(r, unicode.Cf, unicode.Mn, unicode.Me)
 }
 
 // NormalizeEmail validates an address and returns it as typed (trimmed) and

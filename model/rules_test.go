@@ -50,9 +50,17 @@ func TestCleanName(t *testing.T) {
 		{"truncated UTF-8", "a\xc3", "", false},
 		{"only zero-width spaces", "\u200b\u200b", "", false},
 		{"only a byte-order mark", "\ufeff", "", false},
+		{"only variation selectors", "\ufe0f\ufe0f", "", false},
+		{"only a combining grapheme joiner", "\u034f", "", false},
+		{"only a Hangul filler", "\u3164", "", false},
+		{"only a blank Braille pattern", "\u2800", "", false},
+		{"a line separator", "a\u2028b", "", false},
 		{"right-to-left override", "\u202egpj.exe", "", false},
-		{"left-to-right isolate", "a\u2066b\u2069", "", false},
+		{"left-to-right override", "a\u202db", "", false},
+		{"right-to-left isolate around Arabic", "Sync \u2067مزامنة\u2069", "Sync \u2067مزامنة\u2069", true},
+		{"right-to-left embedding", "\u202bمزامنة\u202c", "\u202bمزامنة\u202c", true},
 		{"zero-width joiner inside an emoji", "👩\u200d💻 sync", "👩\u200d💻 sync", true},
+		{"emoji with a variation selector", "❤\ufe0f sync", "❤\ufe0f sync", true},
 		{"right-to-left text", "مزامنة", "مزامنة", true},
 	}
 	for _, c := range cases {
@@ -91,6 +99,7 @@ func TestCleanIntegration(t *testing.T) {
 		{"invalid UTF-8", "Zap\xfeier", "", false},
 		{"only a zero-width space", "\u200b", "", false},
 		{"right-to-left override", "Zap\u202eier", "", false},
+		{"right-to-left isolate", "Zap \u2067مزامنة\u2069", "Zap \u2067مزامنة\u2069", true},
 	}
 	for _, c := range cases {
 		got, err := CleanIntegration(c.in)
