@@ -83,6 +83,8 @@ func TestQueryLimits(t *testing.T) {
 		// with the square of a selection set's fields: the alias limit
 		// answers even though the document does not validate.
 		{"aliases checked before validation", "{" + strings.Repeat(" a: __typename", 2000) + " nope }", codeAliasLimit},
+		// Validation compares fragment spreads pairwise as well.
+		{"spreads checked before validation", "{" + strings.Repeat(" ...F ...G", 2000) + " nope } fragment F on Query { __typename } fragment G on Query { __typename }", codeFieldLimit},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -246,7 +248,7 @@ func TestGraphQLOverHTTP(t *testing.T) {
 		}
 	})
 	t.Run("paths and methods nothing serves answer coded JSON", func(t *testing.T) {
-		for _, path := range []string{"/nope", "/graphql/", "/auth", "/healthz/x"} {
+		for _, path := range []string{"/nope", "/graphql/", "/auth", "/healthz/x", "/playground/assets/nope.js"} {
 			got, header, body := e.raw(t, "GET", path, "", "", nil)
 			if got != http.StatusNotFound || errorCode(t, body) != "NOT_FOUND" || !strings.HasPrefix(header.Get("Content-Type"), "application/json") {
 				t.Errorf("GET %s: %d %s %s", path, got, header.Get("Content-Type"), body)

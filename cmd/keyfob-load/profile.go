@@ -31,10 +31,11 @@ func (p *profiler) start(name string, d time.Duration) (stop func() error) {
 	p.runs++
 	base := filepath.Join(p.dir, fmt.Sprintf("%02d-%s", p.runs, slug(name)))
 	client, err := os.Create(base + "-client.pprof")
-	if err == nil {
-		err = pprof.StartCPUProfile(client)
-	}
 	if err != nil {
+		return func() error { return err }
+	}
+	if err := pprof.StartCPUProfile(client); err != nil {
+		client.Close()
 		return func() error { return err }
 	}
 	// The server samples whole seconds, from now until just before the run ends.
