@@ -156,14 +156,7 @@ func (a *Authenticator) verify(ctx context.Context, header string, acceptSession
 		}
 		return v.actor, nil
 	}
-	actor, err := a.lookUp(ctx, digest, kind)
-	if model.ErrorCode(err) == model.CodeUnavailable {
-		if actor, ok := a.Cache.lastKnown(digest); ok {
-			a.onOutcome("ok_database_unavailable")
-			return actor, nil
-		}
-	}
-	return actor, err
+	return a.lookUp(ctx, digest, kind)
 }
 
 // lookUp asks the database who a credential belongs to and caches the

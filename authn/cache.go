@@ -48,8 +48,7 @@ type Cache struct {
 	mu         sync.Mutex
 	generation uint64
 	// bypass is set while revocations may be going unheard (the listener
-	// lost its connection): every verification then asks the database, and
-	// entries serve only as a fallback when the database cannot answer.
+	// lost its connection): every verification then asks the database.
 	bypass atomic.Bool
 
 	refreshing   sync.Map // credential.Digest → struct{}: refreshes in flight
@@ -150,18 +149,6 @@ func (c *Cache) endRefresh(d credential.Digest, failed bool) {
 	<-c.refreshSlots
 }
 
-// lastKnown returns a credential verified within its time-to-live, for
-// when the database cannot answer. While the database is down nothing can
-// be revoked anywhere, so the last verdict still stands, as long as the
-// TTL backstop allows.
-func (c *Cache) lastKnown(d credential.Digest) (*model.Actor, bool) {
-	v, ok := c.entries.GetIfPresent(d)
-	if !ok || v.actor == nil {
-		return nil, false
-	}
-	return v.actor, true
-}
-
 // forget drops what the cache knows of d: the database says it is gone.
 func (c *Cache) forget(d credential.Digest) {
 	c.mu.Lock()
@@ -187,16 +174,14 @@ func (c *Cache) Revoke(hashes []string) {
 }
 
 // SetListening tells the cache whether revocations from other instances are
-// being heard. While they are not, the cache is bypassed; when listening
-// resumes it is emptied, since revocations may have been missed meanwhile.
+// being heard. The moment they are not, it is emptied and bypassed until
+// listening resumes, and emptied again then. Nothing it held may answer
+// meanwhile, not even when the database cannot: this instance may be cut
+// off from a database that others still reach and revoke keys in.
 func (c *Cache) SetListening(listening bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.generation++
-	if !listening {
-		c.bypass.Store(true)
-		return
-	}
 	c.entries.InvalidateAll()
-	c.bypass.Store(false)
+	c.bypass.Store(!listening)
 }

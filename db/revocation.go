@@ -2,6 +2,8 @@ package db
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"time"
@@ -13,6 +15,9 @@ import (
 // RevocationChannel is the PostgreSQL NOTIFY channel on which every change
 // that revokes a credential is announced to every instance.
 const RevocationChannel = "keyfob_revoked"
+
+// ListenerApplicationName is the revocation listener's application_name.
+const ListenerApplicationName = "keyfob-revocation-listener"
 
 // notifyBatch keeps each NOTIFY payload under PostgreSQL's 8000-byte limit.
 const notifyBatch = 100
@@ -85,8 +90,15 @@ func ListenRevocations(ctx context.Context, dsn string, events ListenerEvents, l
 }
 
 func listenOnce(ctx context.Context, dsn string, events ListenerEvents, connected func()) error {
+	config, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return err
+	}
+	// Named, so an operator can tell it from the pool's connections in
+	// pg_stat_activity.
+	config.RuntimeParams["application_name"] = ListenerApplicationName
 	connectCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	conn, err := pgx.Connect(connectCtx, dsn)
+	conn, err := pgx.ConnectConfig(connectCtx, config)
 	cancel()
 	if err != nil {
 		return err
@@ -98,7 +110,22 @@ func listenOnce(ctx context.Context, dsn string, events ListenerEvents, connecte
 	connected()
 	events.Listening(true)
 	for {
-		n, err := conn.WaitForNotification(ctx)
+		waitCtx, cancel := context.WithTimeout(ctx, listenerHeartbeat)
+		n, err := conn.WaitForNotification(waitCtx)
+		cancel()
+		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+			// A quiet second. A connection a NAT or firewall dropped without
+			// closing stays quiet forever, so it must answer a ping in time
+			// or count as lost. (pgx keeps the connection usable after a
+			// timed-out wait.)
+			pingCtx, cancel := context.WithTimeout(ctx, listenerHeartbeat)
+			err = conn.Ping(pingCtx)
+			cancel()
+			if err == nil {
+				continue
+			}
+			return fmt.Errorf("revocation listener's connection stopped answering: %w", err)
+		}
 		if err != nil {
 			return err
 		}
@@ -107,3 +134,8 @@ func listenOnce(ctx context.Context, dsn string, events ListenerEvents, connecte
 		}
 	}
 }
+
+// listenerHeartbeat is how long the listener waits in silence before it
+// pings, and how long the ping may take: a stalled connection is noticed
+// within two of them.
+const listenerHeartbeat = time.Second
