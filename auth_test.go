@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -361,6 +362,28 @@ func TestLogIn(t *testing.T) {
 			// The limit is per email: someone else still gets in.
 			if resp := e.Do(t, logInRequest(owner.Email, owner.Password, "")); len(resp.Errors) > 0 {
 				t.Errorf("another email was limited too: %s", resp.Body)
+			}
+		})
+
+		// Concurrent guesses are counted as they start, not as they fail:
+		// a burst cannot all pass the check one failure would close.
+		t.Run("concurrent failures cannot outrun the limit", func(t *testing.T) {
+			email := uniqueEmail("burst")
+			codes := make(chan string, 12)
+			var wg sync.WaitGroup
+			for i := range 12 {
+				wg.Go(func() {
+					codes <- e.Do(t, logInRequest(email, fmt.Sprintf("guess %d", i), "")).Code()
+				})
+			}
+			wg.Wait()
+			close(codes)
+			count := map[string]int{}
+			for c := range codes {
+				count[c]++
+			}
+			if count["UNAUTHENTICATED"] > 5 || count["UNAUTHENTICATED"]+count["RATE_LIMITED"] != 12 {
+				t.Fatalf("12 concurrent wrong passwords for one email: %v; want at most 5 checked", count)
 			}
 		})
 

@@ -29,15 +29,19 @@ type LoginGuard struct {
 	mu      sync.Mutex
 	byEmail *expirable.LRU[string, *rate.Limiter]
 	byIP    *expirable.LRU[string, *rate.Limiter]
+	// inFlight counts attempts under way by "ip:…" and "email:…", so that
+	// they count against the limits before their outcome is known.
+	inFlight map[string]int
 }
 
 // NewLoginGuard returns a guard enforcing limits. Idle limiters are evicted
 // once they would have refilled, bounding memory under a spray of emails.
 func NewLoginGuard(limits LoginLimits) *LoginGuard {
 	return &LoginGuard{
-		limits:  limits,
-		byEmail: expirable.NewLRU[string, *rate.Limiter](100_000, nil, limits.Window),
-		byIP:    expirable.NewLRU[string, *rate.Limiter](100_000, nil, limits.Window),
+		limits:   limits,
+		byEmail:  expirable.NewLRU[string, *rate.Limiter](100_000, nil, limits.Window),
+		byIP:     expirable.NewLRU[string, *rate.Limiter](100_000, nil, limits.Window),
+		inFlight: map[string]int{},
 	}
 }
 
@@ -49,14 +53,12 @@ func (a *Authenticator) LogIn(ctx context.Context, guard *LoginGuard, email, pas
 	// The limit is per address, however it is capitalised; the audit log
 	// keeps what was typed.
 	limitKey := strings.ToLower(strings.TrimSpace(email))
-	ip := ClientIPFromContext(ctx)
-	if !guard.allowed(limitKey, ip) {
+	done, ok := guard.attempt(limitKey, ClientIPFromContext(ctx))
+	if !ok {
 		return "", nil, errTooManyLogins
 	}
 	token, user, err := a.DB.LogIn(ctx, strings.TrimSpace(email), password, client)
-	if err == model.ErrBadCredentials {
-		guard.failed(limitKey, ip)
-	}
+	done(err == model.ErrBadCredentials)
 	return token, user, err
 }
 
@@ -69,16 +71,34 @@ func (g *LoginGuard) limiter(cache *expirable.LRU[string, *rate.Limiter], key st
 	return l
 }
 
-func (g *LoginGuard) allowed(email, ip string) bool {
+// attempt admits a log-in attempt if the failures already counted plus
+// the attempts still in flight leave room for one more failure; done(failed)
+// ends it, counting it if it failed. Counting only finished failures let a
+// burst of concurrent guesses all pass the check that the first failure
+// would have closed. The address is checked first, so a blocked one cannot
+// create per-email entries, whose number is bounded: a spray of made-up
+// emails would otherwise evict a victim's.
+func (g *LoginGuard) attempt(email, ip string) (done func(failed bool), ok bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return g.limiter(g.byEmail, email, g.limits.PerEmail).Tokens() >= 1 &&
-		g.limiter(g.byIP, ip, g.limits.PerIP).Tokens() >= 1
-}
-
-func (g *LoginGuard) failed(email, ip string) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	g.limiter(g.byEmail, email, g.limits.PerEmail).Allow()
-	g.limiter(g.byIP, ip, g.limits.PerIP).Allow()
+	ipKey, emailKey := "ip:"+ip, "email:"+email
+	if g.limiter(g.byIP, ip, g.limits.PerIP).Tokens()-float64(g.inFlight[ipKey]) < 1 ||
+		g.limiter(g.byEmail, email, g.limits.PerEmail).Tokens()-float64(g.inFlight[emailKey]) < 1 {
+		return nil, false
+	}
+	g.inFlight[ipKey]++
+	g.inFlight[emailKey]++
+	return func(failed bool) {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		for _, k := range []string{ipKey, emailKey} {
+			if g.inFlight[k]--; g.inFlight[k] == 0 {
+				delete(g.inFlight, k)
+			}
+		}
+		if failed {
+			g.limiter(g.byEmail, email, g.limits.PerEmail).Allow()
+			g.limiter(g.byIP, ip, g.limits.PerIP).Allow()
+		}
+	}, true
 }
