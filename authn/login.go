@@ -30,19 +30,23 @@ type LoginGuard struct {
 	byEmail *expirable.LRU[string, *rate.Limiter]
 	byIP    *expirable.LRU[string, *rate.Limiter]
 	// inFlight counts attempts under way by "ip:…" and "email:…", so that
-	// they count against the limits before their outcome is known.
+	// they count against the limits before their outcome is known;
+	// finished wakes attempts waiting for one.
 	inFlight map[string]int
+	finished *sync.Cond
 }
 
 // NewLoginGuard returns a guard enforcing limits. Idle limiters are evicted
 // once they would have refilled, bounding memory under a spray of emails.
 func NewLoginGuard(limits LoginLimits) *LoginGuard {
-	return &LoginGuard{
+	g := &LoginGuard{
 		limits:   limits,
 		byEmail:  expirable.NewLRU[string, *rate.Limiter](100_000, nil, limits.Window),
 		byIP:     expirable.NewLRU[string, *rate.Limiter](100_000, nil, limits.Window),
 		inFlight: map[string]int{},
 	}
+	g.finished = sync.NewCond(&g.mu)
+	return g
 }
 
 var errTooManyLogins = &model.Error{Code: model.CodeRateLimited, Message: "too many failed log-ins: wait a minute and try again"}
@@ -71,20 +75,33 @@ func (g *LoginGuard) limiter(cache *expirable.LRU[string, *rate.Limiter], key st
 	return l
 }
 
-// attempt admits a log-in attempt if the failures already counted plus
-// the attempts still in flight leave room for one more failure; done(failed)
+// attempt admits a log-in attempt if the failures already counted, plus
+// the attempts still in flight, leave room for one more failure; done
 // ends it, counting it if it failed. Counting only finished failures let a
 // burst of concurrent guesses all pass the check that the first failure
-// would have closed. The address is checked first, so a blocked one cannot
-// create per-email entries, whose number is bounded: a spray of made-up
-// emails would otherwise evict a victim's.
+// would have closed. An attempt that would fit only if some in flight
+// succeed waits for their outcome, so concurrent log-ins of a real user
+// are not refused for failures that never happened. The address is
+// checked first, so a blocked one cannot create per-email entries, whose
+// number is bounded: a spray of made-up emails would otherwise evict a
+// victim's.
 func (g *LoginGuard) attempt(email, ip string) (done func(failed bool), ok bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	ipKey, emailKey := "ip:"+ip, "email:"+email
-	if g.limiter(g.byIP, ip, g.limits.PerIP).Tokens()-float64(g.inFlight[ipKey]) < 1 ||
-		g.limiter(g.byEmail, email, g.limits.PerEmail).Tokens()-float64(g.inFlight[emailKey]) < 1 {
-		return nil, false
+	for {
+		ipLeft := g.limiter(g.byIP, ip, g.limits.PerIP).Tokens()
+		if ipLeft < 1 {
+			return nil, false
+		}
+		emailLeft := g.limiter(g.byEmail, email, g.limits.PerEmail).Tokens()
+		if emailLeft < 1 {
+			return nil, false
+		}
+		if ipLeft-float64(g.inFlight[ipKey]) >= 1 && emailLeft-float64(g.inFlight[emailKey]) >= 1 {
+			break
+		}
+		g.finished.Wait()
 	}
 	g.inFlight[ipKey]++
 	g.inFlight[emailKey]++
@@ -100,5 +117,6 @@ func (g *LoginGuard) attempt(email, ip string) (done func(failed bool), ok bool)
 			g.limiter(g.byEmail, email, g.limits.PerEmail).Allow()
 			g.limiter(g.byIP, ip, g.limits.PerIP).Allow()
 		}
+		g.finished.Broadcast()
 	}, true
 }
