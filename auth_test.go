@@ -387,6 +387,51 @@ func TestLogIn(t *testing.T) {
 			}
 		})
 
+		// Concurrent logOuts of one session: one wins and is recorded once;
+		// the others find the token no longer authenticates.
+		t.Run("concurrent logOuts of one session", func(t *testing.T) {
+			token := e.LogIn(t, owner.Email, owner.Password, "WEB")
+			before := 0
+			for _, ev := range auditLog(t, e, Bearer(owner.Token)) {
+				if ev.Action == "LOGGED_OUT" {
+					before++
+				}
+			}
+			results := make(chan any, 8)
+			var wg sync.WaitGroup
+			for range 8 {
+				wg.Go(func() {
+					resp := e.Do(t, request{Auth: Bearer(token), Query: `mutation { logOut }`})
+					if len(resp.Errors) > 0 {
+						results <- resp.Code()
+						return
+					}
+					results <- dig(resp.Data, "logOut")
+				})
+			}
+			wg.Wait()
+			close(results)
+			wins := 0
+			for r := range results {
+				switch r {
+				case true:
+					wins++
+				case "UNAUTHENTICATED":
+				default:
+					t.Errorf("a concurrent logOut answered %v", r)
+				}
+			}
+			after := 0
+			for _, ev := range auditLog(t, e, Bearer(owner.Token)) {
+				if ev.Action == "LOGGED_OUT" {
+					after++
+				}
+			}
+			if wins != 1 || after-before != 1 {
+				t.Fatalf("8 concurrent logOuts: %d answered true, %d LOGGED_OUT events; want 1 and 1", wins, after-before)
+			}
+		})
+
 		// Signing up is not a guess at a password: a log-in limit on the
 		// email must neither block it nor report RATE_LIMITED for an
 		// account it has in fact created.

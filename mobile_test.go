@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/keyfob/keyfob/db"
+	"github.com/keyfob/keyfob/model"
 )
 
 var legacyKeyPattern = regexp.MustCompile(`^[0-9a-f]{32}$`)
@@ -245,4 +246,36 @@ func TestMobileSessionsWithoutDefaultKey(t *testing.T) {
 			}
 		}
 	})
+}
+
+// A mobile log-in that meets the Default API Key while its deletion is
+// being committed waits for it and binds to nothing, instead of inserting a
+// session whose foreign key then fails (INTERNAL). PostgreSQL only: SQLite
+// runs one writer at a time, so the two cannot overlap there.
+func TestMobileLogInWaitsForDefaultKeyDeletion(t *testing.T) {
+	e := newTestEnv(t, "postgres", nil)
+	res, u := signUpAt(t, e, time.Date(2021, 3, 1, 0, 0, 0, 0, time.UTC))
+	if res.DefaultKeySecret == "" {
+		t.Fatal("no default key")
+	}
+	raw, err := db.OpenRaw(e.DSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deleting := raw.Begin()
+	if err := deleting.Exec("DELETE FROM api_keys WHERE user_id = ? AND is_default", u.ID).Error; err != nil {
+		t.Fatal(err)
+	}
+	loggedIn := make(chan error, 1)
+	go func() {
+		_, _, err := e.Store.LogIn(context.Background(), u.Email, u.Password, model.ClientMobile)
+		loggedIn <- err
+	}()
+	time.Sleep(300 * time.Millisecond) // the log-in reaches the key and waits on it
+	if err := deleting.Commit().Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-loggedIn; err != nil {
+		t.Fatalf("mobile log-in racing the default key's deletion: %v", err)
+	}
 }

@@ -56,8 +56,11 @@ func (db *DB) openSession(ctx context.Context, tx *gorm.DB, user *model.User, cl
 		TokenHash: credential.Hash(token), Client: client, CreatedAt: at, ExpiresAt: at.Add(db.SessionTTL),
 	}
 	if client == model.ClientMobile {
+		// Locked, so that deleting the key waits for this session (and
+		// logs it out) or has already gone: the session then binds to
+		// nothing instead of failing its foreign key with INTERNAL.
 		var key model.APIKey
-		err := tx.Take(&key, "user_id = ? AND is_default", user.ID).Error
+		err := db.forUpdate(tx).Take(&key, "user_id = ? AND is_default", user.ID).Error
 		if err == nil {
 			session.APIKeyID = &key.ID
 		} else if !errors.Is(err, gorm.ErrRecordNotFound) {
@@ -78,10 +81,15 @@ func (db *DB) LogOut(ctx context.Context, actor *model.Actor) error {
 		return err
 	}
 	return db.revokingTransaction(ctx, func(tx *gorm.DB, revoke func(...string)) error {
-		err := tx.Model(&model.Session{}).
-			Where("id = ? AND revoked_at IS NULL", actor.Session.ID).Update("revoked_at", now()).Error
-		if err != nil {
-			return err
+		res := tx.Model(&model.Session{}).
+			Where("id = ? AND revoked_at IS NULL", actor.Session.ID).Update("revoked_at", now())
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			// A concurrent logOut of the same session won: this token no
+			// longer authenticates, and the log-out is recorded once.
+			return model.ErrUnauthenticated
 		}
 		revoke(actor.Session.TokenHash)
 		ev := userEvent(model.AuditLoggedOut, actor.User)
