@@ -168,7 +168,8 @@ func (db *DB) integrationNames(tx *gorm.DB, incs []UsageIncrement) (map[string]m
 func (db *DB) upsertUsage(tx *gorm.DB, rows []*model.IntegrationUsage) error {
 	const conflict = `
 ON CONFLICT (api_key_id, integration) DO UPDATE SET
-  last_used_at = %s(integration_usages.last_used_at, excluded.last_used_at),
+  first_used_at = %[1]s(integration_usages.first_used_at, excluded.first_used_at),
+  last_used_at = %[2]s(integration_usages.last_used_at, excluded.last_used_at),
   request_count = integration_usages.request_count + excluded.request_count`
 	if db.postgres {
 		// Five arrays rather than thousands of parameters: PostgreSQL plans
@@ -182,7 +183,7 @@ ON CONFLICT (api_key_id, integration) DO UPDATE SET
 		sql := `INSERT INTO integration_usages (api_key_id, integration, first_used_at, last_used_at, request_count)
 SELECT v.k, v.i, v.f, v.l, v.n
 FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::bigint[]) AS v(k, i, f, l, n)
-JOIN api_keys ON api_keys.id = v.k` + fmt.Sprintf(conflict, "GREATEST")
+JOIN api_keys ON api_keys.id = v.k` + fmt.Sprintf(conflict, "LEAST", "GREATEST")
 		// Straight to the driver: GORM would spread each array into a list.
 		_, err := tx.Statement.ConnPool.ExecContext(tx.Statement.Context, sql, keys, names, first, last, counts)
 		return err
@@ -197,7 +198,7 @@ JOIN api_keys ON api_keys.id = v.k` + fmt.Sprintf(conflict, "GREATEST")
 SELECT v.column1, v.column2, v.column3, v.column4, v.column5
 FROM (VALUES ` + strings.Join(values, ", ") + `) AS v
 JOIN api_keys ON api_keys.id = v.column1
-WHERE true` + fmt.Sprintf(conflict, "MAX")
+WHERE true` + fmt.Sprintf(conflict, "MIN", "MAX")
 	return tx.Exec(sql, args...).Error
 }
 

@@ -173,6 +173,28 @@ func TestRecorderLogsFlushesAtDebug(t *testing.T) {
 	}
 }
 
+// Instances flush independently, so an earlier first use can arrive
+// second; firstUsedAt must still be the earliest.
+func TestFirstUsedAtIsTheEarliestWhateverTheFlushOrder(t *testing.T) {
+	store, actor := openStore(t)
+	keyID := newKey(t, store, actor, "Two instances")
+	early := time.Date(2026, 11, 26, 1, 0, 0, 0, time.UTC)
+	late := early.Add(2 * time.Second)
+	for i, at := range []time.Time{late, early} {
+		inc := db.UsageIncrement{APIKeyID: keyID, Integration: "A", Requests: 1, FirstUsedAt: at, LastUsedAt: at}
+		if err := store.RecordUsage(context.Background(), credential.NewID("flush")+string(rune('a'+i)), []db.UsageIncrement{inc}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	usage, err := store.UsageByKeys(context.Background(), []string{keyID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := usage[keyID]; len(got) != 1 || !got[0].FirstUsedAt.Equal(early) || !got[0].LastUsedAt.Equal(late) || got[0].RequestCount != 2 {
+		t.Fatalf("usage = %+v; want first %v, last %v, 2 requests", got, early, late)
+	}
+}
+
 func TestRecorderShedsBeyondItsBound(t *testing.T) {
 	store, actor := openStore(t)
 	keyID := newKey(t, store, actor, "Many")
