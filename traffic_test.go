@@ -64,6 +64,9 @@ func TestVerifyEndpointAdmitsKeysOnly(t *testing.T) {
 			refusal.Error.Code != "BAD_USER_INPUT" || refusal.Error.Field != "X-System" {
 			t.Fatalf("bad X-System: %d %s", bad.Status, bad.Body)
 		}
+		if bad.Header.Get("X-RateLimit-Limit") == "" || bad.Header.Get("X-RateLimit-Remaining") == "" {
+			t.Fatalf("a refused request with a valid key lacks the rate-limit headers: %v", bad.Header)
+		}
 		e.FlushUsage(t)
 		data := e.MustDo(t, request{Auth: Bearer(owner.Token), Query: `query($id: ID!) { apiKey(id: $id) { usageByIntegration { integration requestCount } } }`, Variables: map[string]any{"id": keyID}})
 		if dig(data, "apiKey", "usageByIntegration", 0, "integration") != "Gateway" || dig(data, "apiKey", "usageByIntegration", 0, "requestCount") != 4.0 {

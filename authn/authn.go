@@ -120,15 +120,17 @@ func (a *Authenticator) admit(w http.ResponseWriter, r *http.Request, acceptSess
 		return nil, err
 	}
 	if actor.APIKey != nil {
+		// The limit comes first: every answer to a verified key carries
+		// its rate-limit headers, and a bad request still counts.
+		if err := a.limits.admitKey(w, r, actor.APIKey.ID); err != nil {
+			return nil, err
+		}
 		systems := r.Header.Values("X-System")
 		if len(systems) > 1 {
 			return nil, model.InvalidInput("X-System", "send one X-System header")
 		}
 		integration, err := model.CleanIntegration(r.Header.Get("X-System"))
 		if err != nil {
-			return nil, err
-		}
-		if err := a.limits.admitKey(w, r, actor.APIKey.ID); err != nil {
 			return nil, err
 		}
 		a.Usage.Record(actor.APIKey.ID, integration)
