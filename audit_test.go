@@ -518,13 +518,14 @@ func TestAuditEventsTenantIsolation(t *testing.T) {
 			aLog[0].Actor != nil || aLog[0].TargetUser == nil || aLog[0].TargetUser.ID != aAgent.ID {
 			t.Errorf("A's newest event is not the failed log-in for its agent: %+v", aLog[0])
 		}
-		// The unknown email's failed log-in is stored for no account.
+		// The unknown email's failed log-in is stored for no account, and
+		// without what was typed: that may be a password in the wrong field.
 		var orphans []model.AuditEvent
 		if err := e.Store.Gorm().Where("account_id IS NULL").Find(&orphans).Error; err != nil {
 			t.Fatal(err)
 		}
-		if len(orphans) != 1 || orphans[0].Action != model.AuditLoginFailed || str(orphans[0].ActorEmail) != unknown {
-			t.Errorf("events without an account: %+v; want one LOGIN_FAILED for %s", orphans, unknown)
+		if len(orphans) != 1 || orphans[0].Action != model.AuditLoginFailed || orphans[0].ActorEmail != nil {
+			t.Errorf("events without an account: %+v; want one LOGIN_FAILED without the typed text", orphans)
 		}
 
 		// A cursor from A's log, given to B, reveals nothing of A.

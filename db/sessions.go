@@ -25,10 +25,14 @@ func (db *DB) LogIn(ctx context.Context, email, password string, client model.Cl
 	if !db.passwords.Check(password, found.PasswordHash) {
 		// Nothing changes, so the event is written on its own. It belongs
 		// to the account whose email was typed; an unknown email's event
-		// belongs to no account, and no tenant ever sees it.
+		// belongs to no account, and no tenant ever sees it. What was typed
+		// is kept only when it is a user's address: anything else may be a
+		// password typed into the wrong field.
 		ev := model.AuditEvent{
 			Action: model.AuditLoginFailed, AccountID: optional(found.AccountID), TargetUserID: optional(found.ID),
-			ActorEmail: optional(model.StorableText(email, model.MaxEmailLength)),
+		}
+		if found.ID != "" {
+			ev.ActorEmail = optional(model.StorableText(email, model.MaxEmailLength))
 		}
 		if err := recordEvent(ctx, db.gorm.WithContext(ctx), ev); err != nil {
 			return "", nil, translate(err)
