@@ -98,7 +98,9 @@ func Open(dsn string, opts Options) (*DB, error) {
 		}
 		// One writer at a time is SQLite's nature; WAL lets readers go on
 		// meanwhile, and foreign keys must be switched on per connection.
-		dialector = sqlite.Open(dsn + "?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=synchronous(NORMAL)")
+		// synchronous(FULL) syncs every commit: with NORMAL, a power loss
+		// could take back the last commits, such as a key's deletion.
+		dialector = sqlite.Open(dsn + "?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=synchronous(FULL)")
 	}
 	g, err := gorm.Open(dialector, cfg)
 	if err != nil {
