@@ -152,6 +152,17 @@ func (db *DB) integrationNames(tx *gorm.DB, incs []UsageIncrement) (map[string]m
 	if len(keys) == 0 {
 		return names, nil
 	}
+	if db.postgres {
+		// Another instance may be adding a name to the same key right now;
+		// reading its names unlocked would let both take the last place
+		// under the cap. The key rows are locked in id order, so flushes
+		// that share keys queue rather than deadlock. (SQLite has one
+		// writer at a time, and one instance.)
+		slices.Sort(keys)
+		if err := tx.Exec("SELECT id FROM api_keys WHERE id IN ? ORDER BY id FOR UPDATE", keys).Error; err != nil {
+			return nil, err
+		}
+	}
 	var existing []model.IntegrationUsage
 	if err := tx.Select("api_key_id, integration").Where("api_key_id IN ?", keys).Find(&existing).Error; err != nil {
 		return nil, err
