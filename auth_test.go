@@ -647,3 +647,31 @@ func jsonString(v any) string {
 	_ = enc.Encode(v)
 	return strings.TrimSpace(buf.String())
 }
+
+// signUp with an email already registered counts as a failed attempt from
+// the address, so it cannot probe which emails exist faster than logIn.
+func TestSignUpProbesAreLimitedPerAddress(t *testing.T) {
+	forEachDBConfigured(t, func(c *config) { c.LoginLimits.PerIP = 3 }, func(t *testing.T, e *testEnv) {
+		owner := e.SignUp(t, "Probed")
+		signUp := func(email string) *gqlResponse {
+			return e.Do(t, request{
+				Query:     `mutation($in: SignUpInput!) { signUp(input: $in) { token } }`,
+				Variables: map[string]any{"in": map[string]any{"accountName": "Probe", "name": "P", "email": email, "password": "correct horse battery"}},
+			})
+		}
+		for i := range 3 {
+			if resp := signUp(owner.Email); !wantError(t, resp, "BAD_USER_INPUT", "email") {
+				t.Fatalf("probe %d: %s", i+1, resp.Body)
+			}
+		}
+		before := e.RowCounts(t)
+		for _, email := range []string{owner.Email, uniqueEmail("after-probes")} {
+			if resp := signUp(email); resp.Code() != "RATE_LIMITED" {
+				t.Fatalf("sign-up of %s after 3 probes: %s; want RATE_LIMITED", email, resp.Body)
+			}
+		}
+		if after := e.RowCounts(t); after["accounts"] != before["accounts"] || after["users"] != before["users"] {
+			t.Fatalf("a refused sign-up wrote rows: %v -> %v", before, after)
+		}
+	})
+}

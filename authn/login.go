@@ -2,6 +2,7 @@ package authn
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/hashicorp/golang-lru/v2/expirable"
 	"golang.org/x/time/rate"
 
+	"github.com/keyfob/keyfob/db"
 	"github.com/keyfob/keyfob/model"
 )
 
@@ -49,7 +51,25 @@ func NewLoginGuard(limits LoginLimits) *LoginGuard {
 	return g
 }
 
-var errTooManyLogins = &model.Error{Code: model.CodeRateLimited, Message: "too many failed log-ins: wait a minute and try again"}
+var (
+	errTooManyLogins  = &model.Error{Code: model.CodeRateLimited, Message: "too many failed log-ins: wait a minute and try again"}
+	errTooManySignUps = &model.Error{Code: model.CodeRateLimited, Message: "too many failed attempts from this address: wait a minute and try again"}
+)
+
+// SignUp creates an account and its owner's first session. A sign-up with
+// an email already registered counts as a failed attempt from the client's
+// address, so sign-up cannot tell which emails exist faster than log-in
+// can. The email's own log-in limit does not apply: nobody's password is
+// being guessed.
+func (a *Authenticator) SignUp(ctx context.Context, guard *LoginGuard, in db.SignUp) (*db.SignUpResult, error) {
+	done, ok := guard.attempt("", ClientIPFromContext(ctx))
+	if !ok {
+		return nil, errTooManySignUps
+	}
+	res, err := a.DB.SignUp(ctx, in)
+	done(errors.Is(err, model.ErrEmailRegistered))
+	return res, err
+}
 
 // LogIn signs a user in unless too many attempts failed recently for the
 // email or the client IP.
@@ -84,39 +104,51 @@ func (g *LoginGuard) limiter(cache *expirable.LRU[string, *rate.Limiter], key st
 // are not refused for failures that never happened. The address is
 // checked first, so a blocked one cannot create per-email entries, whose
 // number is bounded: a spray of made-up emails would otherwise evict a
-// victim's.
+// victim's. An empty email is limited by address only.
 func (g *LoginGuard) attempt(email, ip string) (done func(failed bool), ok bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	ipKey, emailKey := "ip:"+ip, "email:"+email
+	limits := []loginLimit{{g.byIP, ip, g.limits.PerIP, "ip:" + ip}}
+	if email != "" {
+		limits = append(limits, loginLimit{g.byEmail, email, g.limits.PerEmail, "email:" + email})
+	}
 	for {
-		ipLeft := g.limiter(g.byIP, ip, g.limits.PerIP).Tokens()
-		if ipLeft < 1 {
-			return nil, false
+		fits := true
+		for _, l := range limits {
+			left := g.limiter(l.cache, l.key, l.n).Tokens()
+			if left < 1 {
+				return nil, false
+			}
+			fits = fits && left-float64(g.inFlight[l.flight]) >= 1
 		}
-		emailLeft := g.limiter(g.byEmail, email, g.limits.PerEmail).Tokens()
-		if emailLeft < 1 {
-			return nil, false
-		}
-		if ipLeft-float64(g.inFlight[ipKey]) >= 1 && emailLeft-float64(g.inFlight[emailKey]) >= 1 {
+		if fits {
 			break
 		}
 		g.finished.Wait()
 	}
-	g.inFlight[ipKey]++
-	g.inFlight[emailKey]++
+	for _, l := range limits {
+		g.inFlight[l.flight]++
+	}
 	return func(failed bool) {
 		g.mu.Lock()
 		defer g.mu.Unlock()
-		for _, k := range []string{ipKey, emailKey} {
-			if g.inFlight[k]--; g.inFlight[k] == 0 {
-				delete(g.inFlight, k)
+		for _, l := range limits {
+			if g.inFlight[l.flight]--; g.inFlight[l.flight] == 0 {
+				delete(g.inFlight, l.flight)
 			}
-		}
-		if failed {
-			g.limiter(g.byEmail, email, g.limits.PerEmail).Allow()
-			g.limiter(g.byIP, ip, g.limits.PerIP).Allow()
+			if failed {
+				g.limiter(l.cache, l.key, l.n).Allow()
+			}
 		}
 		g.finished.Broadcast()
 	}, true
+}
+
+// loginLimit is one of the limits an attempt is held to: n failures per
+// window for key, counted in flight under flight.
+type loginLimit struct {
+	cache  *expirable.LRU[string, *rate.Limiter]
+	key    string
+	n      int
+	flight string
 }

@@ -153,7 +153,7 @@ func (db *DB) newUser(name, email, password string, role model.Role) (*model.Use
 func createUser(tx *gorm.DB, user *model.User) error {
 	err := tx.Create(user).Error
 	if errors.Is(err, gorm.ErrDuplicatedKey) {
-		return model.InvalidInput("email", "email is already registered")
+		return model.ErrEmailRegistered
 	}
 	return err
 }

@@ -74,4 +74,5 @@ var (
 	ErrForbidden       = &Error{Code: CodeForbidden, Message: "you are not allowed to do this"}
 	ErrUnavailable     = &Error{Code: CodeUnavailable, Message: "the database is unavailable; try again shortly"}
 	ErrBadCredentials  = &Error{Code: CodeUnauthenticated, Message: "wrong email or password"}
+	ErrEmailRegistered = &Error{Code: CodeBadUserInput, Field: "email", Message: "email is already registered"}
 )

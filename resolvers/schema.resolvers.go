@@ -101,7 +101,7 @@ func (r *auditEventConnectionResolver) PageInfo(ctx context.Context, obj *db.Eve
 
 // SignUp is the resolver for the signUp field.
 func (r *mutationResolver) SignUp(ctx context.Context, input model.SignUpInput) (*model.AuthPayload, error) {
-	res, err := r.DB.SignUp(ctx, db.SignUp{AccountName: input.AccountName, Name: input.Name, Email: input.Email, Password: input.Password, WebSession: true})
+	res, err := r.Authn.SignUp(ctx, r.LoginGuard, db.SignUp{AccountName: input.AccountName, Name: input.Name, Email: input.Email, Password: input.Password, WebSession: true})
 	if err != nil {
 		return nil, err
 	}
