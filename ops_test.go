@@ -4,18 +4,21 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 
+	"github.com/keyfob/keyfob/db"
 	"github.com/keyfob/keyfob/graph"
 	"github.com/keyfob/keyfob/model"
 	"github.com/keyfob/keyfob/resolvers"
@@ -64,12 +67,15 @@ func TestKeyListStatementCountIsConstant(t *testing.T) {
 
 // tcpCutter forwards TCP to target until cut, so a test can make the
 // database unreachable and reachable again without touching the server.
+// Stalled, it keeps every connection open but forwards nothing, as a NAT or
+// firewall that drops a connection silently does.
 type tcpCutter struct {
-	ln     net.Listener
-	target string
-	mu     sync.Mutex
-	cut    bool
-	conns  []net.Conn
+	ln      net.Listener
+	target  string
+	mu      sync.Mutex
+	cut     bool
+	conns   []net.Conn
+	stalled atomic.Bool
 }
 
 func newTCPCutter(t *testing.T, target string) *tcpCutter {
@@ -100,8 +106,8 @@ func newTCPCutter(t *testing.T, target string) *tcpCutter {
 			}
 			c.conns = append(c.conns, in, out)
 			c.mu.Unlock()
-			go func() { io.Copy(out, in); out.Close() }()
-			go func() { io.Copy(in, out); in.Close() }()
+			go func() { c.forward(out, in); out.Close() }()
+			go func() { c.forward(in, out); in.Close() }()
 		}
 	}()
 	return c
@@ -116,6 +122,23 @@ func (c *tcpCutter) setCut(cut bool) {
 			conn.Close()
 		}
 		c.conns = nil
+	}
+}
+
+// forward copies src to dst, holding the bytes while stalled.
+func (c *tcpCutter) forward(dst, src net.Conn) {
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if err != nil {
+			return
+		}
+		for c.stalled.Load() {
+			time.Sleep(10 * time.Millisecond)
+		}
+		if _, err := dst.Write(buf[:n]); err != nil {
+			return
+		}
 	}
 }
 
@@ -253,4 +276,47 @@ func TestRequestIDAndMetrics(t *testing.T) {
 	if !strings.Contains(logs, `"request_id":"client-chosen-id-42"`) {
 		t.Fatalf("the request id is not in the request log line")
 	}
+}
+
+// A listener whose connection goes silent without closing must still be
+// noticed, or revocations would reach this instance only through the TTL.
+func TestListenerNoticesAStalledConnection(t *testing.T) {
+	if pgURL() == "" {
+		t.Skip("needs TEST_DATABASE_URL")
+	}
+	u, err := url.Parse(pgURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cutter := newTCPCutter(t, u.Host)
+	u.Host = cutter.addr()
+
+	listening := make(chan bool, 16)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go db.ListenRevocations(ctx, u.String(), db.ListenerEvents{
+		Revoked:   func([]string) {},
+		Listening: func(ok bool) { listening <- ok },
+	}, slog.New(slog.DiscardHandler))
+
+	if ok := <-listening; !ok {
+		t.Fatal("the listener did not start")
+	}
+	time.Sleep(3 * time.Second) // quiet seconds on a healthy connection
+	select {
+	case ok := <-listening:
+		t.Fatalf("a healthy but quiet connection was reported as %v", ok)
+	default:
+	}
+	cutter.stalled.Store(true)
+	select {
+	case ok := <-listening:
+		if ok {
+			t.Fatal("reported listening after the connection stalled")
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("a stalled listener connection went unnoticed for 30 s (the cache TTL)")
+	}
+	cancel()
+	cutter.stalled.Store(false) // let the copies end with the connections
 }
