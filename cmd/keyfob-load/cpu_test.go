@@ -2,6 +2,7 @@ package main
 
 import (
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 )
@@ -39,5 +40,19 @@ func TestSampleCPUSeesWork(t *testing.T) {
 	}
 	if spent.machine < spent.client-2*clockTick {
 		t.Fatalf("the machine's busy time %v is less than this process's %v", spent.machine, spent.client)
+	}
+}
+
+func TestComparisons(t *testing.T) {
+	all, err := comparisons("")
+	if err != nil || len(all) != 3 || !all["verify"] || !all["graphql"] || !all["latency"] {
+		t.Fatalf(`comparisons("") = %v, %v; want all three`, all, err)
+	}
+	some, err := comparisons("latency, verify")
+	if err != nil || len(some) != 2 || !some["latency"] || !some["verify"] {
+		t.Fatalf("comparisons(latency, verify) = %v, %v", some, err)
+	}
+	if _, err := comparisons("latency,p99"); err == nil || !strings.Contains(err.Error(), `"p99"`) {
+		t.Fatalf("an unknown name must be refused by name, got %v", err)
 	}
 }

@@ -30,6 +30,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -50,6 +51,7 @@ type options struct {
 	rounds       int
 	settle       time.Duration
 	profileDir   string
+	only         string
 }
 
 func main() {
@@ -64,6 +66,7 @@ func main() {
 	flag.IntVar(&o.rounds, "rounds", 11, "alternating baseline/candidate rounds per comparison")
 	flag.DurationVar(&o.settle, "settle", 1500*time.Millisecond, "pause after each run, longer than the server's usage flush interval, so that a run's last flush is charged to it and not to the next run")
 	flag.StringVar(&o.profileDir, "profile-dir", "", "write CPU profiles of the server and of this command for every run into this directory")
+	flag.StringVar(&o.only, "only", "", "run only these comparisons, comma-separated: verify, graphql, latency (the exactness check always runs)")
 	flag.Parse()
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "keyfob-load:", err)
@@ -74,6 +77,10 @@ func main() {
 func run(o options) error {
 	if !db.IsPostgres(o.databaseURL) {
 		return errors.New("set -database-url (or DATABASE_URL) to a postgres:// URL")
+	}
+	selected, err := comparisons(o.only)
+	if err != nil {
+		return err
 	}
 	dsn, drop, err := freshSchema(o.databaseURL)
 	if err != nil {
@@ -120,33 +127,45 @@ func run(o options) error {
 	}
 	time.Sleep(o.settle)
 
+	verdict := func(ok bool) string { return map[bool]string{true: "PASS", false: "MISS"}[ok] }
+	var summary []string
 	closed := vegeta.Rate{Freq: 0}
 	throughput := func(r round) float64 { return r.cand.Throughput / r.base.Throughput }
-	fmt.Printf("\nclosed loop, %d workers, %v per run, %d alternating rounds; the verdict is the median round\n", o.workers, o.duration, o.rounds)
-	c := compare(o, noop, verify, closed, p, srv)
-	ratio1 := median(c.rounds, throughput)
-	c.report(func(r round) string { return fmt.Sprintf("%.1f%%", 100*throughput(r)) })
-	c.reportCPU()
-	fmt.Printf("  -> /auth/verify reaches %.1f%% of /noop (median; target >= 70%%)\n", 100*ratio1)
-
-	typename := side{"{ __typename } anonymous", func() vegeta.Targeter { return p.graphqlTargeter(srv.url, `{ __typename }`, false) }}
-	viewer := side{"{ viewer { id } } with key", func() vegeta.Targeter { return p.graphqlTargeter(srv.url, `{ viewer { id } }`, true) }}
-	c = compare(o, typename, viewer, closed, p, srv)
-	ratio2 := median(c.rounds, throughput)
-	c.report(func(r round) string { return fmt.Sprintf("%.1f%%", 100*throughput(r)) })
-	c.reportCPU()
-	fmt.Printf("  -> { viewer { id } } reaches %.1f%% of { __typename } (median; target >= 85%%)\n", 100*ratio2)
-
-	open := vegeta.Rate{Freq: o.rate, Per: time.Second}
-	fmt.Printf("\nopen loop at %d requests/s, %v per run, %d alternating rounds; the verdict is the p99 of all rounds' requests\n", o.rate, o.duration, o.rounds)
-	c = compare(o, noop, verify, open, p, srv)
-	p99 := func(r round) time.Duration { return r.cand.Latencies.P99 - r.base.Latencies.P99 }
-	c.report(func(r round) string { return "p99 +" + p99(r).Round(time.Microsecond).String() })
-	diff := c.cand.Latencies.P99 - c.base.Latencies.P99
-	fmt.Printf("  all rounds: /noop %d requests p99 %v; /auth/verify %d requests p99 %v\n",
-		c.base.Requests, c.base.Latencies.P99.Round(time.Microsecond), c.cand.Requests, c.cand.Latencies.P99.Round(time.Microsecond))
-	fmt.Printf("  -> p99 difference %v (all rounds; target <= 1ms); median of the rounds' differences %v\n",
-		diff.Round(time.Microsecond), time.Duration(median(c.rounds, func(r round) float64 { return float64(p99(r)) })).Round(time.Microsecond))
+	if selected["verify"] || selected["graphql"] {
+		fmt.Printf("\nclosed loop, %d workers, %v per run, %d alternating rounds; the verdict is the median round\n", o.workers, o.duration, o.rounds)
+	}
+	if selected["verify"] {
+		c := compare(o, noop, verify, closed, p, srv)
+		ratio := median(c.rounds, throughput)
+		c.report(func(r round) string { return fmt.Sprintf("%.1f%%", 100*throughput(r)) })
+		c.reportCPU()
+		fmt.Printf("  -> /auth/verify reaches %.1f%% of /noop (median; target >= 70%%)\n", 100*ratio)
+		summary = append(summary, fmt.Sprintf("%s  /auth/verify throughput ratio   %.3f (>= 0.70)", verdict(ratio >= 0.70), ratio))
+	}
+	if selected["graphql"] {
+		typename := side{"{ __typename } anonymous", func() vegeta.Targeter { return p.graphqlTargeter(srv.url, `{ __typename }`, false) }}
+		viewer := side{"{ viewer { id } } with key", func() vegeta.Targeter { return p.graphqlTargeter(srv.url, `{ viewer { id } }`, true) }}
+		c := compare(o, typename, viewer, closed, p, srv)
+		ratio := median(c.rounds, throughput)
+		c.report(func(r round) string { return fmt.Sprintf("%.1f%%", 100*throughput(r)) })
+		c.reportCPU()
+		fmt.Printf("  -> { viewer { id } } reaches %.1f%% of { __typename } (median; target >= 85%%)\n", 100*ratio)
+		summary = append(summary, fmt.Sprintf("%s  GraphQL viewer throughput ratio %.3f (>= 0.85)", verdict(ratio >= 0.85), ratio))
+	}
+	if selected["latency"] {
+		open := vegeta.Rate{Freq: o.rate, Per: time.Second}
+		fmt.Printf("\nopen loop at %d requests/s, %v per run, %d alternating rounds; the verdict is the p99 of all rounds' requests\n", o.rate, o.duration, o.rounds)
+		c := compare(o, noop, verify, open, p, srv)
+		p99 := func(r round) time.Duration { return r.cand.Latencies.P99 - r.base.Latencies.P99 }
+		c.report(func(r round) string { return "p99 +" + p99(r).Round(time.Microsecond).String() })
+		c.reportCPU()
+		diff := c.cand.Latencies.P99 - c.base.Latencies.P99
+		fmt.Printf("  all rounds: /noop %d requests p99 %v; /auth/verify %d requests p99 %v\n",
+			c.base.Requests, c.base.Latencies.P99.Round(time.Microsecond), c.cand.Requests, c.cand.Latencies.P99.Round(time.Microsecond))
+		fmt.Printf("  -> p99 difference %v (all rounds; target <= 1ms); median of the rounds' differences %v\n",
+			diff.Round(time.Microsecond), time.Duration(median(c.rounds, func(r round) float64 { return float64(p99(r)) })).Round(time.Microsecond))
+		summary = append(summary, fmt.Sprintf("%s  p99 difference at %d/s         %v (<= 1ms)", verdict(diff <= time.Millisecond), o.rate, diff))
+	}
 
 	fmt.Println("\nstopping the server (SIGTERM) and checking usage counts pair by pair ...")
 	if err := srv.stop(); err != nil {
@@ -170,13 +189,32 @@ func run(o options) error {
 		admittedTotal, recordedTotal, differ, len(p.admitted))
 
 	fmt.Println("\nsummary")
-	verdict := func(ok bool) string { return map[bool]string{true: "PASS", false: "MISS"}[ok] }
-	fmt.Printf("  %s  /auth/verify throughput ratio   %.3f (>= 0.70)\n", verdict(ratio1 >= 0.70), ratio1)
-	fmt.Printf("  %s  GraphQL viewer throughput ratio %.3f (>= 0.85)\n", verdict(ratio2 >= 0.85), ratio2)
-	fmt.Printf("  %s  p99 difference at %d/s         %v (<= 1ms)\n", verdict(diff <= time.Millisecond), o.rate, diff)
+	for _, line := range summary {
+		fmt.Println("  " + line)
+	}
 	fmt.Printf("  %s  usage exactness                 %d admitted, %d recorded, %d pairs differ\n",
 		verdict(recordedTotal == admittedTotal && differ == 0), admittedTotal, recordedTotal, differ)
 	return nil
+}
+
+// comparisons parses -only: the set of comparisons to run, all by default.
+func comparisons(only string) (map[string]bool, error) {
+	all := []string{"verify", "graphql", "latency"}
+	selected := map[string]bool{}
+	if only == "" {
+		for _, name := range all {
+			selected[name] = true
+		}
+		return selected, nil
+	}
+	for name := range strings.SplitSeq(only, ",") {
+		name = strings.TrimSpace(name)
+		if !slices.Contains(all, name) {
+			return nil, fmt.Errorf("-only: unknown comparison %q (want some of %s)", name, strings.Join(all, ", "))
+		}
+		selected[name] = true
+	}
+	return selected, nil
 }
 
 // side is one kind of request a comparison measures.
