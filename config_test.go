@@ -36,6 +36,8 @@ func TestConfigRefusesBadValues(t *testing.T) {
 		"KEYFOB_TRUSTED_PROXIES":     "10.0.0.0/99",
 		"KEYFOB_MAX_BODY_BYTES":      "1MiB",
 		"KEYFOB_PASSWORD_MEMORY_KIB": "-1",
+		"PORT":                       "abc",
+		"KEYFOB_CORS_ORIGINS":        "https://crm.example, not a url",
 	} {
 		t.Run(env, func(t *testing.T) {
 			t.Setenv(env, value)
@@ -132,6 +134,31 @@ func TestConfigRefusesSenselessValues(t *testing.T) {
 	}
 	if _, _, err := loadConfig([]string{"-rate-limit-window", "1m", "-password-memory-kib", "4194304", "-max-aliases", "0"}, io.Discard); err != nil {
 		t.Fatalf("sensible values refused: %v", err)
+	}
+}
+
+// An origin that can never equal a browser's Origin header would make CORS
+// fail in the browser with no word from the server, so it is refused.
+func TestCORSOriginsMustBeOrigins(t *testing.T) {
+	for _, origin := range []string{"crm.example.com", "https://crm.example.com/", "https://crm.example.com/app",
+		"ftp://crm.example.com", "https://", "https://user@crm.example.com", "https://*.*.example.com", "https://crm.example.com?x"} {
+		if _, _, err := loadConfig([]string{"-cors-origins", origin}, io.Discard); err == nil || !strings.Contains(err.Error(), "-cors-origins (KEYFOB_CORS_ORIGINS)") {
+			t.Errorf("-cors-origins %q: err = %v, want a refusal naming the flag", origin, err)
+		}
+	}
+	for _, origins := range []string{"*", "https://crm.example.com", "http://localhost:5173, https://*.example.com", "HTTPS://CRM.Example.com"} {
+		if _, _, err := loadConfig([]string{"-cors-origins", origins}, io.Discard); err != nil {
+			t.Errorf("-cors-origins %q refused: %v", origins, err)
+		}
+	}
+}
+
+func TestPortMustBeAPortNumber(t *testing.T) {
+	for _, port := range []string{"0", "65536", "80a", "-1"} {
+		t.Setenv("PORT", port)
+		if _, _, err := loadConfig(nil, io.Discard); err == nil {
+			t.Errorf("PORT=%s accepted", port)
+		}
 	}
 }
 

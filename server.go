@@ -12,8 +12,10 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"net/url"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -142,6 +144,9 @@ func loadConfig(args []string, stderr io.Writer) (*config, []string, error) {
 		}
 	}
 	if port := os.Getenv("PORT"); port != "" {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return nil, nil, fmt.Errorf("PORT=%q: must be a port number from 1 to 65535", port)
+		}
 		c.Addr = ":" + port
 	}
 	// Flags may come anywhere, before or among the command's arguments:
@@ -163,6 +168,9 @@ func loadConfig(args []string, stderr io.Writer) (*config, []string, error) {
 	}
 	for _, o := range strings.Split(*cors, ",") {
 		if o = strings.TrimSpace(o); o != "" {
+			if !isOrigin(o) {
+				return nil, nil, fmt.Errorf("%s: %q is not an origin: write scheme and host, such as https://crm.example.com, https://*.example.com or *", settingName("cors-origins"), o)
+			}
 			c.CORSOrigins = append(c.CORSOrigins, o)
 		}
 	}
@@ -186,6 +194,22 @@ func loadConfig(args []string, stderr io.Writer) (*config, []string, error) {
 		return nil, nil, err
 	}
 	return c, rest, nil
+}
+
+// isOrigin reports whether o is what a browser sends in Origin (scheme,
+// host and optional port), or a pattern rs/cors matches against it: "*",
+// or one "*" in the host. Anything else, such as a trailing slash or a
+// bare host name, would never match, and CORS would fail without a word.
+func isOrigin(o string) bool {
+	if o == "*" {
+		return true
+	}
+	if strings.Count(o, "*") > 1 {
+		return false
+	}
+	u, err := url.Parse(strings.Replace(o, "*", "wildcard", 1))
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" &&
+		u.User == nil && u.Path == "" && u.RawQuery == "" && u.Fragment == "" && !u.ForceQuery
 }
 
 // The argon2id memory bounds: below 1 MiB a hash costs an attacker next to
