@@ -262,10 +262,15 @@ func TestMigrateCommand(t *testing.T) {
 	t.Run("fresh SQLite file", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "fresh.db")
 		args := []string{"-password-memory-kib", "1024", "-database-url=", "-db", path, "migrate"}
-		for i := 0; i < 2; i++ {
+		// The first run says it built the schema, the second that there was
+		// nothing to do.
+		for i, want := range []string{"applied ", "the schema was already up to date"} {
 			var out, errOut strings.Builder
 			if err := run(context.Background(), args, &out, &errOut); err != nil {
 				t.Fatalf("migrate run %d: %v\n%s", i+1, err, errOut.String())
+			}
+			if !strings.HasPrefix(out.String(), want) {
+				t.Errorf("migrate run %d printed %q, want it to start with %q", i+1, out.String(), want)
 			}
 		}
 		passwords, err := credential.NewPasswords(credential.DefaultPasswordParams)

@@ -52,7 +52,7 @@ func FuzzMutationVariables(f *testing.F) {
 	}
 	cfg.SQLitePath = filepath.Join(f.TempDir(), "fuzz.db")
 	relGenerous(cfg)
-	store, err := openStore(context.Background(), cfg)
+	store, _, err := openStore(context.Background(), cfg)
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -316,7 +316,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return healthcheck(cfg)
 	}
 	logger := newLogger(stderr, cfg.LogLevel)
-	store, err := openStore(ctx, cfg)
+	store, applied, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -324,9 +324,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	switch command {
 	case "serve":
+		if applied > 0 {
+			logger.Info("migrated", "applied", applied)
+		}
 		return serve(ctx, cfg, store, logger)
 	case "migrate":
-		fmt.Fprintln(stdout, "migrations are up to date")
+		if applied > 0 {
+			fmt.Fprintf(stdout, "applied %d migrations: the schema is up to date\n", applied)
+		} else {
+			fmt.Fprintln(stdout, "the schema was already up to date")
+		}
 		return nil
 	case "seed-demo":
 		return seedDemo(ctx, store, stdout)
@@ -355,20 +362,21 @@ func healthcheck(cfg *config) error {
 }
 
 // openStore connects and migrates: every command wants a current schema.
-func openStore(ctx context.Context, cfg *config) (*db.DB, error) {
+func openStore(ctx context.Context, cfg *config) (store *db.DB, migrationsApplied int, err error) {
 	passwords, err := credential.NewPasswords(cfg.passwordParams())
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	store, err := db.Open(cfg.dsn(), db.Options{Passwords: passwords, SessionTTL: cfg.SessionTTL})
+	store, err = db.Open(cfg.dsn(), db.Options{Passwords: passwords, SessionTTL: cfg.SessionTTL})
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	if err := store.Migrate(ctx); err != nil {
+	applied, err := store.Migrate(ctx)
+	if err != nil {
 		store.Close()
-		return nil, err
+		return nil, 0, err
 	}
-	return store, nil
+	return store, applied, nil
 }
 
 func serve(ctx context.Context, cfg *config, store *db.DB, logger *slog.Logger) error {

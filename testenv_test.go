@@ -72,7 +72,7 @@ func newTestEnv(t testing.TB, kind string, configure func(*config)) *testEnv {
 	}
 	logs := &syncBuffer{}
 	logger := newLogger(logs, slog.LevelDebug)
-	store, err := openStore(context.Background(), cfg)
+	store, _, err := openStore(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

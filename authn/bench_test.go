@@ -36,7 +36,7 @@ func newBenchAuthenticator(b testing.TB) (*Authenticator, string) {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { store.Close() })
-	if err := store.Migrate(context.Background()); err != nil {
+	if _, err := store.Migrate(context.Background()); err != nil {
 		b.Fatal(err)
 	}
 	res, err := store.SignUp(context.Background(), db.SignUp{AccountName: "Bench", Name: "B", Email: "b@example.test", Password: "password123"})

@@ -173,16 +173,18 @@ func (db *DB) provider() (*goose.Provider, error) {
 	return goose.NewProvider(dialect, sqlDB, sub, opts...)
 }
 
-// Migrate brings the schema up to date.
-func (db *DB) Migrate(ctx context.Context) error {
+// Migrate brings the schema up to date and says how many migrations that
+// took: zero when it already was.
+func (db *DB) Migrate(ctx context.Context) (applied int, err error) {
 	p, err := db.provider()
 	if err != nil {
-		return err
+		return 0, err
 	}
-	if _, err := p.Up(ctx); err != nil {
-		return fmt.Errorf("migrate: %w", translate(err))
+	results, err := p.Up(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("migrate: %w", translate(err))
 	}
-	return nil
+	return len(results), nil
 }
 
 // MigrationsCurrent reports whether every migration has been applied.

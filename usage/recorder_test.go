@@ -26,7 +26,7 @@ func openStore(t *testing.T) (*db.DB, *model.Actor) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	if err := store.Migrate(context.Background()); err != nil {
+	if _, err := store.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	res, err := store.SignUp(context.Background(), db.SignUp{AccountName: "Usage", Name: "U", Email: "u@example.test", Password: "password123"})
