@@ -130,7 +130,7 @@ func (a *app) handler() http.Handler {
 		}
 		// The two hot paths skip the wrapper: /graphql answers its own
 		// errors, and /noop is the load command's do-nothing baseline.
-		if p := r.URL.Path; p != "/graphql" && p != "/noop" {
+		if p := r.URL.Path; p != "/graphql" && (p != "/noop" || !a.cfg.NoopEndpoint) {
 			w = &muxErrorWriter{ResponseWriter: w}
 		}
 		mux.ServeHTTP(w, r)

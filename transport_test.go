@@ -248,7 +248,7 @@ func TestGraphQLOverHTTP(t *testing.T) {
 		}
 	})
 	t.Run("paths and methods nothing serves answer coded JSON", func(t *testing.T) {
-		for _, path := range []string{"/nope", "/graphql/", "/auth", "/healthz/x", "/playground/assets/nope.js"} {
+		for _, path := range []string{"/nope", "/graphql/", "/auth", "/healthz/x", "/playground/assets/nope.js", "/noop"} {
 			got, header, body := e.raw(t, "GET", path, "", "", nil)
 			if got != http.StatusNotFound || errorCode(t, body) != "NOT_FOUND" || !strings.HasPrefix(header.Get("Content-Type"), "application/json") {
 				t.Errorf("GET %s: %d %s %s", path, got, header.Get("Content-Type"), body)
