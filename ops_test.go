@@ -276,6 +276,23 @@ func TestRequestIDAndMetrics(t *testing.T) {
 	if !strings.Contains(logs, `"request_id":"client-chosen-id-42"`) {
 		t.Fatalf("the request id is not in the request log line")
 	}
+	// A line logged inside the request carries its id too: the reason a
+	// credential was refused is in the log only, and must be traceable.
+	e.raw(t, "POST", "/graphql", "application/json", jsonBody("{ __typename }"),
+		map[string]string{"Authorization": "Bearer kf_nonsense", "X-Request-Id": "refused-7"})
+	var refusal, request bool
+	for line := range strings.Lines(e.Logs.String()) {
+		if strings.Contains(line, `"request_id":"refused-7"`) {
+			refusal = refusal || strings.Contains(line, `"msg":"authentication refused"`)
+			request = request || strings.Contains(line, `"msg":"request"`)
+		}
+		if strings.Count(line, `"request_id"`) > 1 {
+			t.Errorf("request_id twice in one line: %s", line)
+		}
+	}
+	if !refusal || !request {
+		t.Fatalf("refusal line with the request id %v, request line %v:\n%s", refusal, request, e.Logs.String())
+	}
 }
 
 // A listener whose connection goes silent without closing must still be
