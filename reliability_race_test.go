@@ -95,6 +95,46 @@ func TestRaceCreateKeyVersusAccessOff(t *testing.T) {
 	})
 }
 
+// setUserApiAccess(false) racing the user's own deleteApiKey calls: access
+// goes off every time, each key is deleted once (by one side or the other),
+// and a delete that lost answers NOT_FOUND.
+func TestRaceDeleteKeyVersusAccessOff(t *testing.T) {
+	relForEachDB(t, func(t *testing.T, e *testEnv) {
+		c := relClient(t)
+		owner := e.SignUp(t, "Racing Revocation")
+		e.PowerUp(t, owner.AccountID, true)
+		agent := e.CreateUser(t, owner, "AGENT")
+		const keys = 4
+		for round := range relRounds(30, 100) {
+			e.MustDo(t, request{Auth: Bearer(owner.Token), Query: setAccessMutation,
+				Variables: map[string]any{"in": map[string]any{"userId": agent.ID, "enabled": true}}})
+			reqs := []request{{Auth: Bearer(owner.Token), Query: setAccessMutation,
+				Variables: map[string]any{"in": map[string]any{"userId": agent.ID, "enabled": false}}}}
+			for i := range keys {
+				keyID, _ := e.CreateKey(t, agent, fmt.Sprintf("doomed %d/%d", round, i))
+				reqs = append(reqs, request{Auth: Bearer(agent.Token), Query: deleteKeyMutation, Variables: map[string]any{"id": keyID}})
+			}
+			got := relRace(c, e.URL, reqs...)
+			if got[0].Status != http.StatusOK || got[0].Code() != "" {
+				t.Fatalf("round %d: setUserApiAccess(false) failed while the user deleted keys: %d %s", round, got[0].Status, got[0].Body)
+			}
+			deleted := int(dig(got[0].GQL.Data, "setUserApiAccess", "deletedApiKeys").(float64))
+			for _, a := range got[1:] {
+				switch {
+				case a.Status == http.StatusOK && a.Code() == "":
+					deleted++
+				case a.Status == http.StatusOK && a.Code() == "NOT_FOUND":
+				default:
+					t.Errorf("round %d: deleteApiKey: %d %s", round, a.Status, a.Body)
+				}
+			}
+			if deleted != keys {
+				t.Fatalf("round %d: %d deletions reported for %d keys", round, deleted, keys)
+			}
+		}
+	})
+}
+
 // Two deleteApiKey calls for one key at once: exactly one deletes it, the
 // other answers NOT_FOUND exactly as for a key that never existed.
 func TestRaceDoubleDelete(t *testing.T) {

@@ -273,8 +273,12 @@ func (db *DB) SetUserAPIAccess(ctx context.Context, actor *model.Actor, userID s
 			return err
 		}
 		if !enabled {
+			// Locked, in id order as every multi-key lock here is taken, so
+			// that a key the user deletes meanwhile is either deleted here
+			// or already gone from the result, never a NOT_FOUND that would
+			// roll the whole change back.
 			var keys []*model.APIKey
-			if err := tx.Where("user_id = ?", user.ID).Find(&keys).Error; err != nil {
+			if err := db.forUpdate(tx).Where("user_id = ?", user.ID).Order("id").Find(&keys).Error; err != nil {
 				return err
 			}
 			for _, k := range keys {
