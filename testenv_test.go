@@ -92,7 +92,10 @@ func newTestEnv(t testing.TB, kind string, configure func(*config)) *testEnv {
 // returns a URL whose connections use it, so tests never share tables.
 func freshSchema(t testing.TB) string {
 	t.Helper()
-	base := os.Getenv("TEST_DATABASE_URL")
+	base := pgURL()
+	if base == "" {
+		t.Skip("needs TEST_DATABASE_URL")
+	}
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	schema := "t_" + hex.EncodeToString(b[:])
