@@ -1,12 +1,16 @@
 package credential
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"hash/crc32"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/alexedwards/argon2id"
 )
@@ -270,8 +274,16 @@ func TestPasswords(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	ctx := context.Background()
+	check := func(pw, hash string) bool {
+		ok, err := p.Check(ctx, pw, hash)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
 	for _, pw := range []string{"12345678", "correct horse battery staple", strings.Repeat("p", 256), strings.Repeat("é", 256), "pässwörd-ü"} {
-		hash, err := p.Hash(pw)
+		hash, err := p.Hash(ctx, pw)
 		if err != nil {
 			t.Fatalf("Hash(%d chars): %v", len(pw), err)
 		}
@@ -281,26 +293,26 @@ func TestPasswords(t *testing.T) {
 		if strings.Contains(hash, pw) {
 			t.Error("the hash holds the password")
 		}
-		if !p.Check(pw, hash) {
+		if !check(pw, hash) {
 			t.Errorf("Check(right password) = false for %d bytes", len(pw))
 		}
-		if p.Check(pw+"x", hash) || p.Check(pw[:len(pw)-1], hash) || p.Check("", hash) {
+		if check(pw+"x", hash) || check(pw[:len(pw)-1], hash) || check("", hash) {
 			t.Error("Check accepts a wrong password")
 		}
-		again, _ := p.Hash(pw)
+		again, _ := p.Hash(ctx, pw)
 		if again == hash {
 			t.Error("two hashes of one password are equal: no salt")
 		}
 	}
 	// Long passwords differ beyond bcrypt's 72 bytes.
 	long := strings.Repeat("a", 100)
-	hash, _ := p.Hash(long)
-	if p.Check(strings.Repeat("a", 99)+"b", hash) {
+	hash, _ := p.Hash(ctx, long)
+	if check(strings.Repeat("a", 99)+"b", hash) {
 		t.Error("a password differing at byte 100 is accepted")
 	}
 	for _, h := range []string{"", "garbage", "$argon2id$v=19$m=1024,t=2,p=1$bad"} {
 		for _, pw := range []string{"", "keyfob-dummy-password", "12345678"} {
-			if p.Check(pw, h) {
+			if check(pw, h) {
 				t.Errorf("Check(%q, %q) = true", pw, h)
 			}
 		}
@@ -310,8 +322,35 @@ func TestPasswords(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, _ := other.Hash("portable password")
-	if !p.Check("portable password", h) {
+	h, _ := other.Hash(ctx, "portable password")
+	if !check("portable password", h) {
 		t.Error("a hash made with other parameters does not verify")
+	}
+}
+
+// Hashes beyond the bound wait for a slot, and give up when their request
+// does, instead of each taking another 19 MiB.
+func TestPasswordHashingIsBounded(t *testing.T) {
+	params := DefaultPasswordParams
+	params.Memory = 1024
+	p, err := NewPasswords(params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := int64(runtime.GOMAXPROCS(0))
+	if !p.slots.TryAcquire(n) {
+		t.Fatal("the slots are not free at start")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, err := p.Hash(ctx, "a password"); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Hash with every slot taken: err = %v, want the context's deadline", err)
+	}
+	if _, err := p.Check(ctx, "a password", ""); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Check with every slot taken: err = %v, want the context's deadline", err)
+	}
+	p.slots.Release(n)
+	if _, err := p.Hash(context.Background(), "a password"); err != nil {
+		t.Fatalf("Hash once the slots are free: %v", err)
 	}
 }

@@ -22,7 +22,11 @@ func (db *DB) LogIn(ctx context.Context, email, password string, client model.Cl
 			return "", nil, err
 		}
 	}
-	if !db.passwords.Check(password, found.PasswordHash) {
+	matched, err := db.passwords.Check(ctx, password, found.PasswordHash)
+	if err != nil {
+		return "", nil, translate(err)
+	}
+	if !matched {
 		// Nothing changes, so the event is written on its own. It belongs
 		// to the account whose email was typed; an unknown email's event
 		// belongs to no account, and no tenant ever sees it. What was typed

@@ -42,7 +42,7 @@ func (db *DB) SignUp(ctx context.Context, in SignUp) (*SignUpResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	user, err := db.newUser(in.Name, in.Email, in.Password, model.RoleOwner)
+	user, err := db.newUser(ctx, in.Name, in.Email, in.Password, model.RoleOwner)
 	if err != nil {
 		return nil, err
 	}
@@ -100,7 +100,7 @@ func (db *DB) CreateUser(ctx context.Context, actor *model.Actor, name, email, p
 	if err := model.CheckNewRole(role); err != nil {
 		return nil, err
 	}
-	user, err := db.newUser(name, email, password, role)
+	user, err := db.newUser(ctx, name, email, password, role)
 	if err != nil {
 		return nil, err
 	}
@@ -128,7 +128,7 @@ func (db *DB) CreateUser(ctx context.Context, actor *model.Actor, name, email, p
 }
 
 // newUser validates a new user's fields and hashes the password.
-func (db *DB) newUser(name, email, password string, role model.Role) (*model.User, error) {
+func (db *DB) newUser(ctx context.Context, name, email, password string, role model.Role) (*model.User, error) {
 	name, err := model.CleanName("name", name)
 	if err != nil {
 		return nil, err
@@ -140,9 +140,9 @@ func (db *DB) newUser(name, email, password string, role model.Role) (*model.Use
 	if err := model.CheckPassword(password); err != nil {
 		return nil, err
 	}
-	hash, err := db.passwords.Hash(password)
+	hash, err := db.passwords.Hash(ctx, password)
 	if err != nil {
-		return nil, err
+		return nil, translate(err)
 	}
 	return &model.User{
 		ID: credential.NewID("user"), Role: role, Name: name,
