@@ -302,6 +302,36 @@ func logInRequest(email, password, client string) request {
 	return request{Query: logInMutation, Variables: map[string]any{"in": in}}
 }
 
+// createUser answers "already registered" for an email in any account, so
+// it is held to the same limit as signUp: an owner is one sign-up away.
+func TestCreateUserProbesAreLimitedPerAddress(t *testing.T) {
+	forEachDBConfigured(t, func(c *config) { c.LoginLimits.PerIP = 3 }, func(t *testing.T, e *testEnv) {
+		prober := e.SignUp(t, "Prober")
+		victim := e.SignUp(t, "Elsewhere")
+		createUser := func(email string) *gqlResponse {
+			return e.Do(t, request{
+				Auth:      Bearer(prober.Token),
+				Query:     `mutation($in: CreateUserInput!) { createUser(input: $in) { user { id } } }`,
+				Variables: map[string]any{"in": map[string]any{"name": "P", "email": email, "password": "correct horse battery", "role": "AGENT"}},
+			})
+		}
+		for i := range 3 {
+			if resp := createUser(victim.Email); !wantError(t, resp, "BAD_USER_INPUT", "email") {
+				t.Fatalf("probe %d: %s", i+1, resp.Body)
+			}
+		}
+		before := e.RowCounts(t)
+		for _, email := range []string{victim.Email, uniqueEmail("after-probes")} {
+			if resp := createUser(email); resp.Code() != "RATE_LIMITED" {
+				t.Fatalf("createUser of %s after 3 probes: %s; want RATE_LIMITED", email, resp.Body)
+			}
+		}
+		if after := e.RowCounts(t); after["users"] != before["users"] {
+			t.Fatalf("a refused createUser wrote rows: %v -> %v", before, after)
+		}
+	})
+}
+
 func TestLogIn(t *testing.T) {
 	forEachDB(t, func(t *testing.T, e *testEnv) {
 		owner := e.SignUp(t, "Login")

@@ -32,10 +32,11 @@ type LoginGuard struct {
 	byEmail *expirable.LRU[string, *rate.Limiter]
 	byIP    *expirable.LRU[string, *rate.Limiter]
 	// inFlight counts attempts under way by "ip:…" and "email:…", so that
-	// they count against the limits before their outcome is known;
-	// finished wakes attempts waiting for one.
+	// they count against the limits before their outcome is known.
 	inFlight map[string]int
-	finished *sync.Cond
+	// finished is closed, and replaced, whenever an attempt ends: attempts
+	// waiting for an outcome select on it and on their request's context.
+	finished chan struct{}
 }
 
 // NewLoginGuard returns a guard enforcing limits. Idle limiters are evicted
@@ -46,43 +47,67 @@ func NewLoginGuard(limits LoginLimits) *LoginGuard {
 		byEmail:  expirable.NewLRU[string, *rate.Limiter](100_000, nil, limits.Window),
 		byIP:     expirable.NewLRU[string, *rate.Limiter](100_000, nil, limits.Window),
 		inFlight: map[string]int{},
+		finished: make(chan struct{}),
 	}
-	g.finished = sync.NewCond(&g.mu)
 	return g
 }
 
 var (
-	errTooManyLogins  = &model.Error{Code: model.CodeRateLimited, Message: "too many failed log-ins: wait a minute and try again"}
-	errTooManySignUps = &model.Error{Code: model.CodeRateLimited, Message: "too many failed attempts from this address: wait a minute and try again"}
+	errTooManyLogins      = &model.Error{Code: model.CodeRateLimited, Message: "too many failed log-ins: wait a minute and try again"}
+	errTooManyFromAddress = &model.Error{Code: model.CodeRateLimited, Message: "too many failed attempts from this address: wait a minute and try again"}
 )
 
-// SignUp creates an account and its owner's first session. A sign-up with
-// an email already registered counts as a failed attempt from the client's
-// address, so sign-up cannot tell which emails exist faster than log-in
-// can. The email's own log-in limit does not apply: nobody's password is
-// being guessed.
-func (a *Authenticator) SignUp(ctx context.Context, guard *LoginGuard, in db.SignUp) (*db.SignUpResult, error) {
-	done, ok := guard.attempt("", ClientIPFromContext(ctx))
-	if !ok {
-		return nil, errTooManySignUps
-	}
-	res, err := a.DB.SignUp(ctx, in)
-	done(errors.Is(err, model.ErrEmailRegistered))
+// SignUp creates an account and its owner's first session.
+func (a *Authenticator) SignUp(ctx context.Context, guard *LoginGuard, in db.SignUp) (res *db.SignUpResult, err error) {
+	err = guard.limitEmailProbe(ctx, func() error {
+		res, err = a.DB.SignUp(ctx, in)
+		return err
+	})
 	return res, err
+}
+
+// CreateUser adds a colleague to the actor's account.
+func (a *Authenticator) CreateUser(ctx context.Context, guard *LoginGuard, actor *model.Actor, name, email, password string, role model.Role) (user *model.User, err error) {
+	err = guard.limitEmailProbe(ctx, func() error {
+		user, err = a.DB.CreateUser(ctx, actor, name, email, password, role)
+		return err
+	})
+	return user, err
+}
+
+// limitEmailProbe runs an operation that answers whether an email is
+// registered (signUp, createUser). Such an answer counts as a failed
+// attempt from the client's address, so these operations cannot tell
+// which emails exist faster than log-in can. The email's own log-in limit
+// does not apply: nobody's password is being guessed.
+func (g *LoginGuard) limitEmailProbe(ctx context.Context, op func() error) error {
+	done, err := g.attempt(ctx, "", ClientIPFromContext(ctx))
+	if err != nil {
+		return err
+	}
+	var registered bool
+	defer func() { done(registered) }() // also when op panics, or the attempt would stay in flight for good
+	err = op()
+	registered = errors.Is(err, model.ErrEmailRegistered)
+	return err
 }
 
 // LogIn signs a user in unless too many attempts failed recently for the
 // email or the client IP.
-func (a *Authenticator) LogIn(ctx context.Context, guard *LoginGuard, email, password string, client model.ClientKind) (string, *model.User, error) {
+func (a *Authenticator) LogIn(ctx context.Context, guard *LoginGuard, email, password string, client model.ClientKind) (token string, user *model.User, err error) {
 	// The limit is per address, however it is capitalised; the audit log
-	// keeps what was typed.
-	limitKey := strings.ToLower(strings.TrimSpace(email))
-	done, ok := guard.attempt(limitKey, ClientIPFromContext(ctx))
-	if !ok {
-		return "", nil, errTooManyLogins
+	// keeps what was typed. What is not an address at all matches no user,
+	// and is limited by the client's address only, so that a typed novel
+	// cannot be kept in memory as a limiter's key.
+	_, limitKey, _ := model.NormalizeEmail(email)
+	done, err := guard.attempt(ctx, limitKey, ClientIPFromContext(ctx))
+	if err != nil {
+		return "", nil, err
 	}
-	token, user, err := a.DB.LogIn(ctx, strings.TrimSpace(email), password, client)
-	done(err == model.ErrBadCredentials)
+	var failed bool
+	defer func() { done(failed) }()
+	token, user, err = a.DB.LogIn(ctx, strings.TrimSpace(email), password, client)
+	failed = errors.Is(err, model.ErrBadCredentials)
 	return token, user, err
 }
 
@@ -105,30 +130,38 @@ func (g *LoginGuard) limiter(cache *expirable.LRU[string, *rate.Limiter], key st
 // checked first, so a blocked one cannot create per-email entries, whose
 // number is bounded: a spray of made-up emails would otherwise evict a
 // victim's. An empty email is limited by address only.
-func (g *LoginGuard) attempt(email, ip string) (done func(failed bool), ok bool) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	limits := []loginLimit{{g.byIP, ip, g.limits.PerIP, "ip:" + ip}}
+func (g *LoginGuard) attempt(ctx context.Context, email, ip string) (done func(failed bool), err error) {
+	limits := []loginLimit{{g.byIP, ip, g.limits.PerIP, "ip:" + ip, errTooManyFromAddress}}
 	if email != "" {
-		limits = append(limits, loginLimit{g.byEmail, email, g.limits.PerEmail, "email:" + email})
+		limits = append(limits, loginLimit{g.byEmail, email, g.limits.PerEmail, "email:" + email, errTooManyLogins})
 	}
+	g.mu.Lock()
 	for {
 		fits := true
 		for _, l := range limits {
 			left := g.limiter(l.cache, l.key, l.n).Tokens()
 			if left < 1 {
-				return nil, false
+				g.mu.Unlock()
+				return nil, l.refusal
 			}
 			fits = fits && left-float64(g.inFlight[l.flight]) >= 1
 		}
 		if fits {
 			break
 		}
-		g.finished.Wait()
+		finished := g.finished
+		g.mu.Unlock()
+		select {
+		case <-finished:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		g.mu.Lock()
 	}
 	for _, l := range limits {
 		g.inFlight[l.flight]++
 	}
+	g.mu.Unlock()
 	return func(failed bool) {
 		g.mu.Lock()
 		defer g.mu.Unlock()
@@ -140,15 +173,17 @@ func (g *LoginGuard) attempt(email, ip string) (done func(failed bool), ok bool)
 				g.limiter(l.cache, l.key, l.n).Allow()
 			}
 		}
-		g.finished.Broadcast()
-	}, true
+		close(g.finished)
+		g.finished = make(chan struct{})
+	}, nil
 }
 
 // loginLimit is one of the limits an attempt is held to: n failures per
 // window for key, counted in flight under flight.
 type loginLimit struct {
-	cache  *expirable.LRU[string, *rate.Limiter]
-	key    string
-	n      int
-	flight string
+	cache   *expirable.LRU[string, *rate.Limiter]
+	key     string
+	n       int
+	flight  string
+	refusal error
 }

@@ -136,7 +136,7 @@ func (r *mutationResolver) CreateUser(ctx context.Context, input model.CreateUse
 	if err != nil {
 		return nil, err
 	}
-	user, err := r.DB.CreateUser(ctx, actor, input.Name, input.Email, input.Password, input.Role)
+	user, err := r.Authn.CreateUser(ctx, r.LoginGuard, actor, input.Name, input.Email, input.Password, input.Role)
 	if err != nil {
 		return nil, err
 	}
