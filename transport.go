@@ -38,22 +38,12 @@ var defaultQueryLimits = queryLimits{
 	MaxBodyBytes: 1 << 20, MaxQueryBytes: 32 << 10, MaxComplexity: 5000, MaxDepth: 10, MaxAliases: 100, MaxFields: 250,
 }
 
-// Codes of the query-shape limits. gqlgen files its own complexity code as a
-// user error (HTTP 200 even under application/graphql-response+json); all of
-// them are request errors, which the GraphQL-over-HTTP spec answers with 400.
-const (
-	codeComplexityLimit = "COMPLEXITY_LIMIT_EXCEEDED"
-	codeDepthLimit      = "DEPTH_LIMIT_EXCEEDED"
-	codeAliasLimit      = "ALIAS_LIMIT_EXCEEDED"
-	codeFieldLimit      = "FIELD_LIMIT_EXCEEDED"
-	// codeIntrospectionDisabled answers __schema and __type when
-	// introspection is switched off, instead of gqlgen's uncoded error.
-	codeIntrospectionDisabled = "INTROSPECTION_DISABLED"
-)
-
+// gqlgen files its own complexity code as a user error (HTTP 200 even under
+// application/graphql-response+json); all of the query-shape codes are
+// request errors, which the GraphQL-over-HTTP spec answers with 400.
 func init() {
-	for _, code := range []string{codeComplexityLimit, codeDepthLimit, codeAliasLimit, codeFieldLimit, codeIntrospectionDisabled} {
-		errcode.RegisterErrorType(code, errcode.KindProtocol)
+	for _, code := range []model.Code{model.CodeComplexityLimit, model.CodeDepthLimit, model.CodeAliasLimit, model.CodeFieldLimit, model.CodeIntrospectionDisabled} {
+		errcode.RegisterErrorType(string(code), errcode.KindProtocol)
 	}
 }
 
@@ -245,10 +235,10 @@ func (l queryShapeLimit) MutateOperationParameters(ctx context.Context, params *
 	}
 	fields, aliases := countSelections(doc)
 	if aliases > l.limits.MaxAliases {
-		return limitError(codeAliasLimit, "the operation uses %d aliases; the limit is %d", aliases, l.limits.MaxAliases)
+		return limitError(model.CodeAliasLimit, "the operation uses %d aliases; the limit is %d", aliases, l.limits.MaxAliases)
 	}
 	if fields > l.limits.MaxFields {
-		return limitError(codeFieldLimit, "the operation selects %d fields; the limit is %d", fields, l.limits.MaxFields)
+		return limitError(model.CodeFieldLimit, "the operation selects %d fields; the limit is %d", fields, l.limits.MaxFields)
 	}
 	return nil
 }
@@ -259,17 +249,17 @@ func (l queryShapeLimit) MutateOperationContext(_ context.Context, rc *graphql.O
 		return nil
 	}
 	if rc.DisableIntrospection && selectsIntrospection(op.SelectionSet) {
-		return limitError(codeIntrospectionDisabled, "introspection is switched off on this server")
+		return limitError(model.CodeIntrospectionDisabled, "introspection is switched off on this server")
 	}
 	if depth := selectionDepth(op.SelectionSet, 0, l.limits.MaxDepth+1); depth > l.limits.MaxDepth {
-		return limitError(codeDepthLimit, "the operation nests deeper than %d levels", l.limits.MaxDepth)
+		return limitError(model.CodeDepthLimit, "the operation nests deeper than %d levels", l.limits.MaxDepth)
 	}
 	return nil
 }
 
-func limitError(code, format string, args ...any) *gqlerror.Error {
+func limitError(code model.Code, format string, args ...any) *gqlerror.Error {
 	err := gqlerror.Errorf(format, args...)
-	errcode.Set(err, code)
+	errcode.Set(err, string(code))
 	return err
 }
 

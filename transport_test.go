@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/keyfob/keyfob/model"
 )
 
 // raw sends an HTTP request to the server as a client would and reads back
@@ -71,20 +73,20 @@ func TestQueryLimits(t *testing.T) {
 	cases := []struct {
 		name, query, code string
 	}{
-		{"101 aliases", aliases.String(), codeAliasLimit},
-		{"deep nesting", deep, codeDepthLimit},
-		{"500 duplicated fields", duplicated, codeFieldLimit},
-		{"complexity", complex, codeComplexityLimit},
+		{"101 aliases", aliases.String(), string(model.CodeAliasLimit)},
+		{"deep nesting", deep, string(model.CodeDepthLimit)},
+		{"500 duplicated fields", duplicated, string(model.CodeFieldLimit)},
+		{"complexity", complex, string(model.CodeComplexityLimit)},
 		// users inside users grew as the users count to the power of the
 		// nesting: 3 aliases a level took 1.9 GB for a 12-user account.
-		{"users within users", "{ viewer { account { users { account { users { id } } } } } }", codeComplexityLimit},
-		{"aliased users within users", "{ account { a: users { account { users { id } } } b: users { id } } }", codeComplexityLimit},
+		{"users within users", "{ viewer { account { users { account { users { id } } } } } }", string(model.CodeComplexityLimit)},
+		{"aliased users within users", "{ account { a: users { account { users { id } } } b: users { id } } }", string(model.CodeComplexityLimit)},
 		// Too many aliases are refused before validation, whose cost grows
 		// with the square of a selection set's fields: the alias limit
 		// answers even though the document does not validate.
-		{"aliases checked before validation", "{" + strings.Repeat(" a: __typename", 2000) + " nope }", codeAliasLimit},
+		{"aliases checked before validation", "{" + strings.Repeat(" a: __typename", 2000) + " nope }", string(model.CodeAliasLimit)},
 		// Validation compares fragment spreads pairwise as well.
-		{"spreads checked before validation", "{" + strings.Repeat(" ...F ...G", 2000) + " nope } fragment F on Query { __typename } fragment G on Query { __typename }", codeFieldLimit},
+		{"spreads checked before validation", "{" + strings.Repeat(" ...F ...G", 2000) + " nope } fragment F on Query { __typename } fragment G on Query { __typename }", string(model.CodeFieldLimit)},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -336,7 +338,7 @@ func TestIntrospectionAndPlaygroundSwitches(t *testing.T) {
 	if got, _, _ := off.raw(t, "GET", "/", "", "", nil); got != http.StatusNotFound {
 		t.Fatalf("playground off: %d", got)
 	}
-	if _, _, body := off.raw(t, "POST", "/graphql", "application/json", jsonBody("{ __schema { queryType { name } } }"), nil); strings.Contains(body, `"Query"`) || errorCode(t, body) != codeIntrospectionDisabled {
+	if _, _, body := off.raw(t, "POST", "/graphql", "application/json", jsonBody("{ __schema { queryType { name } } }"), nil); strings.Contains(body, `"Query"`) || errorCode(t, body) != string(model.CodeIntrospectionDisabled) {
 		t.Fatalf("introspection off: %s", body)
 	}
 	if _, _, body := off.raw(t, "POST", "/graphql", "application/json", jsonBody("{ __typename }"), nil); !strings.Contains(body, `"Query"`) {

@@ -30,6 +30,17 @@ const (
 	CodeUnsupportedMediaType Code = "UNSUPPORTED_MEDIA_TYPE"
 )
 
+// Query-shape codes: the operation asks for too much, or for introspection
+// while it is off, so it is refused before it runs. COMPLEXITY_LIMIT_EXCEEDED
+// is gqlgen's own code, kept so that its clients know it.
+const (
+	CodeComplexityLimit       Code = "COMPLEXITY_LIMIT_EXCEEDED"
+	CodeDepthLimit            Code = "DEPTH_LIMIT_EXCEEDED"
+	CodeAliasLimit            Code = "ALIAS_LIMIT_EXCEEDED"
+	CodeFieldLimit            Code = "FIELD_LIMIT_EXCEEDED"
+	CodeIntrospectionDisabled Code = "INTROSPECTION_DISABLED"
+)
+
 // Error is the one error type the domain returns. Anything that is not an
 // *Error is treated as internal: logged in full, shown to clients only as
 // "internal error".
