@@ -54,20 +54,23 @@ type app struct {
 // newApp wires the service and starts its background work: the usage
 // recorder and, on PostgreSQL, the revocation listener.
 func newApp(cfg *config, store *db.DB, logger *slog.Logger) *app {
-	recorder := usage.NewRecorder(store, usage.Options{Interval: cfg.UsageFlush, Logger: logger})
 	trusted, _ := authn.ParseCIDRs(cfg.TrustedProxies) // validated by loadConfig
 	a := &app{
-		cfg: cfg, store: store, logger: logger, usage: recorder,
+		cfg: cfg, store: store, logger: logger,
 		guard:     authn.NewLoginGuard(cfg.LoginLimits),
 		clientIPs: &authn.ClientIPs{Trusted: trusted},
 		listening: make(chan struct{}),
 	}
-	a.authn = authn.New(store, recorder, logger, authn.Options{
+	// Metrics come first, so that nothing started below can report to
+	// them before they exist; the cache they read is there by the first
+	// scrape.
+	a.metrics = metrics.New(store.SQL(), func() (hits, misses uint64) { return a.authn.Cache.Stats() })
+	a.usage = usage.NewRecorder(store, usage.Options{Interval: cfg.UsageFlush, Logger: logger,
+		Observe: func(r usage.FlushReport) { a.metrics.UsageFlush(r.Pairs, r.Requests, r.Lag, r.Err, r.Shed) }})
+	a.authn = authn.New(store, a.usage, logger, authn.Options{
 		CacheTTL: cfg.CacheTTL, NegativeCacheTTL: cfg.NegativeTTL, CacheSize: 100_000, RateLimits: cfg.RateLimits,
-		OnOutcome: func(outcome string) { a.metrics.Verification(outcome) },
+		OnOutcome: a.metrics.Verification,
 	})
-	a.metrics = metrics.New(store.SQL(), a.authn.Cache.Stats)
-	recorder.Observe = func(r usage.FlushReport) { a.metrics.UsageFlush(r.Pairs, r.Requests, r.Lag, r.Err, r.Shed) }
 	store.OnRevoke = a.authn.Cache.Revoke
 	ctx, cancel := context.WithCancel(context.Background())
 	a.stopListening = cancel

@@ -42,9 +42,11 @@ type Recorder struct {
 	stop     chan struct{}
 	done     chan struct{}
 	stopOnce sync.Once
-
-	// Observe, if set, learns about each flush (for metrics).
-	Observe func(FlushReport)
+	observe  func(FlushReport)
+	// shed counts increments dropped since the last flush, which logs them
+	// once: a line per dropped request would flood the log just when the
+	// database is already in trouble.
+	shed atomic.Int64
 }
 
 const shardCount = 16
@@ -79,6 +81,9 @@ type Options struct {
 	Interval time.Duration // how often to flush; default 1s
 	MaxPairs int           // most distinct pairs held; default 100,000
 	Logger   *slog.Logger
+	// Observe, if set, learns about each flush and each dropped increment
+	// (for metrics).
+	Observe func(FlushReport)
 }
 
 // NewRecorder starts a recorder that flushes to store every interval.
@@ -92,9 +97,12 @@ func NewRecorder(store Store, opts Options) *Recorder {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	if opts.Observe == nil {
+		opts.Observe = func(FlushReport) {}
+	}
 	r := &Recorder{
 		store: store, logger: opts.Logger, interval: opts.Interval, maxPairs: opts.MaxPairs,
-		stop: make(chan struct{}), done: make(chan struct{}),
+		stop: make(chan struct{}), done: make(chan struct{}), observe: opts.Observe,
 	}
 	for i := range r.shards {
 		r.shards[i].pending = make(map[pair]*db.UsageIncrement)
@@ -118,7 +126,7 @@ func (r *Recorder) Record(keyID, integration string) {
 	if r.pairs.Add(1) > int64(r.maxPairs) {
 		r.pairs.Add(-1)
 		sh.mu.Unlock()
-		r.logger.Error("usage buffer full: dropping an increment", "max_pairs", r.maxPairs)
+		r.shed.Add(1)
 		r.observe(FlushReport{Shed: 1})
 		return
 	}
@@ -147,6 +155,9 @@ func (r *Recorder) loop() {
 func (r *Recorder) Flush(ctx context.Context) error {
 	r.flushMu.Lock()
 	defer r.flushMu.Unlock()
+	if n := r.shed.Swap(0); n > 0 {
+		r.logger.Error("usage buffer full: increments dropped", "dropped", n, "max_pairs", r.maxPairs)
+	}
 	if r.failed != nil {
 		if err := r.write(ctx, r.failed); err != nil {
 			return err
@@ -194,12 +205,6 @@ func (r *Recorder) write(ctx context.Context, b *batch) error {
 		r.logger.Debug("usage flushed", "pairs", report.Pairs, "requests", report.Requests, "lag", report.Lag.String())
 	}
 	return report.Err
-}
-
-func (r *Recorder) observe(rep FlushReport) {
-	if r.Observe != nil {
-		r.Observe(rep)
-	}
 }
 
 // Close stops the periodic flush and writes what remains, retrying until

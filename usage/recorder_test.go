@@ -199,20 +199,27 @@ func TestRecorderShedsBeyondItsBound(t *testing.T) {
 	store, actor := openStore(t)
 	keyID := newKey(t, store, actor, "Many")
 	var shed atomic.Int32
-	r := NewRecorder(store, Options{Interval: time.Hour, MaxPairs: 2})
-	r.Observe = func(rep FlushReport) { shed.Add(int32(rep.Shed)) }
+	var logs strings.Builder
+	r := NewRecorder(store, Options{Interval: time.Hour, MaxPairs: 2, Logger: slog.New(slog.NewTextHandler(&logs, nil)),
+		Observe: func(rep FlushReport) { shed.Add(int32(rep.Shed)) }})
 	defer r.Close(context.Background())
 	r.Record(keyID, "A")
 	r.Record(keyID, "B")
-	r.Record(keyID, "C") // a third pair does not fit
+	for range 50 {
+		r.Record(keyID, "C") // a third pair does not fit
+	}
 	r.Record(keyID, "A") // an existing pair still counts
-	if shed.Load() != 1 {
-		t.Fatalf("shed %d increments, want 1", shed.Load())
+	if shed.Load() != 50 {
+		t.Fatalf("shed %d increments, want 50", shed.Load())
 	}
 	if err := r.Flush(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if got := counts(t, store, keyID); got["A"] != 2 || got["B"] != 1 || got["C"] != 0 {
 		t.Fatalf("counts = %v", got)
+	}
+	// The drops are logged once, with their number, not once each.
+	if n := strings.Count(logs.String(), "usage buffer full"); n != 1 || !strings.Contains(logs.String(), "dropped=50") {
+		t.Fatalf("%d log lines about the full buffer:\n%s", n, logs.String())
 	}
 }
