@@ -300,6 +300,12 @@ func (a *app) presentError(ctx context.Context, err error) *gqlerror.Error {
 		return gqlErr
 	}
 	if gqlErr.Err == nil {
+		// gqlgen's switch silences suggestions for fields only; gqlparser
+		// still offers argument, input-field, enum and type names, which
+		// would spell out the schema even with introspection off.
+		if before, _, found := strings.Cut(gqlErr.Message, " Did you mean "); found && !a.cfg.Development {
+			gqlErr.Message = before
+		}
 		// A protocol error from gqlgen itself. Its JSON-decoding message
 		// quotes the request body, which may hold a password: never echo it.
 		if strings.HasPrefix(gqlErr.Message, "json request body could not be decoded") {

@@ -137,13 +137,20 @@ func TestQueryLimits(t *testing.T) {
 		}
 	})
 	t.Run("suggestions off outside development", func(t *testing.T) {
-		_, _, body := e.raw(t, "POST", "/graphql", "application/json", jsonBody("{ viewr { id } }"), nil)
-		if strings.Contains(body, "Did you mean") || errorCode(t, body) != "GRAPHQL_VALIDATION_FAILED" {
-			t.Fatalf("validation error: %s", body)
-		}
 		dev := newTestEnv(t, "sqlite", func(c *config) { c.Development = true })
-		if _, _, body := dev.raw(t, "POST", "/graphql", "application/json", jsonBody("{ viewr { id } }"), nil); !strings.Contains(body, "Did you mean") {
-			t.Fatalf("development mode should suggest: %s", body)
+		for _, query := range []string{
+			"{ viewr { id } }",                     // a field
+			`{ apiKeys(frist: 1) { totalCount } }`, // an argument
+			`mutation { logIn(input: {emial: "a@b.co", password: "x"}) { token } }`,                // an input field
+			`mutation { logIn(input: {email: "a@b.co", password: "x", client: MOBIL}) { token } }`, // an enum value
+		} {
+			_, _, body := e.raw(t, "POST", "/graphql", "application/json", jsonBody(query), nil)
+			if strings.Contains(body, "Did you mean") || errorCode(t, body) != "GRAPHQL_VALIDATION_FAILED" {
+				t.Errorf("%s: %s", query, body)
+			}
+			if _, _, body := dev.raw(t, "POST", "/graphql", "application/json", jsonBody(query), nil); !strings.Contains(body, "Did you mean") {
+				t.Errorf("development mode should suggest for %s: %s", query, body)
+			}
 		}
 	})
 }
