@@ -41,8 +41,8 @@ func (db *DB) CreateAPIKey(ctx context.Context, actor *model.Actor, name string)
 		if err := db.forUpdate(tx).First(&user, "id = ?", actor.User.ID).Error; err != nil {
 			return err
 		}
-		if !model.HasAPIAccess(&account, &user) {
-			return &model.Error{Code: model.CodeAPIAccessDisabled, Message: "your account owner has not given you API access"}
+		if err := model.CheckCreateKey(&account, &user); err != nil {
+			return err
 		}
 		key = newKey(&user, name, secret, now())
 		if err := tx.Create(key).Error; err != nil {

@@ -235,8 +235,8 @@ func (db *DB) SetUserAPIAccess(ctx context.Context, actor *model.Actor, userID s
 	if err := actor.RequireSession(); err != nil {
 		return nil, err
 	}
-	if actor.User.Role != model.RoleOwner {
-		return nil, model.ErrForbidden
+	if err := actor.RequireOwner(); err != nil {
+		return nil, err
 	}
 	res = &AccessChange{}
 	validTarget := credential.ValidID("user", userID)
@@ -246,8 +246,8 @@ func (db *DB) SetUserAPIAccess(ctx context.Context, actor *model.Actor, userID s
 		if err := tx.First(&account, "id = ?", actor.User.AccountID).Error; err != nil {
 			return err
 		}
-		if !account.APIKeyRestriction {
-			return &model.Error{Code: model.CodePowerUpRequired, Message: "per-user API access needs the API Key Restriction Power-Up"}
+		if err := model.CheckPowerUp(&account); err != nil {
+			return err
 		}
 		if !validTarget {
 			return model.ErrNotFound
@@ -258,8 +258,8 @@ func (db *DB) SetUserAPIAccess(ctx context.Context, actor *model.Actor, userID s
 		if err := db.forUpdate(tx).First(&user, "id = ? AND account_id = ?", userID, account.ID).Error; err != nil {
 			return err
 		}
-		if user.Role == model.RoleOwner && !enabled {
-			return &model.Error{Code: model.CodeForbidden, Message: "the account owner always has API access"}
+		if err := model.CheckAPIAccessChange(&user, enabled); err != nil {
+			return err
 		}
 		if user.StoredAPIAccess != enabled {
 			if err := tx.Model(&user).Update("api_access", enabled).Error; err != nil {

@@ -30,6 +30,14 @@ func (a *Actor) RequireManager() error {
 	return nil
 }
 
+// RequireOwner refuses anyone but the account's OWNER.
+func (a *Actor) RequireOwner() error {
+	if a.User.Role != RoleOwner {
+		return ErrForbidden
+	}
+	return nil
+}
+
 type actorKey struct{}
 
 // NewContextWithActor returns ctx carrying the authenticated actor.

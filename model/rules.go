@@ -147,6 +147,32 @@ func HasAPIAccess(a *Account, u *User) bool {
 	return !a.APIKeyRestriction || u.Role == RoleOwner || u.StoredAPIAccess
 }
 
+// CheckCreateKey refuses a key to a user without API access.
+func CheckCreateKey(a *Account, u *User) error {
+	if !HasAPIAccess(a, u) {
+		return &Error{Code: CodeAPIAccessDisabled, Message: "your account owner has not given you API access"}
+	}
+	return nil
+}
+
+// CheckPowerUp refuses per-user API access settings in an account without
+// the API Key Restriction Power-Up.
+func CheckPowerUp(a *Account) error {
+	if !a.APIKeyRestriction {
+		return &Error{Code: CodePowerUpRequired, Message: "per-user API access needs the API Key Restriction Power-Up"}
+	}
+	return nil
+}
+
+// CheckAPIAccessChange refuses to take API access from the owner, who
+// always has it (see HasAPIAccess).
+func CheckAPIAccessChange(u *User, enabled bool) error {
+	if u.Role == RoleOwner && !enabled {
+		return &Error{Code: CodeForbidden, Message: "the account owner always has API access"}
+	}
+	return nil
+}
+
 // CanSeeKey reports whether the actor may see (and so manage) key k: their
 // own keys, or every key of their account for owners and admins.
 func CanSeeKey(actor *Actor, k *APIKey) bool {
