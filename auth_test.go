@@ -302,36 +302,6 @@ func logInRequest(email, password, client string) request {
 	return request{Query: logInMutation, Variables: map[string]any{"in": in}}
 }
 
-// createUser answers "already registered" for an email in any account, so
-// it is held to the same limit as signUp: an owner is one sign-up away.
-func TestCreateUserProbesAreLimitedPerAddress(t *testing.T) {
-	forEachDBConfigured(t, func(c *config) { c.LoginLimits.PerIP = 3 }, func(t *testing.T, e *testEnv) {
-		prober := e.SignUp(t, "Prober")
-		victim := e.SignUp(t, "Elsewhere")
-		createUser := func(email string) *gqlResponse {
-			return e.Do(t, request{
-				Auth:      Bearer(prober.Token),
-				Query:     `mutation($in: CreateUserInput!) { createUser(input: $in) { user { id } } }`,
-				Variables: map[string]any{"in": map[string]any{"name": "P", "email": email, "password": "correct horse battery", "role": "AGENT"}},
-			})
-		}
-		for i := range 3 {
-			if resp := createUser(victim.Email); !wantError(t, resp, "BAD_USER_INPUT", "email") {
-				t.Fatalf("probe %d: %s", i+1, resp.Body)
-			}
-		}
-		before := e.RowCounts(t)
-		for _, email := range []string{victim.Email, uniqueEmail("after-probes")} {
-			if resp := createUser(email); resp.Code() != "RATE_LIMITED" {
-				t.Fatalf("createUser of %s after 3 probes: %s; want RATE_LIMITED", email, resp.Body)
-			}
-		}
-		if after := e.RowCounts(t); after["users"] != before["users"] {
-			t.Fatalf("a refused createUser wrote rows: %v -> %v", before, after)
-		}
-	})
-}
-
 func TestLogIn(t *testing.T) {
 	forEachDB(t, func(t *testing.T, e *testEnv) {
 		owner := e.SignUp(t, "Login")
@@ -678,30 +648,45 @@ func jsonString(v any) string {
 	return strings.TrimSpace(buf.String())
 }
 
-// signUp with an email already registered counts as a failed attempt from
-// the address, so it cannot probe which emails exist faster than logIn.
-func TestSignUpProbesAreLimitedPerAddress(t *testing.T) {
-	forEachDBConfigured(t, func(c *config) { c.LoginLimits.PerIP = 3 }, func(t *testing.T, e *testEnv) {
-		owner := e.SignUp(t, "Probed")
-		signUp := func(email string) *gqlResponse {
+// signUp and createUser with an email already registered (in any account)
+// count as failed attempts from the address, so neither can probe which
+// emails exist faster than logIn.
+func TestEmailProbesAreLimitedPerAddress(t *testing.T) {
+	probes := map[string]func(t *testing.T, e *testEnv, prober *user, email string) *gqlResponse{
+		"signUp": func(t *testing.T, e *testEnv, _ *user, email string) *gqlResponse {
 			return e.Do(t, request{
 				Query:     `mutation($in: SignUpInput!) { signUp(input: $in) { token } }`,
 				Variables: map[string]any{"in": map[string]any{"accountName": "Probe", "name": "P", "email": email, "password": "correct horse battery"}},
 			})
-		}
-		for i := range 3 {
-			if resp := signUp(owner.Email); !wantError(t, resp, "BAD_USER_INPUT", "email") {
-				t.Fatalf("probe %d: %s", i+1, resp.Body)
-			}
-		}
-		before := e.RowCounts(t)
-		for _, email := range []string{owner.Email, uniqueEmail("after-probes")} {
-			if resp := signUp(email); resp.Code() != "RATE_LIMITED" {
-				t.Fatalf("sign-up of %s after 3 probes: %s; want RATE_LIMITED", email, resp.Body)
-			}
-		}
-		if after := e.RowCounts(t); after["accounts"] != before["accounts"] || after["users"] != before["users"] {
-			t.Fatalf("a refused sign-up wrote rows: %v -> %v", before, after)
-		}
-	})
+		},
+		"createUser": func(t *testing.T, e *testEnv, prober *user, email string) *gqlResponse {
+			return e.Do(t, request{
+				Auth:      Bearer(prober.Token),
+				Query:     `mutation($in: CreateUserInput!) { createUser(input: $in) { user { id } } }`,
+				Variables: map[string]any{"in": map[string]any{"name": "P", "email": email, "password": "correct horse battery", "role": "AGENT"}},
+			})
+		},
+	}
+	for name, probe := range probes {
+		t.Run(name, func(t *testing.T) {
+			forEachDBConfigured(t, func(c *config) { c.LoginLimits.PerIP = 3 }, func(t *testing.T, e *testEnv) {
+				prober := e.SignUp(t, "Prober")
+				victim := e.SignUp(t, "Elsewhere")
+				for i := range 3 {
+					if resp := probe(t, e, prober, victim.Email); !wantError(t, resp, "BAD_USER_INPUT", "email") {
+						t.Fatalf("probe %d: %s", i+1, resp.Body)
+					}
+				}
+				before := e.RowCounts(t)
+				for _, email := range []string{victim.Email, uniqueEmail("after-probes")} {
+					if resp := probe(t, e, prober, email); resp.Code() != "RATE_LIMITED" {
+						t.Fatalf("%s of %s after 3 probes: %s; want RATE_LIMITED", name, email, resp.Body)
+					}
+				}
+				if after := e.RowCounts(t); after["accounts"] != before["accounts"] || after["users"] != before["users"] {
+					t.Fatalf("a refused %s wrote rows: %v -> %v", name, before, after)
+				}
+			})
+		})
+	}
 }

@@ -10,11 +10,16 @@ const setAccessMutation = `mutation($in: SetUserApiAccessInput!) {
   setUserApiAccess(input: $in) { user { id role apiAccess } deletedApiKeys loggedOutMobileSessions }
 }`
 
+// setAccessRequest is setUserApiAccess as the holder of auth.
+func setAccessRequest(auth, userID string, enabled bool) request {
+	return request{Auth: auth, Query: setAccessMutation,
+		Variables: map[string]any{"in": map[string]any{"userId": userID, "enabled": enabled}}}
+}
+
 // trySetAccess calls setUserApiAccess with the given Authorization header.
 func trySetAccess(t *testing.T, e *testEnv, auth, userID string, enabled bool) *gqlResponse {
 	t.Helper()
-	return e.Do(t, request{Auth: auth, Query: setAccessMutation,
-		Variables: map[string]any{"in": map[string]any{"userId": userID, "enabled": enabled}}})
+	return e.Do(t, setAccessRequest(auth, userID, enabled))
 }
 
 // tryCreateKey calls createApiKey and returns the raw response.

@@ -49,10 +49,8 @@ func TestRaceCreateKeyVersusAccessOff(t *testing.T) {
 		const creators = 4
 		var won, lost, deletedByAccess int
 		for round := range relRounds(30, 100) {
-			e.MustDo(t, request{Auth: Bearer(owner.Token), Query: setAccessMutation,
-				Variables: map[string]any{"in": map[string]any{"userId": agent.ID, "enabled": true}}})
-			reqs := []request{{Auth: Bearer(owner.Token), Query: setAccessMutation,
-				Variables: map[string]any{"in": map[string]any{"userId": agent.ID, "enabled": false}}}}
+			e.MustDo(t, setAccessRequest(Bearer(owner.Token), agent.ID, true))
+			reqs := []request{setAccessRequest(Bearer(owner.Token), agent.ID, false)}
 			for i := range creators {
 				reqs = append(reqs, request{Auth: Bearer(agent.Token),
 					Query:     `mutation($in: CreateApiKeyInput!) { createApiKey(input: $in) { secret apiKey { id } } }`,
@@ -106,10 +104,8 @@ func TestRaceDeleteKeyVersusAccessOff(t *testing.T) {
 		agent := e.CreateUser(t, owner, "AGENT")
 		const keys = 4
 		for round := range relRounds(30, 100) {
-			e.MustDo(t, request{Auth: Bearer(owner.Token), Query: setAccessMutation,
-				Variables: map[string]any{"in": map[string]any{"userId": agent.ID, "enabled": true}}})
-			reqs := []request{{Auth: Bearer(owner.Token), Query: setAccessMutation,
-				Variables: map[string]any{"in": map[string]any{"userId": agent.ID, "enabled": false}}}}
+			e.MustDo(t, setAccessRequest(Bearer(owner.Token), agent.ID, true))
+			reqs := []request{setAccessRequest(Bearer(owner.Token), agent.ID, false)}
 			for i := range keys {
 				keyID, _ := e.CreateKey(t, agent, fmt.Sprintf("doomed %d/%d", round, i))
 				reqs = append(reqs, request{Auth: Bearer(agent.Token), Query: deleteKeyMutation, Variables: map[string]any{"id": keyID}})
