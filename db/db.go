@@ -205,8 +205,32 @@ func (db *DB) MigrationsCurrent(ctx context.Context) (bool, error) {
 func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 
 // transaction runs fn in one transaction and translates what it returns.
+// PostgreSQL breaks a deadlock (or a serialization conflict) by aborting
+// one side, such as a usage flush and a key deletion that lock the same
+// usage rows in opposite orders. That side runs again: every fn here starts
+// from scratch and keeps nothing from an aborted attempt.
 func (db *DB) transaction(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	return translate(db.gorm.WithContext(ctx).Transaction(fn))
+	for attempt := 1; ; attempt++ {
+		err := db.gorm.WithContext(ctx).Transaction(fn)
+		if attempt < maxTransactionAttempts && isTransactionConflict(err) {
+			continue
+		}
+		return translate(err)
+	}
+}
+
+const maxTransactionAttempts = 3
+
+// isForeignKeyViolation covers both paths an error takes: through GORM,
+// which translates it, and straight from the driver.
+func isForeignKeyViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.Is(err, gorm.ErrForeignKeyViolated) || errors.As(err, &pgErr) && pgErr.Code == "23503"
+}
+
+func isTransactionConflict(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && (pgErr.Code == "40P01" || pgErr.Code == "40001")
 }
 
 // forUpdate locks the selected rows until the transaction ends, so that

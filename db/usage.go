@@ -48,10 +48,22 @@ func newKnownPairs() *knownPairs {
 // so retrying after an unknown commit outcome never counts twice. A key
 // keeps at most MaxIntegrations named integrations; further ones count as
 // "other". Increments for deleted keys are dropped by the upsert itself.
-func (db *DB) RecordUsage(ctx context.Context, flushID string, incs []UsageIncrement) error {
+func (db *DB) RecordUsage(ctx context.Context, flushID string, incs []UsageIncrement) (err error) {
 	if len(incs) == 0 {
 		return nil
 	}
+	// A key deleted after the upsert's join saw it, but before its rows
+	// were checked against it, fails the statement on the foreign key. Run
+	// again, the join no longer sees the key and drops its rows.
+	for range 2 {
+		if err = db.recordUsage(ctx, flushID, incs); !isForeignKeyViolation(err) {
+			return err
+		}
+	}
+	return err
+}
+
+func (db *DB) recordUsage(ctx context.Context, flushID string, incs []UsageIncrement) error {
 	var written []usagePair
 	err := db.transaction(ctx, func(tx *gorm.DB) error {
 		mark := tx.Clauses(clause.OnConflict{DoNothing: true}).
@@ -174,8 +186,9 @@ func (db *DB) integrationNames(tx *gorm.DB, incs []UsageIncrement) (map[string]m
 }
 
 // upsertUsage adds rows to integration_usages in one statement. Joining on
-// api_keys drops rows of keys deleted since the requests were counted, so
-// one deleted key never fails the batch.
+// api_keys drops rows of keys deleted since the requests were counted, so a
+// deleted key does not fail the batch (but see RecordUsage for one that is
+// deleted while the statement runs).
 func (db *DB) upsertUsage(tx *gorm.DB, rows []*model.IntegrationUsage) error {
 	const conflict = `
 ON CONFLICT (api_key_id, integration) DO UPDATE SET
