@@ -140,13 +140,14 @@ func TestConfigRefusesSenselessValues(t *testing.T) {
 // An origin that can never equal a browser's Origin header would make CORS
 // fail in the browser with no word from the server, so it is refused.
 func TestCORSOriginsMustBeOrigins(t *testing.T) {
-	for _, origin := range []string{"crm.example.com", "https://crm.example.com/", "https://crm.example.com/app",
-		"ftp://crm.example.com", "https://", "https://user@crm.example.com", "https://*.*.example.com", "https://crm.example.com?x"} {
+	for _, origin := range []string{"crm.example.com", "https://crm.example.com/", "https://crm.example.com/app", "not a url",
+		"https://", "://crm.example.com", "https://user@crm.example.com", "https://*.*.example.com", "https://crm.example.com?x", "*" + "/"} {
 		if _, _, err := loadConfig([]string{"-cors-origins", origin}, io.Discard); err == nil || !strings.Contains(err.Error(), "-cors-origins (KEYFOB_CORS_ORIGINS)") {
 			t.Errorf("-cors-origins %q: err = %v, want a refusal naming the flag", origin, err)
 		}
 	}
-	for _, origins := range []string{"*", "https://crm.example.com", "http://localhost:5173, https://*.example.com", "HTTPS://CRM.Example.com"} {
+	for _, origins := range []string{"*", "null", "https://crm.example.com", "http://localhost:5173, https://*.example.com", "HTTPS://CRM.Example.com",
+		"http://localhost:*", "https://[::1]:8443", "capacitor://localhost", "chrome-extension://abcdefghijklmnop", "*.example.com"} {
 		if _, _, err := loadConfig([]string{"-cors-origins", origins}, io.Discard); err != nil {
 			t.Errorf("-cors-origins %q refused: %v", origins, err)
 		}
@@ -154,10 +155,16 @@ func TestCORSOriginsMustBeOrigins(t *testing.T) {
 }
 
 func TestPortMustBeAPortNumber(t *testing.T) {
-	for _, port := range []string{"0", "65536", "80a", "-1"} {
+	for _, port := range []string{"65536", "80a", "-1", "+8080", "08080"} {
 		t.Setenv("PORT", port)
 		if _, _, err := loadConfig(nil, io.Discard); err == nil {
 			t.Errorf("PORT=%s accepted", port)
+		}
+	}
+	for _, port := range []string{"0", "1", "65535"} {
+		t.Setenv("PORT", port)
+		if cfg, _, err := loadConfig(nil, io.Discard); err != nil || cfg.Addr != ":"+port {
+			t.Errorf("PORT=%s: addr %v, err %v", port, cfg, err)
 		}
 	}
 }

@@ -12,7 +12,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
-	"net/url"
 	"os"
 	"os/signal"
 	"strconv"
@@ -144,8 +143,8 @@ func loadConfig(args []string, stderr io.Writer) (*config, []string, error) {
 		}
 	}
 	if port := os.Getenv("PORT"); port != "" {
-		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
-			return nil, nil, fmt.Errorf("PORT=%q: must be a port number from 1 to 65535", port)
+		if n, err := strconv.ParseUint(port, 10, 16); err != nil || strconv.FormatUint(n, 10) != port {
+			return nil, nil, fmt.Errorf("PORT=%q: must be a port number from 0 to 65535 (0 picks a free one)", port)
 		}
 		c.Addr = ":" + port
 	}
@@ -196,20 +195,27 @@ func loadConfig(args []string, stderr io.Writer) (*config, []string, error) {
 	return c, rest, nil
 }
 
-// isOrigin reports whether o is what a browser sends in Origin (scheme,
-// host and optional port), or a pattern rs/cors matches against it: "*",
-// or one "*" in the host. Anything else, such as a trailing slash or a
-// bare host name, would never match, and CORS would fail without a word.
+// isOrigin reports whether o can match a browser's Origin header as rs/cors
+// compares them: "*", "null", or scheme://host[:port] with at most one "*"
+// anywhere (http://localhost:*, https://*.example.com, *.example.com).
+// What it refuses, such as a trailing slash, a path, a space or a bare
+// host name, would never match, and CORS would fail without a word.
 func isOrigin(o string) bool {
-	if o == "*" {
+	if o == "*" || o == "null" {
 		return true
 	}
+	const notInHost = "/?#@ \t"
 	if strings.Count(o, "*") > 1 {
 		return false
 	}
-	u, err := url.Parse(strings.Replace(o, "*", "wildcard", 1))
-	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" &&
-		u.User == nil && u.Path == "" && u.RawQuery == "" && u.Fragment == "" && !u.ForceQuery
+	scheme, host, found := strings.Cut(o, "://")
+	if !found { // only a pattern that supplies the scheme itself: *.example.com
+		return strings.HasPrefix(o, "*") && len(o) > 1 && !strings.ContainsAny(o, notInHost)
+	}
+	validScheme := scheme == "*" || scheme != "" && strings.IndexFunc(scheme, func(r rune) bool {
+		return !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '+' || r == '.' || r == '-')
+	}) < 0
+	return validScheme && host != "" && !strings.ContainsAny(host, notInHost)
 }
 
 // The argon2id memory bounds: below 1 MiB a hash costs an attacker next to
