@@ -20,6 +20,7 @@ import (
 
 	"github.com/keyfob/keyfob/db"
 	"github.com/keyfob/keyfob/graph"
+	"github.com/keyfob/keyfob/internal/pgtest"
 	"github.com/keyfob/keyfob/model"
 	"github.com/keyfob/keyfob/resolvers"
 )
@@ -150,7 +151,7 @@ func TestReadyzFollowsTheDatabase(t *testing.T) {
 	if pgURL() == "" {
 		t.Skip("needs TEST_DATABASE_URL")
 	}
-	dsn := freshSchema(t)
+	dsn := pgtest.FreshSchema(t)
 	u, _ := url.Parse(dsn)
 	cutter := newTCPCutter(t, u.Host)
 	u.Host = cutter.addr()

@@ -28,6 +28,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/keyfob/keyfob/db"
+	"github.com/keyfob/keyfob/internal/pgtest"
 )
 
 // pgCluster is a private PostgreSQL server in a temporary directory.
@@ -587,7 +588,7 @@ func (p *commitCutter) pipe(client net.Conn) {
 func TestFaultUnknownCommitOutcomeCountsOnce(t *testing.T) {
 	relFaultTests(t)
 	relRequirePostgres(t)
-	dsn := freshSchema(t)
+	dsn := pgtest.FreshSchema(t)
 	u, err := url.Parse(dsn)
 	if err != nil {
 		t.Fatal(err)

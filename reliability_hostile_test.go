@@ -21,6 +21,8 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"github.com/keyfob/keyfob/internal/pgtest"
 )
 
 // hostileCase is one request. Headers are sent in order, so a name may
@@ -163,7 +165,7 @@ func TestHostileInputs(t *testing.T) {
 func testHostileInputs(t *testing.T, kind string) {
 	dsn := filepath.Join(t.TempDir(), "keyfob.db")
 	if kind == "postgres" {
-		dsn = freshSchema(t)
+		dsn = pgtest.FreshSchema(t)
 	}
 	srv := startServer(t, dsn, "-rate-limit", "1000000", "-failed-auth-per-ip", "1000000",
 		"-login-failures-per-email", "1000000", "-login-failures-per-ip", "1000000")

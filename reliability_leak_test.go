@@ -23,6 +23,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/keyfob/keyfob/credential"
+	"github.com/keyfob/keyfob/internal/pgtest"
 )
 
 var relSecretRE = regexp.MustCompile(`\bkf_[0-9A-Za-z]{38}\b|\bkfs_[0-9A-Za-z]{43}\b|\b[0-9a-f]{32}\b`)
@@ -105,7 +106,7 @@ func (s secretSet) scan(t *testing.T, where, text string) {
 func TestNoSecretInDatabaseOrLogs(t *testing.T) {
 	kind, dsn := "sqlite", filepath.Join(t.TempDir(), "keyfob.db")
 	if pgURL() != "" {
-		kind, dsn = "postgres", freshSchema(t)
+		kind, dsn = "postgres", pgtest.FreshSchema(t)
 	}
 	secrets := secretSet{}
 	var logs []string
@@ -260,7 +261,7 @@ func TestNoSecretInDatabaseOrLogs(t *testing.T) {
 func TestRefusalsCannotBeToldApart(t *testing.T) {
 	dsn := filepath.Join(t.TempDir(), "keyfob.db")
 	if pgURL() != "" {
-		dsn = freshSchema(t)
+		dsn = pgtest.FreshSchema(t)
 	}
 	srv := startServer(t, dsn, "-failed-auth-per-ip", "1000000")
 	sc := srv.client()

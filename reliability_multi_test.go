@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/keyfob/keyfob/internal/pgtest"
 	"github.com/keyfob/keyfob/model"
 )
 
@@ -21,7 +22,7 @@ import (
 // within 100 ms (LISTEN/NOTIFY), although B and C had it cached.
 func TestMultiInstanceRevocationWithin100ms(t *testing.T) {
 	relRequirePostgres(t)
-	dsn := freshSchema(t)
+	dsn := pgtest.FreshSchema(t)
 	// A long TTL, so that only the notification can explain a refusal.
 	flags := []string{"-cache-ttl", "10m", "-rate-limit", "1000000", "-failed-auth-per-ip", "1000000"}
 	a := startServer(t, dsn, flags...)
@@ -98,7 +99,7 @@ func TestMultiInstanceRevocationWithin100ms(t *testing.T) {
 // of the same rows overlap.
 func TestMultiInstanceUsageAddsUp(t *testing.T) {
 	relRequirePostgres(t)
-	dsn := freshSchema(t)
+	dsn := pgtest.FreshSchema(t)
 	flags := []string{"-usage-flush-interval", "50ms", "-rate-limit", "1000000"}
 	procs := []*serverProcess{startServer(t, dsn, flags...), startServer(t, dsn, flags...), startServer(t, dsn, flags...)}
 	c := relClient(t)
@@ -157,7 +158,7 @@ func TestMultiInstanceUsageAddsUp(t *testing.T) {
 // and every table present.
 func TestMultiInstanceConcurrentMigration(t *testing.T) {
 	relRequirePostgres(t)
-	dsn := freshSchema(t)
+	dsn := pgtest.FreshSchema(t)
 	buildKeyfob(t) // so that the three start within microseconds of each other
 	procs := make([]*serverProcess, 3)
 	for i := range procs {

@@ -18,6 +18,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/keyfob/keyfob/internal/pgtest"
 	"github.com/keyfob/keyfob/model"
 )
 
@@ -112,7 +113,7 @@ func stopSetup(t *testing.T, kind string, flags ...string) (dsn string, srv *ser
 	t.Helper()
 	dsn = filepath.Join(t.TempDir(), "keyfob.db")
 	if kind == "postgres" {
-		dsn = freshSchema(t)
+		dsn = pgtest.FreshSchema(t)
 	}
 	flags = append([]string{"-rate-limit", "1000000"}, flags...)
 	srv = startServer(t, dsn, flags...)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/keyfob/keyfob/credential"
 	"github.com/keyfob/keyfob/db"
+	"github.com/keyfob/keyfob/internal/pgtest"
 )
 
 // N requests spread over K keys × M integrations, then SIGTERM: the counts
@@ -20,7 +21,7 @@ func TestUsageIsExactAfterSIGTERM(t *testing.T) {
 		t.Run(kind, func(t *testing.T) {
 			dsn := filepath.Join(t.TempDir(), "keyfob.db")
 			if kind == "postgres" {
-				dsn = freshSchema(t)
+				dsn = pgtest.FreshSchema(t)
 			}
 			srv := startServer(t, dsn, "-usage-flush-interval", "1h", "-rate-limit", "1000000")
 			c := srv.client()

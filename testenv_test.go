@@ -11,8 +11,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -20,6 +18,7 @@ import (
 	"time"
 
 	"github.com/keyfob/keyfob/db"
+	"github.com/keyfob/keyfob/internal/pgtest"
 )
 
 // testEnv is one running Keyfob: a real HTTP server over a real database
@@ -63,7 +62,7 @@ func newTestEnv(t testing.TB, kind string, configure func(*config)) *testEnv {
 	case "sqlite":
 		cfg.SQLitePath = filepath.Join(t.TempDir(), "keyfob.db")
 	case "postgres":
-		cfg.DatabaseURL = freshSchema(t)
+		cfg.DatabaseURL = pgtest.FreshSchema(t)
 	default:
 		t.Fatalf("unknown database kind %q", kind)
 	}
@@ -86,40 +85,6 @@ func newTestEnv(t testing.TB, kind string, configure func(*config)) *testEnv {
 		}
 	})
 	return &testEnv{Kind: kind, DSN: cfg.dsn(), Store: store, App: a, URL: srv.URL, Logs: logs}
-}
-
-// freshSchema creates an empty schema in TEST_DATABASE_URL's database and
-// returns a URL whose connections use it, so tests never share tables.
-func freshSchema(t testing.TB) string {
-	t.Helper()
-	base := pgURL()
-	if base == "" {
-		t.Skip("needs TEST_DATABASE_URL")
-	}
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	schema := "t_" + hex.EncodeToString(b[:])
-	admin, err := db.OpenRaw(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := admin.Exec("CREATE SCHEMA " + schema).Error; err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		admin.Exec("DROP SCHEMA " + schema + " CASCADE")
-		if sqlDB, err := admin.DB(); err == nil {
-			sqlDB.Close()
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
 }
 
 // gqlResponse is a GraphQL answer as a client sees it.
@@ -409,4 +374,4 @@ func (e *testEnv) ViewerID(t *testing.T, auth string) (*gqlResponse, string) {
 	return resp, id
 }
 
-func pgURL() string { return os.Getenv("TEST_DATABASE_URL") }
+func pgURL() string { return pgtest.URL() }

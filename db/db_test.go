@@ -2,10 +2,6 @@ package db
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"net/url"
-	"os"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -14,6 +10,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/keyfob/keyfob/credential"
+	"github.com/keyfob/keyfob/internal/pgtest"
 	"github.com/keyfob/keyfob/model"
 )
 
@@ -21,35 +18,13 @@ import (
 // database, dropped when the test ends.
 func openTestStore(t *testing.T) *DB {
 	t.Helper()
-	base := os.Getenv("TEST_DATABASE_URL")
-	if base == "" {
-		t.Skip("needs TEST_DATABASE_URL")
-	}
-	admin, err := OpenRaw(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	schema := "t_" + hex.EncodeToString(b[:])
-	if err := admin.Exec("CREATE SCHEMA " + schema).Error; err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Exec("DROP SCHEMA " + schema + " CASCADE") })
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
 	params := credential.DefaultPasswordParams
 	params.Memory = 1024
 	passwords, err := credential.NewPasswords(params)
 	if err != nil {
 		t.Fatal(err)
 	}
-	store, err := Open(u.String(), Options{Passwords: passwords})
+	store, err := Open(pgtest.FreshSchema(t), Options{Passwords: passwords})
 	if err != nil {
 		t.Fatal(err)
 	}
