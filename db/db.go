@@ -45,20 +45,25 @@ type DB struct {
 	// OnRevoke, if set, is called after a commit that revoked credentials
 	// (deleted keys, ended sessions) with their hashes.
 	OnRevoke func(hashes []string)
+	keyCaps  model.KeyCaps
 	known    *knownPairs
 	// actorSelects caches actorColumns' lists by alias.
 	actorSelects sync.Map
 }
 
-// newDB is a DB over g, which may be a transaction. OnRevoke stays unset.
-func newDB(g *gorm.DB, pg bool, passwords *credential.Passwords, sessionTTL time.Duration) *DB {
-	return &DB{gorm: g, postgres: pg, passwords: passwords, SessionTTL: sessionTTL, known: newKnownPairs()}
+// newDB is a DB over g, which may be a transaction, set up by opts as Open
+// completed them. OnRevoke stays unset.
+func newDB(g *gorm.DB, pg bool, opts Options) *DB {
+	return &DB{gorm: g, postgres: pg, passwords: opts.Passwords, SessionTTL: opts.SessionTTL, keyCaps: opts.KeyCaps, known: newKnownPairs()}
 }
 
 // Options tune a connection.
 type Options struct {
 	Passwords  *credential.Passwords
 	SessionTTL time.Duration
+	// KeyCaps bound the keys per user and per account; a zero field takes
+	// its value from model.DefaultKeyCaps.
+	KeyCaps model.KeyCaps
 	// Logger receives GORM's statements; nil keeps it silent.
 	Logger logger.Interface
 }
@@ -77,6 +82,12 @@ func Open(dsn string, opts Options) (*DB, error) {
 	}
 	if opts.SessionTTL == 0 {
 		opts.SessionTTL = 30 * 24 * time.Hour
+	}
+	if opts.KeyCaps.PerUser == 0 {
+		opts.KeyCaps.PerUser = model.DefaultKeyCaps.PerUser
+	}
+	if opts.KeyCaps.PerAccount == 0 {
+		opts.KeyCaps.PerAccount = model.DefaultKeyCaps.PerAccount
 	}
 	if opts.Logger == nil {
 		opts.Logger = logger.Discard
@@ -119,7 +130,7 @@ func Open(dsn string, opts Options) (*DB, error) {
 		// answers SQLITE_BUSY to a write that began as a read.
 		sqlDB.SetMaxOpenConns(1)
 	}
-	return newDB(g, pg, opts.Passwords, opts.SessionTTL), nil
+	return newDB(g, pg, opts), nil
 }
 
 // Close releases the connection pool.
@@ -239,6 +250,18 @@ func isTransactionConflict(err error) bool {
 func (db *DB) forUpdate(tx *gorm.DB) *gorm.DB {
 	if db.postgres {
 		return tx.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	return tx
+}
+
+// forNoKeyUpdate is forUpdate for a row that others reference, such as an
+// account: it serialises the transactions that take it just the same, but
+// leaves alone the foreign-key checks of inserts referencing the row, so
+// sign-ins and audit events in the account do not queue behind it. SQLite
+// needs no clause, as for forUpdate.
+func (db *DB) forNoKeyUpdate(tx *gorm.DB) *gorm.DB {
+	if db.postgres {
+		return tx.Clauses(clause.Locking{Strength: "NO KEY UPDATE"})
 	}
 	return tx
 }

@@ -33,7 +33,11 @@ func (db *DB) CreateAPIKey(ctx context.Context, actor *model.Actor, name string)
 	err = db.transaction(ctx, func(tx *gorm.DB) error {
 		var account model.Account
 		var user model.User
-		if err := tx.First(&account, "id = ?", actor.User.AccountID).Error; err != nil {
+		// Every create in the account takes this lock first, so the keys
+		// counted below are still all there are when this one is written:
+		// two creates can never both see room for one more. (SQLite's single
+		// connection serialises them anyway.)
+		if err := db.forNoKeyUpdate(tx).First(&account, "id = ?", actor.User.AccountID).Error; err != nil {
 			return err
 		}
 		// The lock orders this after any concurrent setUserApiAccess(false),
@@ -42,6 +46,13 @@ func (db *DB) CreateAPIKey(ctx context.Context, actor *model.Actor, name string)
 			return err
 		}
 		if err := model.CheckCreateKey(&account, &user); err != nil {
+			return err
+		}
+		userKeys, accountKeys, err := countKeys(tx, &user)
+		if err != nil {
+			return err
+		}
+		if err := db.keyCaps.CheckNewKey(userKeys, accountKeys); err != nil {
 			return err
 		}
 		key = newKey(&user, name, secret, now())
@@ -54,6 +65,16 @@ func (db *DB) CreateAPIKey(ctx context.Context, actor *model.Actor, name string)
 		return nil, "", err
 	}
 	return key, secret, nil
+}
+
+// countKeys counts the keys user holds and those their account holds.
+// Deleted keys are gone from the table, so every row counts.
+func countKeys(tx *gorm.DB, user *model.User) (userKeys, accountKeys int64, err error) {
+	var held struct{ UserKeys, AccountKeys int64 }
+	err = tx.Model(&model.APIKey{}).
+		Select("COUNT(CASE WHEN user_id = ? THEN 1 END) AS user_keys, COUNT(*) AS account_keys", user.ID).
+		Where("account_id = ?", user.AccountID).Scan(&held).Error
+	return held.UserKeys, held.AccountKeys, err
 }
 
 // DeleteAPIKey deletes a key the actor may see. Deleting a Default API Key

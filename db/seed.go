@@ -46,7 +46,7 @@ func (db *DB) SeedDemo(ctx context.Context) (*DemoResult, error) {
 		// The operations below open their own transactions, which become
 		// savepoints of this one.
 		var err error
-		res, err = newDB(tx, db.postgres, db.passwords, db.SessionTTL).seedDemo(ctx)
+		res, err = newDB(tx, db.postgres, Options{Passwords: db.passwords, SessionTTL: db.SessionTTL, KeyCaps: db.keyCaps}).seedDemo(ctx)
 		return err
 	})
 	if err != nil {

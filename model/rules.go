@@ -155,6 +155,38 @@ func CheckCreateKey(a *Account, u *User) error {
 	return nil
 }
 
+// KeyCaps bound the keys a user and an account may hold at once, counting
+// every key not deleted. Without them one tenant could fill the table that
+// every other tenant's pages and counts are read from.
+type KeyCaps struct {
+	PerUser    int
+	PerAccount int
+}
+
+// DefaultKeyCaps are far above what any integration setup needs.
+var DefaultKeyCaps = KeyCaps{PerUser: 200, PerAccount: 2000}
+
+// CheckNewKey refuses another key to a user holding userKeys in an account
+// holding accountKeys once either has reached its cap.
+func (c KeyCaps) CheckNewKey(userKeys, accountKeys int64) error {
+	if userKeys >= int64(c.PerUser) {
+		return keyCapReached("user", userKeys, c.PerUser)
+	}
+	if accountKeys >= int64(c.PerAccount) {
+		return keyCapReached("account", accountKeys, c.PerAccount)
+	}
+	return nil
+}
+
+// keyCapReached says what to delete; a holder can be past its cap after an
+// operator lowered it.
+func keyCapReached(holder string, held int64, most int) error {
+	if held == int64(most) {
+		return Errorf(CodeBadUserInput, "this %s already has %d API keys, the most allowed: delete one first", holder, held)
+	}
+	return Errorf(CodeBadUserInput, "this %s already has %d API keys, more than the %d allowed: delete %d first", holder, held, most, held-int64(most)+1)
+}
+
 // CheckPowerUp refuses per-user API access settings in an account without
 // the API Key Restriction Power-Up.
 func CheckPowerUp(a *Account) error {

@@ -289,3 +289,32 @@ func TestEnumUnmarshal(t *testing.T) {
 		wantInputError(t, "ClientKind.UnmarshalGQL", c.UnmarshalGQL(in), "client")
 	}
 }
+
+func TestKeyCapsCheckNewKey(t *testing.T) {
+	caps := KeyCaps{PerUser: 3, PerAccount: 5}
+	cases := []struct {
+		name               string
+		userKeys, accounts int64
+		want               string // "" when the key is allowed
+	}{
+		{"first key", 0, 0, ""},
+		{"one below both caps", 2, 4, ""},
+		{"user at its cap", 3, 3, "this user already has 3 API keys, the most allowed: delete one first"},
+		{"account at its cap", 1, 5, "this account already has 5 API keys, the most allowed: delete one first"},
+		{"user cap named first", 3, 5, "this user already has 3 API keys, the most allowed: delete one first"},
+		{"past a lowered cap", 1, 7, "this account already has 7 API keys, more than the 5 allowed: delete 3 first"},
+	}
+	for _, c := range cases {
+		err := caps.CheckNewKey(c.userKeys, c.accounts)
+		if c.want == "" {
+			if err != nil {
+				t.Errorf("%s: %v, want the key allowed", c.name, err)
+			}
+			continue
+		}
+		wantInputError(t, c.name, err, "")
+		if err != nil && err.(*Error).Message != c.want {
+			t.Errorf("%s: message %q, want %q", c.name, err.(*Error).Message, c.want)
+		}
+	}
+}
