@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/keyfob/keyfob/model"
 )
 
 func TestConfigFromEnvAndFlags(t *testing.T) {
@@ -29,15 +31,17 @@ func TestConfigFromEnvAndFlags(t *testing.T) {
 
 func TestConfigRefusesBadValues(t *testing.T) {
 	for env, value := range map[string]string{
-		"KEYFOB_RATE_LIMIT":          "lots",
-		"KEYFOB_CACHE_TTL":           "30",
-		"KEYFOB_INTROSPECTION":       "perhaps",
-		"KEYFOB_LOG_LEVEL":           "loud",
-		"KEYFOB_TRUSTED_PROXIES":     "10.0.0.0/99",
-		"KEYFOB_MAX_BODY_BYTES":      "1MiB",
-		"KEYFOB_PASSWORD_MEMORY_KIB": "-1",
-		"PORT":                       "abc",
-		"KEYFOB_CORS_ORIGINS":        "https://crm.example, not a url",
+		"KEYFOB_RATE_LIMIT":           "lots",
+		"KEYFOB_CACHE_TTL":            "30",
+		"KEYFOB_INTROSPECTION":        "perhaps",
+		"KEYFOB_LOG_LEVEL":            "loud",
+		"KEYFOB_TRUSTED_PROXIES":      "10.0.0.0/99",
+		"KEYFOB_MAX_BODY_BYTES":       "1MiB",
+		"KEYFOB_PASSWORD_MEMORY_KIB":  "-1",
+		"KEYFOB_MAX_KEYS_PER_USER":    "-3",
+		"KEYFOB_MAX_KEYS_PER_ACCOUNT": "lots",
+		"PORT":                        "abc",
+		"KEYFOB_CORS_ORIGINS":         "https://crm.example, not a url",
 	} {
 		t.Run(env, func(t *testing.T) {
 			t.Setenv(env, value)
@@ -45,6 +49,25 @@ func TestConfigRefusesBadValues(t *testing.T) {
 				t.Fatalf("%s=%s: err = %v, want an error naming the variable", env, value, err)
 			}
 		})
+	}
+}
+
+func TestConfigKeyCaps(t *testing.T) {
+	cfg, _, err := loadConfig(nil, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.KeyCaps != (model.KeyCaps{PerUser: 200, PerAccount: 2000}) {
+		t.Fatalf("default caps %+v, want 200 per user and 2,000 per account", cfg.KeyCaps)
+	}
+	t.Setenv("KEYFOB_MAX_KEYS_PER_USER", "1000")
+	t.Setenv("KEYFOB_MAX_KEYS_PER_ACCOUNT", "5000")
+	cfg, _, err = loadConfig([]string{"-max-keys-per-account", "7000"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.KeyCaps != (model.KeyCaps{PerUser: 1000, PerAccount: 7000}) {
+		t.Fatalf("caps %+v, want 1000 from the environment and 7000 from the flag", cfg.KeyCaps)
 	}
 }
 
@@ -116,6 +139,8 @@ func TestConfigRefusesSenselessValues(t *testing.T) {
 		"max-depth":                "0",
 		"max-aliases":              "-1",
 		"max-fields":               "0",
+		"max-keys-per-user":        "0",
+		"max-keys-per-account":     "-1",
 		"password-memory-kib":      "1",
 	} {
 		t.Run(flagName, func(t *testing.T) {

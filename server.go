@@ -24,6 +24,7 @@ import (
 	"github.com/keyfob/keyfob/authn"
 	"github.com/keyfob/keyfob/credential"
 	"github.com/keyfob/keyfob/db"
+	"github.com/keyfob/keyfob/model"
 )
 
 // config is every setting, each from a flag whose default comes from the
@@ -49,6 +50,7 @@ type config struct {
 	CORSOrigins    []string
 	QueryLimits    queryLimits
 	PprofAddr      string
+	KeyCaps        model.KeyCaps
 }
 
 // settingEnv pairs each flag with the environment variable that sets its
@@ -81,6 +83,8 @@ var settingEnv = [][2]string{
 	{"pprof-addr", "KEYFOB_PPROF_ADDR"},
 	{"max-fields", "KEYFOB_MAX_FIELDS"},
 	{"password-memory-kib", "KEYFOB_PASSWORD_MEMORY_KIB"},
+	{"max-keys-per-user", "KEYFOB_MAX_KEYS_PER_USER"},
+	{"max-keys-per-account", "KEYFOB_MAX_KEYS_PER_ACCOUNT"},
 }
 
 // commandsUsage lists the commands, for -h and for a mistyped command.
@@ -132,6 +136,8 @@ func loadConfig(args []string, stderr io.Writer) (*config, []string, error) {
 	fs.IntVar(&c.QueryLimits.MaxAliases, "max-aliases", defaultQueryLimits.MaxAliases, "most aliases in one query (env KEYFOB_MAX_ALIASES)")
 	fs.IntVar(&c.QueryLimits.MaxFields, "max-fields", defaultQueryLimits.MaxFields, "most field selections written in one query (env KEYFOB_MAX_FIELDS)")
 	fs.StringVar(&c.PprofAddr, "pprof-addr", "", "serve Go's profiler on this address (e.g. 127.0.0.1:6060); off when empty (env KEYFOB_PPROF_ADDR)")
+	fs.IntVar(&c.KeyCaps.PerUser, "max-keys-per-user", model.DefaultKeyCaps.PerUser, "most API keys one user may hold (env KEYFOB_MAX_KEYS_PER_USER)")
+	fs.IntVar(&c.KeyCaps.PerAccount, "max-keys-per-account", model.DefaultKeyCaps.PerAccount, "most API keys one account may hold (env KEYFOB_MAX_KEYS_PER_ACCOUNT)")
 	mem := fs.Uint("password-memory-kib", uint(credential.DefaultPasswordParams.Memory), "argon2id memory per password hash, in KiB (env KEYFOB_PASSWORD_MEMORY_KIB)")
 	// Each flag's default can come from its environment variable; a bad
 	// value there is an error, never silently the default.
@@ -248,6 +254,8 @@ func (c *config) validate() error {
 		{"max-complexity", c.QueryLimits.MaxComplexity > 0},
 		{"max-depth", c.QueryLimits.MaxDepth > 0},
 		{"max-fields", c.QueryLimits.MaxFields > 0},
+		{"max-keys-per-user", c.KeyCaps.PerUser > 0},
+		{"max-keys-per-account", c.KeyCaps.PerAccount > 0},
 	}
 	for _, p := range positive {
 		if !p.ok {
@@ -373,7 +381,7 @@ func openStore(ctx context.Context, cfg *config) (store *db.DB, migrationsApplie
 	if err != nil {
 		return nil, 0, err
 	}
-	store, err = db.Open(cfg.dsn(), db.Options{Passwords: passwords, SessionTTL: cfg.SessionTTL})
+	store, err = db.Open(cfg.dsn(), db.Options{Passwords: passwords, SessionTTL: cfg.SessionTTL, KeyCaps: cfg.KeyCaps})
 	if err != nil {
 		return nil, 0, err
 	}
