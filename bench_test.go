@@ -10,6 +10,7 @@ import (
 
 	"github.com/keyfob/keyfob/credential"
 	"github.com/keyfob/keyfob/db"
+	"github.com/keyfob/keyfob/model"
 )
 
 // In-process benchmarks of whole requests through the real handler
@@ -61,11 +62,15 @@ func BenchmarkUsageFlush10kPairs(b *testing.B) {
 	if pgURL() == "" {
 		b.Skip("set TEST_DATABASE_URL to a PostgreSQL database")
 	}
-	e := newTestEnv(b, "postgres", func(c *config) { c.UsageFlush = time.Hour })
+	const keys = 1000
+	e := newTestEnv(b, "postgres", func(c *config) {
+		c.UsageFlush = time.Hour
+		c.KeyCaps = model.KeyCaps{PerUser: keys, PerAccount: keys}
+	})
 	owner := e.SignUp(b, "Flush")
 	var incs []db.UsageIncrement
 	at := time.Now().UTC()
-	for k := range 1000 {
+	for k := range keys {
 		id, _ := e.CreateKey(b, owner, "Flush "+strconv.Itoa(k))
 		for m := range 10 {
 			incs = append(incs, db.UsageIncrement{APIKeyID: id, Integration: "integration-" + strconv.Itoa(m), Requests: 1, FirstUsedAt: at, LastUsedAt: at})

@@ -115,7 +115,9 @@ func stopSetup(t *testing.T, kind string, flags ...string) (dsn string, srv *ser
 	if kind == "postgres" {
 		dsn = pgtest.FreshSchema(t)
 	}
-	flags = append([]string{"-rate-limit", "1000000"}, flags...)
+	// The 200 keys to delete and those created while the server stops go
+	// past the default cap of keys per user.
+	flags = append([]string{"-rate-limit", "1000000", "-max-keys-per-user", "1000000", "-max-keys-per-account", "1000000"}, flags...)
 	srv = startServer(t, dsn, flags...)
 	c = relClient(t)
 	sc := srv.client()

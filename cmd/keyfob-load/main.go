@@ -100,7 +100,7 @@ func run(o options) error {
 			return fmt.Errorf("go build: %v\n%s", err, out)
 		}
 	}
-	srv, err := startServer(binary, dsn, o.profileDir)
+	srv, err := startServer(binary, dsn, o.profileDir, o.keys)
 	if err != nil {
 		return err
 	}
@@ -411,15 +411,17 @@ type server struct {
 	profiler *profiler // nil unless -profile-dir is set
 }
 
-// startServer starts binary on a free loopback port; with profileDir set
-// it also serves Go's profiler, on another.
-func startServer(binary, dsn, profileDir string) (*server, error) {
+// startServer starts binary on a free loopback port, letting its one user
+// hold the keys the run seeds; with profileDir set it also serves Go's
+// profiler, on another port.
+func startServer(binary, dsn, profileDir string, keys int) (*server, error) {
 	addr, err := freeAddr()
 	if err != nil {
 		return nil, err
 	}
 	args := []string{"-addr", addr, "-database-url", dsn, "-noop-endpoint",
-		"-log-level", "warn", "-rate-limit", "1000000000", "-playground=false"}
+		"-log-level", "warn", "-rate-limit", "1000000000", "-playground=false",
+		"-max-keys-per-user", strconv.Itoa(keys), "-max-keys-per-account", strconv.Itoa(keys)}
 	var prof *profiler
 	if profileDir != "" {
 		pprofAddr, err := freeAddr()
