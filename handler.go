@@ -294,6 +294,9 @@ func (a *app) presentError(ctx context.Context, err error) *gqlerror.Error {
 		if domain.Field != "" {
 			gqlErr.Extensions["field"] = domain.Field
 		}
+		if seconds := domain.RetryAfterSeconds(); seconds > 0 {
+			gqlErr.Extensions["retryAfterSeconds"] = seconds
+		}
 		if domain.Code == model.CodeUnavailable {
 			a.logger.WarnContext(ctx, "database unavailable", "error", err)
 		}

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
@@ -301,7 +302,10 @@ func WriteError(w http.ResponseWriter, err error) {
 	if e.Field != "" {
 		ext["field"] = e.Field
 	}
-	writeJSON(w, e.Code, map[string]any{
+	if seconds := e.RetryAfterSeconds(); seconds > 0 {
+		ext["retryAfterSeconds"] = seconds
+	}
+	writeJSON(w, e, map[string]any{
 		"errors": []map[string]any{{"message": e.Message, "extensions": ext}},
 	})
 }
@@ -314,13 +318,16 @@ func asDomain(err error) *model.Error {
 	return e
 }
 
-func writeJSON(w http.ResponseWriter, code model.Code, body any) {
-	if code == model.CodeUnauthenticated {
+func writeJSON(w http.ResponseWriter, e *model.Error, body any) {
+	if e.Code == model.CodeUnauthenticated {
 		// Bearer, not Basic: Basic makes browsers pop up a login dialog.
 		w.Header().Set("WWW-Authenticate", `Bearer realm="keyfob"`)
 	}
+	if seconds := e.RetryAfterSeconds(); seconds > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(seconds))
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(StatusOf(code))
+	w.WriteHeader(StatusOf(e.Code))
 	_ = json.NewEncoder(w).Encode(body)
 }

@@ -40,7 +40,7 @@ func (a *Authenticator) VerifyHandler() http.Handler {
 			if e.Field != "" {
 				body["field"] = e.Field // the bad header, as /graphql names it
 			}
-			writeJSON(w, e.Code, map[string]any{"error": body})
+			writeJSON(w, e, map[string]any{"error": body})
 			return
 		}
 		h := w.Header()

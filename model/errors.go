@@ -3,6 +3,8 @@ package model
 import (
 	"errors"
 	"fmt"
+	"math"
+	"time"
 )
 
 // Code is the machine-readable reason an operation failed. It reaches
@@ -49,6 +51,9 @@ type Error struct {
 	Message string
 	// Field names the input field at fault, for BAD_USER_INPUT.
 	Field string
+	// RetryAfter is how long until a refused operation would be admitted
+	// again, as for RATE_LIMITED; zero when it is not known.
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {
@@ -56,6 +61,16 @@ func (e *Error) Error() string {
 		return fmt.Sprintf("%s: %s (%s)", e.Code, e.Message, e.Field)
 	}
 	return fmt.Sprintf("%s: %s", e.Code, e.Message)
+}
+
+// RetryAfterSeconds is RetryAfter as clients get it: whole seconds, rounded
+// up so that a client that waits that long is admitted, and at least 1.
+// It is 0 when RetryAfter is not known.
+func (e *Error) RetryAfterSeconds() int {
+	if e.RetryAfter <= 0 {
+		return 0
+	}
+	return max(1, int(math.Ceil(e.RetryAfter.Seconds())))
 }
 
 // Errorf returns an *Error with the given code and a formatted message.
