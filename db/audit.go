@@ -2,6 +2,8 @@ package db
 
 import (
 	"context"
+	"net/netip"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -71,4 +73,31 @@ func (db *DB) AuditEvents(ctx context.Context, actor *model.Actor, first *int, a
 		return nil, err
 	}
 	return &EventPage{Events: events, HasNextPage: hasNext, TotalCount: total}, nil
+}
+
+// recentLogInAddresses bounds how many of a user's log-in addresses
+// LoggedInFrom compares, newest first: more than anyone's usual places, and
+// a bound on the work that typing her email can cause.
+const recentLogInAddresses = 100
+
+// LoggedInFrom reports whether the user with this normalised email logged
+// in from network since the given time, as her LOGGED_IN events record it.
+// The audit log is the store, so every instance gives the same answer.
+// Addresses are compared by model.NetworkOf: exactly for IPv4, by /64 for
+// IPv6.
+func (db *DB) LoggedInFrom(ctx context.Context, emailNormalized string, network netip.Prefix, since time.Time) (bool, error) {
+	var ips []string
+	err := db.gorm.WithContext(ctx).Raw(`SELECT e.ip FROM users u JOIN audit_events e ON e.actor_user_id = u.id
+		WHERE u.email_normalized = ? AND e.action = ? AND e.occurred_at >= ? AND e.ip IS NOT NULL
+		GROUP BY e.ip ORDER BY MAX(e.occurred_at) DESC LIMIT ?`,
+		emailNormalized, model.AuditLoggedIn, since.UTC(), recentLogInAddresses).Scan(&ips).Error
+	if err != nil {
+		return false, translate(err)
+	}
+	for _, ip := range ips {
+		if n, ok := model.NetworkOf(ip); ok && n == network {
+			return true, nil
+		}
+	}
+	return false, nil
 }
