@@ -108,15 +108,10 @@ func (a *Authenticator) admit(w http.ResponseWriter, r *http.Request, acceptSess
 		// Two credentials are ambiguous: a gateway might check the other one.
 		header = ""
 	}
-	ip := ClientIPFromContext(r.Context())
-	if a.limits.ipBlocked(w, ip) {
-		return nil, errIPRateLimited
+	if err := a.limits.ipBlocked(ClientIPFromContext(r.Context())); err != nil {
+		return nil, err
 	}
 	actor, err := a.verify(r.Context(), header, acceptSessions)
-	var why refusal
-	if errors.As(err, &why) {
-		a.limits.failedFrom(ip)
-	}
 	if err != nil {
 		return nil, err
 	}
@@ -141,17 +136,22 @@ func (a *Authenticator) admit(w http.ResponseWriter, r *http.Request, acceptSess
 
 // verify resolves an Authorization header to an actor, from the cache when
 // it can. A kf_ key with a bad checksum never reaches the cache or database.
+// Every refusal counts against the client's failed-authentication limits.
 func (a *Authenticator) verify(ctx context.Context, header string, acceptSessions bool) (*model.Actor, error) {
+	ip := ClientIPFromContext(ctx)
 	secret, kind := credential.FromAuthorization(header)
 	if kind == credential.KindInvalid {
+		a.limits.failedFrom(ip)
 		return nil, refusedMalformed
 	}
 	if kind == credential.KindSession && !acceptSessions {
+		a.limits.failedFrom(ip)
 		return nil, refusedSession
 	}
 	digest := credential.Sum(secret)
 	if v, ok := a.Cache.get(digest); ok {
 		if v.actor == nil {
+			a.limits.failedFrom(ip)
 			return nil, refusedUnknown
 		}
 		if v.refreshDue(time.Now()) {
@@ -159,7 +159,16 @@ func (a *Authenticator) verify(ctx context.Context, header string, acceptSession
 		}
 		return v.actor, nil
 	}
-	return a.lookUp(ctx, digest, kind)
+	// The failure is counted before the look-up, so that concurrent
+	// unknown credentials from one address cannot all reach the database
+	// before the first is counted, and given back if the credential is known.
+	slot, err := a.limits.takeLookUpSlot(ctx, ip)
+	if err != nil {
+		return nil, err
+	}
+	actor, err := a.lookUp(ctx, digest, kind)
+	slot.end(errors.Is(err, refusedUnknown))
+	return actor, err
 }
 
 // lookUp asks the database who a credential belongs to and caches the

@@ -3,6 +3,9 @@ package authn
 import (
 	"context"
 	"errors"
+	"math"
+	"net/netip"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -18,21 +21,38 @@ import (
 // who mistypes a few times is never locked out for long.
 type LoginLimits struct {
 	PerEmail int // failures allowed per email per Window
-	PerIP    int // failures allowed per client IP per Window
+	PerIP    int // failures allowed per client IP per Window, and ten times as many per IPv6 /64
 	Window   time.Duration
 }
 
 // DefaultLoginLimits allow 5 failures per email and 20 per IP each minute.
 var DefaultLoginLimits = LoginLimits{PerEmail: 5, PerIP: 20, Window: time.Minute}
 
+// A stranger who spends a user's per-email limit must not keep her out of
+// her usual place. So an address she logged in from within TrustPeriod
+// (compared by model.NetworkOf) keeps an allowance of its own once the
+// limit is spent: TrustedAllowance failures per TrustedAllowanceWindow,
+// per email and trusted network. Guessing stays bounded by the per-email
+// limit plus that allowance for each of her trusted networks.
+const (
+	TrustPeriod            = 30 * 24 * time.Hour
+	TrustedAllowance       = 3
+	TrustedAllowanceWindow = 15 * time.Minute
+)
+
 // LoginGuard counts failed log-ins and refuses further attempts past the limits.
 type LoginGuard struct {
-	limits  LoginLimits
-	mu      sync.Mutex
-	byEmail *expirable.LRU[string, *rate.Limiter]
-	byIP    *expirable.LRU[string, *rate.Limiter]
-	// inFlight counts attempts under way by "ip:…" and "email:…", so that
-	// they count against the limits before their outcome is known.
+	limits    LoginLimits
+	mu        sync.Mutex
+	byEmail   *expirable.LRU[string, *rate.Limiter]
+	byIP      *expirable.LRU[string, *rate.Limiter]
+	byNetwork *expirable.LRU[string, *rate.Limiter]
+	// byTrusted holds the allowances of trusted networks, by email and
+	// network. Only networks a user logged in from get one.
+	byTrusted *expirable.LRU[string, *rate.Limiter]
+	// inFlight counts attempts under way by the flight of each limit they
+	// are held to, so that they count against the limits before their
+	// outcome is known.
 	inFlight map[string]int
 	// finished is closed, and replaced, whenever an attempt ends: attempts
 	// waiting for an outcome select on it and on their request's context.
@@ -43,18 +63,23 @@ type LoginGuard struct {
 // once they would have refilled, bounding memory under a spray of emails.
 func NewLoginGuard(limits LoginLimits) *LoginGuard {
 	g := &LoginGuard{
-		limits:   limits,
-		byEmail:  expirable.NewLRU[string, *rate.Limiter](100_000, nil, limits.Window),
-		byIP:     expirable.NewLRU[string, *rate.Limiter](100_000, nil, limits.Window),
-		inFlight: map[string]int{},
-		finished: make(chan struct{}),
+		limits:    limits,
+		byEmail:   expirable.NewLRU[string, *rate.Limiter](100_000, nil, limits.Window),
+		byIP:      expirable.NewLRU[string, *rate.Limiter](100_000, nil, limits.Window),
+		byNetwork: expirable.NewLRU[string, *rate.Limiter](100_000, nil, limits.Window),
+		byTrusted: expirable.NewLRU[string, *rate.Limiter](100_000, nil, TrustedAllowanceWindow),
+		inFlight:  map[string]int{},
+		finished:  make(chan struct{}),
 	}
 	return g
 }
 
-var (
-	errTooManyLogins      = &model.Error{Code: model.CodeRateLimited, Message: "too many failed log-ins: wait a minute and try again"}
-	errTooManyFromAddress = &model.Error{Code: model.CodeRateLimited, Message: "too many failed attempts from this address: wait a minute and try again"}
+// Refusals, each said one way; each refusal carries how long until one
+// more attempt would be admitted.
+const (
+	tooManyLogins      = "too many failed log-ins: wait a minute and try again"
+	tooManyFromAddress = "too many failed attempts from this address: wait a minute and try again"
+	tooManyFromNetwork = "too many failed attempts from this network: wait a minute and try again"
 )
 
 // SignUp creates an account and its owner's first session.
@@ -81,7 +106,7 @@ func (a *Authenticator) CreateUser(ctx context.Context, guard *LoginGuard, actor
 // which emails exist faster than log-in can. The email's own log-in limit
 // does not apply: nobody's password is being guessed.
 func (g *LoginGuard) limitEmailProbe(ctx context.Context, op func() error) error {
-	done, err := g.attempt(ctx, "", ClientIPFromContext(ctx))
+	done, err := g.attempt(ctx, "", ClientIPFromContext(ctx), nil)
 	if err != nil {
 		return err
 	}
@@ -100,7 +125,10 @@ func (a *Authenticator) LogIn(ctx context.Context, guard *LoginGuard, email, pas
 	// and is limited by the client's address only, so that a typed novel
 	// cannot be kept in memory as a limiter's key.
 	_, limitKey, _ := model.NormalizeEmail(email)
-	done, err := guard.attempt(ctx, limitKey, ClientIPFromContext(ctx))
+	trusted := func(ctx context.Context, network netip.Prefix) (bool, error) {
+		return a.DB.LoggedInFrom(ctx, limitKey, network, time.Now().Add(-TrustPeriod))
+	}
+	done, err := guard.attempt(ctx, limitKey, ClientIPFromContext(ctx), trusted)
 	if err != nil {
 		return "", nil, err
 	}
@@ -109,15 +137,6 @@ func (a *Authenticator) LogIn(ctx context.Context, guard *LoginGuard, email, pas
 	token, user, err = a.DB.LogIn(ctx, strings.TrimSpace(email), password, client)
 	failed = errors.Is(err, model.ErrBadCredentials)
 	return token, user, err
-}
-
-func (g *LoginGuard) limiter(cache *expirable.LRU[string, *rate.Limiter], key string, n int) *rate.Limiter {
-	if l, ok := cache.Get(key); ok {
-		return l
-	}
-	l := rate.NewLimiter(rate.Limit(float64(n)/g.limits.Window.Seconds()), n)
-	cache.Add(key, l)
-	return l
 }
 
 // attempt admits a log-in attempt if the failures already counted, plus
@@ -130,23 +149,60 @@ func (g *LoginGuard) limiter(cache *expirable.LRU[string, *rate.Limiter], key st
 // checked first, so a blocked one cannot create per-email entries, whose
 // number is bounded: a spray of made-up emails would otherwise evict a
 // victim's. An empty email is limited by address only.
-func (g *LoginGuard) attempt(ctx context.Context, email, ip string) (done func(failed bool), err error) {
-	limits := []loginLimit{{g.byIP, ip, g.limits.PerIP, "ip:" + ip, errTooManyFromAddress}}
-	if email != "" {
-		limits = append(limits, loginLimit{g.byEmail, email, g.limits.PerEmail, "email:" + email, errTooManyLogins})
+//
+// Once the email's limit is spent, trusted says whether the client's
+// network is one its user logged in from; if so, the attempt is held to
+// that network's allowance instead, and a failure still counts against
+// the email. The question costs a query, so it is asked only then.
+func (g *LoginGuard) attempt(ctx context.Context, email, ip string, trusted func(context.Context, netip.Prefix) (bool, error)) (done func(failed bool), err error) {
+	held := []loginLimit{{g.byIP, "ip:" + ip, g.limits.PerIP, g.limits.Window, tooManyFromAddress}}
+	network, hasNetwork := model.NetworkOf(ip)
+	if key := networkKey(ip); key != "" {
+		held = append(held, loginLimit{g.byNetwork, "net:" + key, networkLimitFactor * g.limits.PerIP, g.limits.Window, tooManyFromNetwork})
 	}
+	perEmail := loginLimit{g.byEmail, "email:" + email, g.limits.PerEmail, g.limits.Window, tooManyLogins}
+	allowance := loginLimit{g.byTrusted, "trusted:" + email + " " + network.String(), TrustedAllowance, TrustedAllowanceWindow, tooManyLogins}
+	mayTrust := email != "" && hasNetwork && trusted != nil
+	asked, isTrusted := false, false
+
+	var counted []loginLimit
 	g.mu.Lock()
 	for {
-		fits := true
-		for _, l := range limits {
-			left := g.limiter(l.cache, l.key, l.n).Tokens()
-			if left < 1 {
-				g.mu.Unlock()
-				return nil, l.refusal
-			}
-			fits = fits && left-float64(g.inFlight[l.flight]) >= 1
+		if refusal := g.spent(held...); refusal != nil {
+			g.mu.Unlock()
+			return nil, refusal
 		}
-		if fits {
+		gates := held
+		counted = held
+		if email != "" {
+			switch {
+			case g.spent(perEmail) == nil:
+				gates = slices.Concat(held, []loginLimit{perEmail})
+				counted = gates
+			case mayTrust && !asked:
+				g.mu.Unlock()
+				if isTrusted, err = trusted(ctx, network); err != nil {
+					return nil, err
+				}
+				asked = true
+				g.mu.Lock()
+				continue // the limits moved on while the question was out
+			case isTrusted && g.spent(allowance) == nil:
+				gates = slices.Concat(held, []loginLimit{allowance})
+				counted = slices.Concat(gates, []loginLimit{perEmail})
+			case isTrusted:
+				refusal := g.spent(allowance)
+				// Whichever refills first admits the next attempt.
+				refusal.RetryAfter = min(refusal.RetryAfter, g.spent(perEmail).RetryAfter)
+				g.mu.Unlock()
+				return nil, refusal
+			default:
+				refusal := g.spent(perEmail)
+				g.mu.Unlock()
+				return nil, refusal
+			}
+		}
+		if g.fits(gates) {
 			break
 		}
 		finished := g.finished
@@ -158,19 +214,19 @@ func (g *LoginGuard) attempt(ctx context.Context, email, ip string) (done func(f
 		}
 		g.mu.Lock()
 	}
-	for _, l := range limits {
-		g.inFlight[l.flight]++
+	for _, l := range counted {
+		g.inFlight[l.key]++
 	}
 	g.mu.Unlock()
 	return func(failed bool) {
 		g.mu.Lock()
 		defer g.mu.Unlock()
-		for _, l := range limits {
-			if g.inFlight[l.flight]--; g.inFlight[l.flight] == 0 {
-				delete(g.inFlight, l.flight)
+		for _, l := range counted {
+			if g.inFlight[l.key]--; g.inFlight[l.key] == 0 {
+				delete(g.inFlight, l.key)
 			}
 			if failed {
-				g.limiter(l.cache, l.key, l.n).Allow()
+				g.limiter(l).Allow()
 			}
 		}
 		close(g.finished)
@@ -179,11 +235,44 @@ func (g *LoginGuard) attempt(ctx context.Context, email, ip string) (done func(f
 }
 
 // loginLimit is one of the limits an attempt is held to: n failures per
-// window for key, counted in flight under flight.
+// window for key, which also names its attempts in flight.
 type loginLimit struct {
 	cache   *expirable.LRU[string, *rate.Limiter]
 	key     string
 	n       int
-	flight  string
-	refusal error
+	window  time.Duration
+	refusal string
+}
+
+func (g *LoginGuard) limiter(l loginLimit) *rate.Limiter {
+	if r, ok := l.cache.Get(l.key); ok {
+		return r
+	}
+	r := rate.NewLimiter(rate.Limit(float64(l.n)/l.window.Seconds()), l.n)
+	l.cache.Add(l.key, r)
+	return r
+}
+
+// spent returns the refusal of the first of limits whose failures are used
+// up, saying when it will admit one more; nil if none is.
+func (g *LoginGuard) spent(limits ...loginLimit) *model.Error {
+	for _, l := range limits {
+		r := g.limiter(l)
+		if missing := 1 - r.Tokens(); missing > 0 {
+			wait := time.Duration(math.Ceil(missing / float64(r.Limit()) * float64(time.Second)))
+			return &model.Error{Code: model.CodeRateLimited, Message: l.refusal, RetryAfter: wait}
+		}
+	}
+	return nil
+}
+
+// fits reports whether every one of limits has room for one more failure
+// beside the attempts in flight.
+func (g *LoginGuard) fits(limits []loginLimit) bool {
+	for _, l := range limits {
+		if g.limiter(l).Tokens()-float64(g.inFlight[l.key]) < 1 {
+			return false
+		}
+	}
+	return true
 }

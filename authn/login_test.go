@@ -14,7 +14,7 @@ import (
 // instead of holding a goroutine for as long as they take.
 func TestLoginAttemptWaitsOnlyAsLongAsItsRequest(t *testing.T) {
 	g := NewLoginGuard(LoginLimits{PerEmail: 1, PerIP: 10, Window: time.Minute})
-	done, err := g.attempt(context.Background(), "a@example.com", "192.0.2.1")
+	done, err := g.attempt(context.Background(), "a@example.com", "192.0.2.1", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -22,22 +22,22 @@ func TestLoginAttemptWaitsOnlyAsLongAsItsRequest(t *testing.T) {
 	// the next must wait for its outcome.
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	if _, err := g.attempt(ctx, "a@example.com", "192.0.2.2"); !errors.Is(err, context.DeadlineExceeded) {
+	if _, err := g.attempt(ctx, "a@example.com", "192.0.2.2", nil); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("waiting attempt: err = %v, want the context's deadline", err)
 	}
 	// Once the first fails, the email's one failure is used up.
 	done(true)
-	if _, err := g.attempt(context.Background(), "a@example.com", "192.0.2.2"); err != errTooManyLogins {
-		t.Fatalf("after the failure: err = %v, want %v", err, errTooManyLogins)
+	if _, err := g.attempt(context.Background(), "a@example.com", "192.0.2.2", nil); err == nil || err.Error() != "RATE_LIMITED: "+tooManyLogins {
+		t.Fatalf("after the failure: err = %v, want %q", err, tooManyLogins)
 	}
 	// A waiting attempt is woken when the one in flight succeeds.
-	done, err = g.attempt(context.Background(), "b@example.com", "192.0.2.1")
+	done, err = g.attempt(context.Background(), "b@example.com", "192.0.2.1", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	woken := make(chan error, 1)
 	go func() {
-		d, err := g.attempt(context.Background(), "b@example.com", "192.0.2.3")
+		d, err := g.attempt(context.Background(), "b@example.com", "192.0.2.3", nil)
 		if d != nil {
 			d(false)
 		}
@@ -66,10 +66,10 @@ func TestLogInKeysOnlyEmailAddresses(t *testing.T) {
 	if _, _, err := a.LogIn(context.Background(), g, "  Someone@Example.COM ", "wrong password", model.ClientWeb); !errors.Is(err, model.ErrBadCredentials) {
 		t.Fatal(err)
 	}
-	if keys := g.byEmail.Keys(); len(keys) != 1 || keys[0] != "someone@example.com" {
+	if keys := g.byEmail.Keys(); len(keys) != 1 || keys[0] != "email:someone@example.com" {
 		t.Fatalf("per-email limiter keys %q, want the lower-cased address", keys)
 	}
-	if l, ok := g.byIP.Get(""); !ok || l.Tokens() > float64(DefaultLoginLimits.PerIP-4)+0.5 {
+	if l, ok := g.byIP.Get("ip:"); !ok || l.Tokens() > float64(DefaultLoginLimits.PerIP-4)+0.5 {
 		t.Fatalf("the client address was not charged for the 4 failures")
 	}
 }
