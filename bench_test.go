@@ -3,6 +3,7 @@ package main
 import (
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/keyfob/keyfob/credential"
 	"github.com/keyfob/keyfob/db"
+	"github.com/keyfob/keyfob/internal/hostile"
 	"github.com/keyfob/keyfob/model"
 )
 
@@ -26,6 +28,12 @@ func benchRequests(b *testing.B) (http.Handler, string) {
 }
 
 func benchmarkGraphQL(b *testing.B, query, auth string, h http.Handler) {
+	benchmarkDocument(b, query, auth, "", h)
+}
+
+// benchmarkDocument sends query as benchmarkGraphQL does, wanting the
+// error code code, or no error when code is "".
+func benchmarkDocument(b *testing.B, query, auth, code string, h http.Handler) {
 	body := jsonBody(query)
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -38,9 +46,33 @@ func benchmarkGraphQL(b *testing.B, query, auth string, h http.Handler) {
 		}
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, req)
-		if w.Code != http.StatusOK || strings.Contains(w.Body.String(), `"errors"`) {
-			b.Fatalf("%d %s", w.Code, w.Body.String())
+		if w.Code != http.StatusOK || code == "" && strings.Contains(w.Body.String(), `"errors"`) ||
+			code != "" && !strings.Contains(w.Body.String(), `"code":"`+code+`"`) {
+			b.Fatalf("%d %.300s", w.Code, w.Body.String())
 		}
+	}
+}
+
+// BenchmarkHostileDocuments prices the review's documents beside
+// { __typename }: the refused ones must cost about what it does, and the
+// largest introspection document allowed shows what the limits let through.
+func BenchmarkHostileDocuments(b *testing.B) {
+	h, _ := benchRequests(b)
+	read := func(path string) string {
+		content, err := os.ReadFile(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return string(content)
+	}
+	for _, c := range []struct{ name, query, code string }{
+		{"Typename", "{ __typename }", ""},
+		{"FragmentExplosion40Levels", hostile.Doubling(40), "FIELD_LIMIT_EXCEEDED"},
+		{"AliasedIntrospection14", hostile.AliasedIntrospection(14), "FIELD_LIMIT_EXCEEDED"},
+		{"GraphiQLIntrospection", read("testdata/introspection/graphiql-4.1.2.graphql"), ""},
+		{"LargestIntrospection", read("testdata/largest-introspection.graphql"), ""},
+	} {
+		b.Run(c.name, func(b *testing.B) { benchmarkDocument(b, c.query, "", c.code, h) })
 	}
 }
 

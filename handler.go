@@ -46,6 +46,7 @@ type app struct {
 	usage     *usage.Recorder
 	clientIPs *authn.ClientIPs
 	metrics   *metrics.Metrics
+	slots     *executionSlots
 	// stopListening ends the revocation listener.
 	stopListening context.CancelFunc
 	listening     chan struct{}
@@ -59,6 +60,7 @@ func newApp(cfg *config, store *db.DB, logger *slog.Logger) *app {
 		cfg: cfg, store: store, logger: logger,
 		guard:     authn.NewLoginGuard(cfg.LoginLimits),
 		clientIPs: &authn.ClientIPs{Trusted: trusted},
+		slots:     newExecutionSlots(cfg.MaxInFlight, overloadWait),
 		listening: make(chan struct{}),
 	}
 	// Metrics come first, so that nothing started below can report to
@@ -105,7 +107,7 @@ func (a *app) close(ctx context.Context) error {
 // IP, authentication, per-request loaders, then GraphQL.
 func (a *app) handler() http.Handler {
 	mux := http.NewServeMux()
-	api := a.graphQLOverHTTP(a.authn.Middleware(loader.Middleware(a.store, a.graphql())))
+	api := a.graphQLOverHTTP(a.slots.limit(a.authn.Middleware(loader.Middleware(a.store, a.graphql()))))
 	mux.Handle("/graphql", a.cors().Handler(api))
 	if a.cfg.Playground {
 		pg := playground.Handler("Keyfob", "/graphql")
@@ -171,14 +173,6 @@ func (w *muxErrorWriter) Write(b []byte) (int, error) {
 
 func (a *app) graphql() http.Handler {
 	cfg := graph.Config{Resolvers: &resolvers.Resolver{DB: a.store, Authn: a.authn, LoginGuard: a.guard}}
-	// A list costs its page size times what each item asks for.
-	cfg.Complexity.Query.APIKeys = func(child int, first *int, _ *string) int { return pageCost(first, child) }
-	cfg.Complexity.Query.AuditEvents = func(child int, first *int, _ *string) int { return pageCost(first, child) }
-	// users has no page size. Costed as if every account had usersCost
-	// users, it is cheap once but unaffordable inside itself: users →
-	// account → users grew as the users count to the power of the nesting,
-	// and a few aliases per level took gigabytes within the old limit.
-	cfg.Complexity.Account.Users = func(child int) int { return 1 + usersCost*child }
 	srv := handler.New(graph.NewExecutableSchema(cfg))
 	// Parsing and validating the same documents again is most of the cost
 	// of a small query: integrations send the same few queries all day.
@@ -191,9 +185,7 @@ func (a *app) graphql() http.Handler {
 	if a.cfg.Introspection {
 		srv.Use(extension.Introspection{})
 	}
-	// The shape limits first: they name what is wrong more plainly.
 	srv.Use(queryShapeLimit{limits: a.cfg.QueryLimits, validated: validated})
-	srv.Use(extension.FixedComplexityLimit(a.cfg.QueryLimits.MaxComplexity))
 	srv.SetDisableSuggestion(!a.cfg.Development)
 	srv.AroundResponses(a.observeOperation)
 	srv.SetErrorPresenter(a.presentError)
@@ -201,28 +193,13 @@ func (a *app) graphql() http.Handler {
 	return srv
 }
 
-// usersCost is how many users Account.users is costed as returning.
-const usersCost = 100
-
-// pageCost is a connection's complexity: each of up to `first` items costs
-// what its selection costs.
-func pageCost(first *int, child int) int {
-	n := 1 // an out-of-range first is refused by the resolver; cost it as one
-	if first != nil && *first >= 1 && *first <= model.MaxPageSize {
-		n = *first
-	}
-	return 1 + n*child
-}
-
 // observeOperation measures each GraphQL operation for /metrics.
 func (a *app) observeOperation(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 	start := time.Now()
 	resp := next(ctx)
-	name := ""
+	var op *ast.OperationDefinition
 	if graphql.HasOperationContext(ctx) {
-		if op := graphql.GetOperationContext(ctx).Operation; op != nil {
-			name = op.Name
-		}
+		op = graphql.GetOperationContext(ctx).Operation
 	}
 	outcome := "ok"
 	if resp != nil && len(resp.Errors) > 0 {
@@ -231,7 +208,7 @@ func (a *app) observeOperation(ctx context.Context, next graphql.ResponseHandler
 			outcome = fmt.Sprint(code)
 		}
 	}
-	a.metrics.GraphQLOperation(name, outcome, time.Since(start))
+	a.metrics.GraphQLOperation(op, outcome, time.Since(start))
 	return resp
 }
 

@@ -16,8 +16,12 @@ import (
 	"github.com/keyfob/keyfob/db"
 )
 
-// The end-to-end tests below start the real keyfob binary, built once.
-var keyfobBinary struct {
+// The end-to-end tests below start the real keyfob binary, built once:
+// with the race detector when the tests have it, and once without for the
+// tests that measure the process's memory, which the detector multiplies.
+var keyfobBinary, keyfobPlainBinary builtBinary
+
+type builtBinary struct {
 	once sync.Once
 	path string
 	err  error
@@ -25,34 +29,39 @@ var keyfobBinary struct {
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if keyfobBinary.path != "" {
-		os.RemoveAll(filepath.Dir(keyfobBinary.path))
+	for _, b := range []*builtBinary{&keyfobBinary, &keyfobPlainBinary} {
+		if b.path != "" {
+			os.RemoveAll(filepath.Dir(b.path))
+		}
 	}
 	os.Exit(code)
 }
 
-func buildKeyfob(t *testing.T) string {
+func buildKeyfob(t *testing.T) string      { return keyfobBinary.build(t, raceEnabled) }
+func buildKeyfobPlain(t *testing.T) string { return keyfobPlainBinary.build(t, false) }
+
+func (b *builtBinary) build(t *testing.T, race bool) string {
 	t.Helper()
-	keyfobBinary.once.Do(func() {
+	b.once.Do(func() {
 		dir, err := os.MkdirTemp("", "keyfob-bin-")
 		if err != nil {
-			keyfobBinary.err = err
+			b.err = err
 			return
 		}
-		keyfobBinary.path = filepath.Join(dir, "keyfob")
-		args := []string{"build", "-o", keyfobBinary.path}
-		if raceEnabled {
+		b.path = filepath.Join(dir, "keyfob")
+		args := []string{"build", "-o", b.path}
+		if race {
 			args = append(args, "-race")
 		}
 		out, err := exec.Command("go", append(args, ".")...).CombinedOutput()
 		if err != nil {
-			keyfobBinary.err = fmt.Errorf("go build: %v\n%s", err, out)
+			b.err = fmt.Errorf("go build: %v\n%s", err, out)
 		}
 	})
-	if keyfobBinary.err != nil {
-		t.Fatal(keyfobBinary.err)
+	if b.err != nil {
+		t.Fatal(b.err)
 	}
-	return keyfobBinary.path
+	return b.path
 }
 
 // serverProcess is a running keyfob binary.
@@ -76,8 +85,15 @@ func startServer(t *testing.T, dsn string, flags ...string) *serverProcess {
 // serve, so that several can start at the same moment.
 func launchServer(t *testing.T, dsn string, flags ...string) *serverProcess {
 	t.Helper()
+	return launchBinary(t, buildKeyfob(t), dsn, flags...)
+}
+
+// launchBinary is launchServer with a binary of the caller's choice.
+func launchBinary(t *testing.T, binary, dsn string, flags ...string) *serverProcess {
+	t.Helper()
 	port := freePort(t)
-	args := []string{"-addr", "127.0.0.1:" + strconv.Itoa(port), "-password-memory-kib", "1024"}
+	// -max-in-flight as in newTestEnv: tests send bursts from one address.
+	args := []string{"-addr", "127.0.0.1:" + strconv.Itoa(port), "-password-memory-kib", "1024", "-max-in-flight", "256"}
 	if db.IsPostgres(dsn) {
 		args = append(args, "-database-url", dsn)
 	} else {
@@ -86,7 +102,7 @@ func launchServer(t *testing.T, dsn string, flags ...string) *serverProcess {
 	}
 	args = append(args, flags...)
 	p := &serverProcess{URL: "http://127.0.0.1:" + strconv.Itoa(port), Logs: &syncBuffer{}, done: make(chan error, 1)}
-	p.cmd = exec.Command(buildKeyfob(t), args...)
+	p.cmd = exec.Command(binary, args...)
 	p.cmd.Stdout, p.cmd.Stderr = p.Logs, p.Logs
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)

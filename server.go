@@ -14,6 +14,7 @@ import (
 	"net/http/pprof"
 	"os"
 	"os/signal"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -49,6 +50,7 @@ type config struct {
 	Development    bool
 	CORSOrigins    []string
 	QueryLimits    queryLimits
+	MaxInFlight    int // GraphQL requests executing at once
 	PprofAddr      string
 	KeyCaps        model.KeyCaps
 }
@@ -82,6 +84,8 @@ var settingEnv = [][2]string{
 	{"max-aliases", "KEYFOB_MAX_ALIASES"},
 	{"pprof-addr", "KEYFOB_PPROF_ADDR"},
 	{"max-fields", "KEYFOB_MAX_FIELDS"},
+	{"max-variables-bytes", "KEYFOB_MAX_VARIABLES_BYTES"},
+	{"max-in-flight", "KEYFOB_MAX_IN_FLIGHT"},
 	{"password-memory-kib", "KEYFOB_PASSWORD_MEMORY_KIB"},
 	{"max-keys-per-user", "KEYFOB_MAX_KEYS_PER_USER"},
 	{"max-keys-per-account", "KEYFOB_MAX_KEYS_PER_ACCOUNT"},
@@ -134,7 +138,9 @@ func loadConfig(args []string, stderr io.Writer) (*config, []string, error) {
 	fs.IntVar(&c.QueryLimits.MaxComplexity, "max-complexity", defaultQueryLimits.MaxComplexity, "highest query complexity; a list costs its first argument times its fields (env KEYFOB_MAX_COMPLEXITY)")
 	fs.IntVar(&c.QueryLimits.MaxDepth, "max-depth", defaultQueryLimits.MaxDepth, "deepest field nesting, introspection excepted (env KEYFOB_MAX_DEPTH)")
 	fs.IntVar(&c.QueryLimits.MaxAliases, "max-aliases", defaultQueryLimits.MaxAliases, "most aliases in one query (env KEYFOB_MAX_ALIASES)")
-	fs.IntVar(&c.QueryLimits.MaxFields, "max-fields", defaultQueryLimits.MaxFields, "most field selections written in one query (env KEYFOB_MAX_FIELDS)")
+	fs.IntVar(&c.QueryLimits.MaxFields, "max-fields", defaultQueryLimits.MaxFields, "most field selections in one query, fragments expanded (env KEYFOB_MAX_FIELDS)")
+	fs.IntVar(&c.QueryLimits.MaxVariablesBytes, "max-variables-bytes", defaultQueryLimits.MaxVariablesBytes, "largest variables object, as JSON text (env KEYFOB_MAX_VARIABLES_BYTES)")
+	fs.IntVar(&c.MaxInFlight, "max-in-flight", 4*runtime.GOMAXPROCS(0), "GraphQL requests executing at once; one client may hold a quarter (env KEYFOB_MAX_IN_FLIGHT)")
 	fs.StringVar(&c.PprofAddr, "pprof-addr", "", "serve Go's profiler on this address (e.g. 127.0.0.1:6060); off when empty (env KEYFOB_PPROF_ADDR)")
 	fs.IntVar(&c.KeyCaps.PerUser, "max-keys-per-user", model.DefaultKeyCaps.PerUser, "most API keys one user may hold (env KEYFOB_MAX_KEYS_PER_USER)")
 	fs.IntVar(&c.KeyCaps.PerAccount, "max-keys-per-account", model.DefaultKeyCaps.PerAccount, "most API keys one account may hold (env KEYFOB_MAX_KEYS_PER_ACCOUNT)")
@@ -254,6 +260,8 @@ func (c *config) validate() error {
 		{"max-complexity", c.QueryLimits.MaxComplexity > 0},
 		{"max-depth", c.QueryLimits.MaxDepth > 0},
 		{"max-fields", c.QueryLimits.MaxFields > 0},
+		{"max-variables-bytes", c.QueryLimits.MaxVariablesBytes > 0},
+		{"max-in-flight", c.MaxInFlight > 0},
 		{"max-keys-per-user", c.KeyCaps.PerUser > 0},
 		{"max-keys-per-account", c.KeyCaps.PerAccount > 0},
 	}

@@ -21,28 +21,31 @@ import (
 
 	"github.com/keyfob/keyfob/authn"
 	"github.com/keyfob/keyfob/model"
+	"github.com/keyfob/keyfob/querylimit"
 )
 
 // queryLimits bound what one GraphQL request may ask for, so a crafted
 // query cannot knock the service over.
 type queryLimits struct {
-	MaxBodyBytes  int64 // request body, for POST
-	MaxQueryBytes int   // the query document itself
-	MaxComplexity int   // gqlgen's complexity, list fields costed by `first`
-	MaxDepth      int   // nesting of fields, introspection excepted
-	MaxAliases    int   // aliased fields in the document
-	MaxFields     int   // field selections in the document, as written
+	MaxBodyBytes      int64 // request body, for POST
+	MaxQueryBytes     int   // the query document itself
+	MaxVariablesBytes int   // the variables object, as JSON text
+	MaxComplexity     int   // cost: a list costs its page size times its items' fields
+	MaxDepth          int   // nesting of fields, introspection excepted
+	MaxAliases        int   // aliased fields in the document, as written
+	MaxFields         int   // field selections, with fragments expanded
 }
 
 var defaultQueryLimits = queryLimits{
-	MaxBodyBytes: 1 << 20, MaxQueryBytes: 32 << 10, MaxComplexity: 5000, MaxDepth: 10, MaxAliases: 100, MaxFields: 250,
+	MaxBodyBytes: 256 << 10, MaxQueryBytes: 32 << 10, MaxVariablesBytes: 64 << 10,
+	MaxComplexity: 5000, MaxDepth: 10, MaxAliases: 100, MaxFields: 250,
 }
 
 // gqlgen files its own complexity code as a user error (HTTP 200 even under
 // application/graphql-response+json); all of the query-shape codes are
 // request errors, which the GraphQL-over-HTTP spec answers with 400.
 func init() {
-	for _, code := range []model.Code{model.CodeComplexityLimit, model.CodeDepthLimit, model.CodeAliasLimit, model.CodeFieldLimit, model.CodeIntrospectionDisabled} {
+	for _, code := range []model.Code{model.CodeComplexityLimit, model.CodeDepthLimit, model.CodeAliasLimit, model.CodeFieldLimit, model.CodeIntrospectionLimit, model.CodeIntrospectionDisabled} {
 		errcode.RegisterErrorType(string(code), errcode.KindProtocol)
 	}
 }
@@ -95,12 +98,13 @@ func checkGET(w http.ResponseWriter, r *http.Request, limits queryLimits) bool {
 		return false
 	}
 	for _, param := range []string{"variables", "extensions"} {
-		if raw := q.Get(param); raw != "" {
-			var obj map[string]any
-			if json.Unmarshal([]byte(raw), &obj) != nil {
-				refuse(w, model.CodeBadRequest, "the %s parameter must be a JSON object", param)
-				return false
-			}
+		raw := q.Get(param)
+		if !checkObjectParam(w, param, "the "+param+" parameter", []byte(raw), limits) {
+			return false
+		}
+		if raw != "" && !json.Valid([]byte(raw)) {
+			refuse(w, model.CodeBadRequest, "the %s parameter must be a JSON object", param)
+			return false
 		}
 	}
 	doc, err := parser.ParseQuery(&ast.Source{Input: query})
@@ -169,20 +173,34 @@ func checkPOST(w http.ResponseWriter, r *http.Request, limits queryLimits) bool 
 		}
 		return false
 	}
-	for _, p := range []struct {
-		name string
-		raw  json.RawMessage
-	}{{"variables", params.Variables}, {"extensions", params.Extensions}} {
-		if len(p.raw) > 0 && p.raw[0] != '{' && string(p.raw) != "null" {
-			refuse(w, model.CodeBadRequest, "%s in the request body must be a JSON object", p.name)
-			return false
-		}
+	if !checkObjectParam(w, "variables", "variables in the request body", params.Variables, limits) ||
+		!checkObjectParam(w, "extensions", "extensions in the request body", params.Extensions, limits) {
+		return false
 	}
 	if len(params.Query) > limits.MaxQueryBytes {
 		refuse(w, model.CodeBadRequest, "the query is longer than %d bytes", limits.MaxQueryBytes)
 		return false
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
+	return true
+}
+
+// checkObjectParam refuses a variables or extensions value that is not a
+// JSON object, or that is larger than the variables limit, before anything
+// decodes it: decoded, a mebibyte of "{}" takes twenty times its size.
+func checkObjectParam(w http.ResponseWriter, name, where string, raw []byte, limits queryLimits) bool {
+	if len(raw) > limits.MaxVariablesBytes {
+		code := model.CodeVariablesTooLarge
+		if name != "variables" {
+			code = model.CodePayloadTooLarge
+		}
+		refuse(w, code, "%s is larger than %d bytes of JSON", where, limits.MaxVariablesBytes)
+		return false
+	}
+	if len(raw) > 0 && raw[0] != '{' && string(raw) != "null" {
+		refuse(w, model.CodeBadRequest, "%s must be a JSON object", where)
+		return false
+	}
 	return true
 }
 
@@ -202,12 +220,13 @@ func (w *jsonStatusWriter) WriteHeader(status int) {
 
 func (w *jsonStatusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// queryShapeLimit refuses operations nested too deep, with too many aliases
-// or with too many fields. gqlgen has complexity limits but none of these.
+// queryShapeLimit prices each operation before it runs. gqlgen has a
+// complexity limit of its own, but it follows every fragment spread anew
+// and leaves introspection out; these limits do neither.
 type queryShapeLimit struct {
 	limits queryLimits
 	// validated is gqlgen's query cache: it holds only documents that
-	// passed validation, and so, first, the counts below.
+	// passed validation, and so, first, the checks below.
 	validated graphql.Cache[*ast.QueryDocument]
 }
 
@@ -220,11 +239,12 @@ var _ interface {
 func (queryShapeLimit) ExtensionName() string                   { return "QueryShapeLimit" }
 func (queryShapeLimit) Validate(graphql.ExecutableSchema) error { return nil }
 
-// MutateOperationParameters counts fields and aliases before gqlgen
-// validates a new document. Validation compares the fields of a selection
-// set pairwise, so 30 KB of one repeated alias cost a CPU-second (and
-// trailing bytes let 250 KB through, for 25 s) before any limit applied.
-// Parsing is linear; a document validated before is not parsed again.
+// MutateOperationParameters measures a new document before gqlgen
+// validates it. Validation compares the fields of a selection set pairwise
+// and follows every fragment spread, so a small document could cost
+// seconds, or for ever, before any limit applied. Parsing and measuring
+// are linear; a document validated before is neither parsed nor measured
+// again.
 func (l queryShapeLimit) MutateOperationParameters(ctx context.Context, params *graphql.RawParams) *gqlerror.Error {
 	if _, ok := l.validated.Get(ctx, params.Query); ok {
 		return nil
@@ -233,26 +253,63 @@ func (l queryShapeLimit) MutateOperationParameters(ctx context.Context, params *
 	if err != nil {
 		return nil // gqlgen reports the parse error in its own words
 	}
-	fields, aliases := countSelections(doc)
-	if aliases > l.limits.MaxAliases {
-		return limitError(model.CodeAliasLimit, "the operation uses %d aliases; the limit is %d", aliases, l.limits.MaxAliases)
+	shape := querylimit.Measure(doc, l.limits.MaxFields)
+	if shape.Aliases > l.limits.MaxAliases {
+		return limitError(model.CodeAliasLimit, "the operation uses %d aliases; the limit is %d", shape.Aliases, l.limits.MaxAliases)
 	}
-	if fields > l.limits.MaxFields {
-		return limitError(model.CodeFieldLimit, "the operation selects %d fields; the limit is %d", fields, l.limits.MaxFields)
+	if shape.Fields > l.limits.MaxFields {
+		return limitError(model.CodeFieldLimit, "the operation selects more than %d fields once its fragments are expanded", l.limits.MaxFields)
+	}
+	if shape.IntrospectionAliased {
+		return limitError(model.CodeIntrospectionLimit, "introspection fields cannot carry aliases: select __schema or __type once, without aliases")
+	}
+	if shape.Schemas > 1 {
+		return limitError(model.CodeIntrospectionLimit, "a document may select __schema only once")
 	}
 	return nil
 }
 
-func (l queryShapeLimit) MutateOperationContext(_ context.Context, rc *graphql.OperationContext) *gqlerror.Error {
-	op := rc.Doc.Operations.ForName(rc.OperationName)
+// pricing is how the schema's lists are costed: a connection by its page
+// size, its totalCount as the COUNT query it is, and Account.users (which
+// has no page size) as if every account had usersCost users. users →
+// account → users once grew as the users count to the power of the
+// nesting, and a few aliases per level took gigabytes.
+var pricing = querylimit.Pricing{
+	PageArgument: "first", MaxPage: model.MaxPageSize,
+	CountField: "totalCount", CountCost: totalCountCost,
+	Unpaged: map[string]int{"Account.users": usersCost},
+}
+
+const (
+	// usersCost is how many users Account.users is costed as returning.
+	usersCost = 100
+	// totalCountCost is what a COUNT over a tenant's keys costs; 100 of
+	// them in one request took seconds of database time from every other
+	// tenant.
+	totalCountCost = 100
+)
+
+func (l queryShapeLimit) MutateOperationContext(ctx context.Context, rc *graphql.OperationContext) *gqlerror.Error {
+	op := rc.Operation
 	if op == nil {
 		return nil
 	}
-	if rc.DisableIntrospection && selectsIntrospection(op.SelectionSet) {
+	if rc.DisableIntrospection && querylimit.SelectsIntrospection(op) {
 		return limitError(model.CodeIntrospectionDisabled, "introspection is switched off on this server")
 	}
-	if depth := selectionDepth(op.SelectionSet, 0, l.limits.MaxDepth+1); depth > l.limits.MaxDepth {
+	depth, err := querylimit.Depth(ctx, op)
+	if err != nil {
+		return gqlerror.Errorf("the request ended before it was checked")
+	}
+	if depth > l.limits.MaxDepth {
 		return limitError(model.CodeDepthLimit, "the operation nests deeper than %d levels", l.limits.MaxDepth)
+	}
+	cost, err := querylimit.Cost(ctx, op, rc.Variables, pricing)
+	if err != nil {
+		return gqlerror.Errorf("the request ended before it was checked")
+	}
+	if cost > l.limits.MaxComplexity {
+		return limitError(model.CodeComplexityLimit, "operation has complexity %d, which exceeds the limit of %d", cost, l.limits.MaxComplexity)
 	}
 	return nil
 }
@@ -261,85 +318,4 @@ func limitError(code model.Code, format string, args ...any) *gqlerror.Error {
 	err := gqlerror.Errorf(format, args...)
 	errcode.Set(err, string(code))
 	return err
-}
-
-// selectsIntrospection reports whether a root selection asks for the schema.
-func selectsIntrospection(set ast.SelectionSet) bool {
-	for _, sel := range set {
-		switch s := sel.(type) {
-		case *ast.Field:
-			if s.Name == "__schema" || s.Name == "__type" {
-				return true
-			}
-		case *ast.InlineFragment:
-			if selectsIntrospection(s.SelectionSet) {
-				return true
-			}
-		case *ast.FragmentSpread:
-			if s.Definition != nil && selectsIntrospection(s.Definition.SelectionSet) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// countSelections counts field selections and aliases as written in the
-// document (fragments once each), so repeating a field costs like asking it.
-func countSelections(doc *ast.QueryDocument) (fields, aliases int) {
-	var walk func(ast.SelectionSet)
-	walk = func(set ast.SelectionSet) {
-		for _, sel := range set {
-			switch s := sel.(type) {
-			case *ast.Field:
-				fields++
-				if s.Alias != "" && s.Alias != s.Name {
-					aliases++
-				}
-				walk(s.SelectionSet)
-			case *ast.InlineFragment:
-				walk(s.SelectionSet)
-			case *ast.FragmentSpread:
-				// Validation compares spreads pairwise too, so each counts
-				// as a field: 8,000 spreads of two tiny fragments cost half
-				// a CPU-second to validate.
-				fields++
-			}
-		}
-	}
-	for _, op := range doc.Operations {
-		walk(op.SelectionSet)
-	}
-	for _, f := range doc.Fragments {
-		walk(f.SelectionSet)
-	}
-	return fields, aliases
-}
-
-// selectionDepth is the deepest nesting below set, following fragments,
-// stopping once it passes stop. Introspection fields do not count: tools
-// such as GraphiQL legitimately nest type references deeply.
-func selectionDepth(set ast.SelectionSet, depth, stop int) int {
-	deepest := depth
-	if depth >= stop {
-		return depth
-	}
-	for _, sel := range set {
-		var child int
-		switch s := sel.(type) {
-		case *ast.Field:
-			if strings.HasPrefix(s.Name, "__") {
-				continue
-			}
-			child = selectionDepth(s.SelectionSet, depth+1, stop)
-		case *ast.InlineFragment:
-			child = selectionDepth(s.SelectionSet, depth, stop)
-		case *ast.FragmentSpread:
-			if s.Definition != nil {
-				child = selectionDepth(s.Definition.SelectionSet, depth, stop)
-			}
-		}
-		deepest = max(deepest, child)
-	}
-	return deepest
 }

@@ -295,8 +295,10 @@ func StatusOf(code model.Code) int {
 		return http.StatusBadRequest
 	case model.CodeMethodNotAllowed:
 		return http.StatusMethodNotAllowed
-	case model.CodePayloadTooLarge:
+	case model.CodePayloadTooLarge, model.CodeVariablesTooLarge:
 		return http.StatusRequestEntityTooLarge
+	case model.CodeOverloaded:
+		return http.StatusServiceUnavailable
 	case model.CodeUnsupportedMediaType:
 		return http.StatusUnsupportedMediaType
 	}

@@ -4,12 +4,13 @@ package metrics
 
 import (
 	"database/sql"
-	"regexp"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/keyfob/keyfob/querylimit"
 )
 
 // Metrics are the service's instruments.
@@ -25,8 +26,6 @@ type Metrics struct {
 	flushLag        prometheus.Histogram
 	flushErrors     prometheus.Counter
 	usageShed       prometheus.Counter
-
-	operations *operationNames
 }
 
 // New registers every metric in a fresh registry. cacheStats reads the
@@ -36,10 +35,10 @@ func New(db *sql.DB, cacheStats func() (hits, misses uint64)) *Metrics {
 	m := &Metrics{
 		Registry: r,
 		graphqlRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "keyfob_graphql_requests_total", Help: "GraphQL operations by operation name and outcome (ok or the first error code).",
+			Name: "keyfob_graphql_requests_total", Help: "GraphQL operations by root field (or introspection, multiple, none) and outcome (ok or the first error code).",
 		}, []string{"operation", "outcome"}),
 		graphqlDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name: "keyfob_graphql_request_duration_seconds", Help: "GraphQL operation latency by operation name and outcome.",
+			Name: "keyfob_graphql_request_duration_seconds", Help: "GraphQL operation latency by root field and outcome.",
 			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14),
 		}, []string{"operation", "outcome"}),
 		verifications: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -62,7 +61,6 @@ func New(db *sql.DB, cacheStats func() (hits, misses uint64)) *Metrics {
 		usageShed: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "keyfob_usage_shed_total", Help: "Usage increments dropped because the buffer was full.",
 		}),
-		operations: &operationNames{known: map[string]bool{}},
 	}
 	m.verifiedOK = m.verifications.WithLabelValues("ok")
 	r.MustRegister(m.graphqlRequests, m.graphqlDuration, m.verifications, m.flushPairs, m.flushRequests, m.flushLag, m.flushErrors, m.usageShed,
@@ -76,11 +74,12 @@ func New(db *sql.DB, cacheStats func() (hits, misses uint64)) *Metrics {
 	return m
 }
 
-// GraphQLOperation records one operation.
-func (m *Metrics) GraphQLOperation(name, outcome string, d time.Duration) {
-	op := m.operations.label(name)
-	m.graphqlRequests.WithLabelValues(op, outcome).Inc()
-	m.graphqlDuration.WithLabelValues(op, outcome).Observe(d.Seconds())
+// GraphQLOperation records one operation, op being nil for a request
+// that named no valid operation.
+func (m *Metrics) GraphQLOperation(op *ast.OperationDefinition, outcome string, d time.Duration) {
+	label := OperationLabel(op)
+	m.graphqlRequests.WithLabelValues(label, outcome).Inc()
+	m.graphqlDuration.WithLabelValues(label, outcome).Observe(d.Seconds())
 }
 
 // Verification records a credential verification's outcome.
@@ -107,32 +106,32 @@ func (m *Metrics) UsageFlush(pairs, requests int, lag time.Duration, err error, 
 	m.flushLag.Observe(lag.Seconds())
 }
 
-// maxOperationNames bounds the operation label: clients choose operation
-// names, so only the first names seen get their own series.
-const maxOperationNames = 100
-
-var operationName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,63}$`)
-
-type operationNames struct {
-	mu    sync.Mutex
-	known map[string]bool
-}
-
-func (o *operationNames) label(name string) string {
-	if name == "" {
-		return "anonymous"
+// OperationLabel names an operation by what it asks for: its root field,
+// aliases resolved, which the schema bounds. The client's operation name
+// is not used: a client could take the label's every series with names of
+// its own, and real operations would then go uncounted. The label is
+// "introspection" for __schema and __type, "multiple" for several root
+// fields and "none" for no valid operation. __typename beside other fields
+// is not counted.
+func OperationLabel(op *ast.OperationDefinition) string {
+	if op == nil {
+		return "none"
 	}
-	if !operationName.MatchString(name) {
-		return "other"
+	label := ""
+	for _, name := range querylimit.RootFields(op) {
+		switch name {
+		case "__schema", "__type":
+			name = "introspection"
+		case "__typename":
+			continue
+		}
+		if label != "" && label != name {
+			return "multiple"
+		}
+		label = name
 	}
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if o.known[name] {
-		return name
+	if label == "" {
+		return "__typename"
 	}
-	if len(o.known) >= maxOperationNames {
-		return "other"
-	}
-	o.known[name] = true
-	return name
+	return label
 }

@@ -30,6 +30,10 @@ const (
 	CodeMethodNotAllowed     Code = "METHOD_NOT_ALLOWED"
 	CodePayloadTooLarge      Code = "PAYLOAD_TOO_LARGE"
 	CodeUnsupportedMediaType Code = "UNSUPPORTED_MEDIA_TYPE"
+	CodeVariablesTooLarge    Code = "VARIABLES_TOO_LARGE"
+	// CodeOverloaded: every execution slot is taken (the database being
+	// down is UNAVAILABLE).
+	CodeOverloaded Code = "OVERLOADED"
 )
 
 // Query-shape codes: the operation asks for too much, or for introspection
@@ -40,6 +44,7 @@ const (
 	CodeDepthLimit            Code = "DEPTH_LIMIT_EXCEEDED"
 	CodeAliasLimit            Code = "ALIAS_LIMIT_EXCEEDED"
 	CodeFieldLimit            Code = "FIELD_LIMIT_EXCEEDED"
+	CodeIntrospectionLimit    Code = "INTROSPECTION_LIMIT_EXCEEDED"
 	CodeIntrospectionDisabled Code = "INTROSPECTION_DISABLED"
 )
 

@@ -2,7 +2,6 @@ package querylimit
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -13,6 +12,8 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/parser"
 	"github.com/vektah/gqlparser/v2/validator"
+
+	"github.com/keyfob/keyfob/internal/hostile"
 )
 
 // keyfobSchema is Keyfob's own schema, read from graph/.
@@ -37,37 +38,10 @@ func keyfobSchema(t testing.TB) *ast.Schema {
 	return schema
 }
 
-// doubling is the review's fragment explosion: F0 selects __typename and
-// each Fi spreads F(i-1) twice, so the query expands to 2^levels fields.
-func doubling(levels int) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "query { ...F%d }\nfragment F0 on Query { __typename }\n", levels)
-	for i := 1; i <= levels; i++ {
-		fmt.Fprintf(&b, "fragment F%d on Query { ...F%d ...F%d }\n", i, i-1, i-1)
-	}
-	return b.String()
-}
-
-// aliasedIntrospection is the review's second document: aliases at four
-// levels of __schema, types, fields and type, perLevel of each.
-func aliasedIntrospection(perLevel int) string {
-	var b strings.Builder
-	alias := func(prefix, field, spread string) {
-		for i := range perLevel {
-			fmt.Fprintf(&b, " %s%d: %s { %s }", prefix, i, field, spread)
-		}
-	}
-	b.WriteString("query {")
-	alias("s", "__schema", "...S")
-	b.WriteString(" }\nfragment S on __Schema {")
-	alias("t", "types", "...T")
-	b.WriteString(" }\nfragment T on __Type {")
-	alias("f", "fields", "...F")
-	b.WriteString(" }\nfragment F on __Field {")
-	alias("y", "type", "name")
-	b.WriteString(" }\n")
-	return b.String()
-}
+var (
+	doubling             = hostile.Doubling
+	aliasedIntrospection = hostile.AliasedIntrospection
+)
 
 func mustParse(t testing.TB, q string) *ast.QueryDocument {
 	t.Helper()
@@ -199,14 +173,7 @@ var testPricing = Pricing{PageArgument: "first", MaxPage: 100, CountField: "tota
 
 func TestCost(t *testing.T) {
 	schema := keyfobSchema(t)
-	aliasedCounts := func(n int) string {
-		var b strings.Builder
-		b.WriteString("{")
-		for i := range n {
-			fmt.Fprintf(&b, " a%d: apiKeys(first: 1) { totalCount }", i)
-		}
-		return b.String() + " }"
-	}
+	aliasedCounts := hostile.AliasedCounts
 	cases := []struct {
 		name  string
 		query string
