@@ -22,6 +22,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/keyfob/keyfob/internal/hostile"
 	"github.com/keyfob/keyfob/internal/pgtest"
 )
 
@@ -259,11 +260,12 @@ func testHostileInputs(t *testing.T, kind string) {
 		anon("1 MiB password at log-in", logInWith(owner.Email, mib)),
 		gql("1 MiB email for a new user", newUser("Bob", mib+"@example.test", "AGENT")),
 		gql("1 MiB key id", deleteID("key_"+mib)),
-		// Just under the 1 MiB body limit, so that the fields' own checks answer.
-		gql("900 KiB key name", keyName(mib[:900<<10])),
-		anon("900 KiB password at log-in", logInWith(owner.Email, mib[:900<<10])),
-		anon("900 KiB email at sign-up", signUpWith("Acme", "Ann", mib[:900<<10]+"@example.test", "a fine password")),
-		gql("900 KiB key id", deleteID("key_"+mib[:900<<10])),
+		// Just under the 64 KiB variables limit, so that the fields' own
+		// checks answer.
+		gql("60 KiB key name", keyName(mib[:60<<10])),
+		anon("60 KiB password at log-in", logInWith(owner.Email, mib[:60<<10])),
+		anon("60 KiB email at sign-up", signUpWith("Acme", "Ann", mib[:60<<10]+"@example.test", "a fine password")),
+		gql("60 KiB key id", deleteID("key_"+mib[:60<<10])),
 		gql("1 MiB query document", gqlJSON("#"+mib+"\nmutation { createApiKey(input: {name: \"padded\"}) { secret } }", "")),
 		gql("2 MiB request body", gqlJSON(createKey, `{"in":{"name":"x"},"pad":"`+mib+mib+`"}`)),
 		// SQL- and script-looking values where they are not valid.
@@ -298,6 +300,13 @@ func testHostileInputs(t *testing.T, kind string) {
 		gql("fragment cycle", gqlJSON("query { viewer { ...A } } fragment A on User { account { users { ...B } } } fragment B on User { ...A }", "")),
 		gql("1,000 operations, none named", gqlJSON(strings.Repeat("mutation { logOut } ", 1000), "")),
 		gql("batch of 100 operations", "["+strings.TrimSuffix(strings.Repeat(keyName("batched")+",", 100), ",")+"]"),
+		// The security review's unbounded documents and variables
+		// (reliability_cost_test.go asserts each one's code and bound).
+		anon("fragment explosion, 40 levels", gqlJSON(hostile.Doubling(40), "")),
+		anon("aliased introspection, 25 a level", gqlJSON(hostile.AliasedIntrospection(25), "")),
+		anon("1 MiB of unused variables", gqlJSON("{ __typename }", hostile.Variables(1<<20))),
+		anon("100 KiB of unused variables", gqlJSON("{ __typename }", hostile.Variables(100<<10))),
+		gql("100 aliased totalCounts", gqlJSON(hostile.AliasedCounts(100), "")),
 	}
 
 	for _, c := range cases {
