@@ -54,16 +54,9 @@ func switched(enabled bool) string {
 	return "disabled"
 }
 
-// EventPage is one page of an account's audit log, newest first.
-type EventPage struct {
-	Events      []*model.AuditEvent
-	HasNextPage bool
-	TotalCount  int
-}
-
 // AuditEvents lists the actor's account's audit log, newest first, after
 // the cursor. Only the OWNER and ADMINs may read it.
-func (db *DB) AuditEvents(ctx context.Context, actor *model.Actor, first *int, after *string) (*EventPage, error) {
+func (db *DB) AuditEvents(ctx context.Context, actor *model.Actor, first *int, after *string) (*model.EventPage, error) {
 	if err := actor.RequireManager(); err != nil {
 		return nil, err
 	}
@@ -72,7 +65,7 @@ func (db *DB) AuditEvents(ctx context.Context, actor *model.Actor, first *int, a
 	if err != nil {
 		return nil, err
 	}
-	return &EventPage{Events: events, HasNextPage: hasNext, TotalCount: total}, nil
+	return &model.EventPage{Events: events, HasNextPage: hasNext, TotalCount: total}, nil
 }
 
 // recentLogInAddresses bounds how many of a user's log-in addresses

@@ -161,15 +161,8 @@ func (db *DB) APIKey(ctx context.Context, actor *model.Actor, id string) (*model
 	return &key, nil
 }
 
-// KeyPage is one page of the keys an actor may see, newest first.
-type KeyPage struct {
-	Keys        []*model.APIKey
-	HasNextPage bool
-	TotalCount  int
-}
-
 // APIKeys lists the keys the actor may see, newest first, after the cursor.
-func (db *DB) APIKeys(ctx context.Context, actor *model.Actor, first *int, after *string) (*KeyPage, error) {
+func (db *DB) APIKeys(ctx context.Context, actor *model.Actor, first *int, after *string) (*model.KeyPage, error) {
 	visible := db.gorm.WithContext(ctx).Model(&model.APIKey{}).Where("account_id = ?", actor.User.AccountID)
 	if !actor.User.Role.IsManager() {
 		visible = visible.Where("user_id = ?", actor.User.ID)
@@ -178,7 +171,7 @@ func (db *DB) APIKeys(ctx context.Context, actor *model.Actor, first *int, after
 	if err != nil {
 		return nil, err
 	}
-	return &KeyPage{Keys: keys, HasNextPage: hasNext, TotalCount: total}, nil
+	return &model.KeyPage{Keys: keys, HasNextPage: hasNext, TotalCount: total}, nil
 }
 
 // UsageByKeys returns each key's usage rows, most recently used first.
