@@ -1,6 +1,7 @@
 package model
 
 import (
+	"fmt"
 	"net/mail"
 	"strings"
 	"time"
@@ -15,10 +16,17 @@ const (
 	MaxPasswordLength   = 256
 	MaxEmailLength      = 254
 	MaxIntegrations     = 100
-	MaxPageSize         = 100
 	DefaultAPIKeyName   = "Default API Key"
 	UnknownIntegration  = "unknown"
 	OverflowIntegration = "other"
+)
+
+// A connection's `first` runs from 1 to MaxPageSize. The schema's default
+// for it is written there as a literal; graph's tests hold it to
+// DefaultPageSize, and the query cost is priced with MaxPageSize.
+const (
+	MaxPageSize     = 100
+	DefaultPageSize = 50
 )
 
 // DefaultKeyCutoff is the last sign-up day (UTC) whose users got an
@@ -32,7 +40,8 @@ func HasDefaultAPIKey(signedUpAt time.Time) bool {
 }
 
 // CleanName trims a display name (an account's, a user's, a key's) and
-// checks it: 1 to 100 characters of valid UTF-8 with no control characters.
+// checks it: 1 to MaxNameLength characters of valid UTF-8 with no control
+// characters.
 func CleanName(field, name string) (string, error) {
 	name = strings.TrimSpace(name)
 	if err := checkText(name); err != "" {
@@ -66,7 +75,7 @@ func checkText(s string) string {
 		return "must not be empty"
 	}
 	if n > MaxNameLength {
-		return "must be at most 100 characters"
+		return fmt.Sprintf("must be at most %d characters", MaxNameLength)
 	}
 	visible := false
 	for _, r := range s {
@@ -126,16 +135,16 @@ func NormalizeEmail(email string) (display, normalized string, err error) {
 func CheckPassword(password string) error {
 	n := utf8.RuneCountInString(password)
 	if !utf8.ValidString(password) || n < MinPasswordLength || n > MaxPasswordLength {
-		return InvalidInput("password", "password must be 8 to 256 characters")
+		return InvalidInput("password", "password must be %d to %d characters", MinPasswordLength, MaxPasswordLength)
 	}
 	return nil
 }
 
-// PageSize checks a connection's `first` argument: 1 to 100. An explicit
-// null is as wrong as 0.
+// PageSize checks a connection's `first` argument: 1 to MaxPageSize. An
+// explicit null is as wrong as 0.
 func PageSize(first *int) (int, error) {
 	if first == nil || *first < 1 || *first > MaxPageSize {
-		return 0, InvalidInput("first", "first must be between 1 and 100")
+		return 0, InvalidInput("first", "first must be between 1 and %d", MaxPageSize)
 	}
 	return *first, nil
 }
