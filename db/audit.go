@@ -57,7 +57,7 @@ func switched(enabled bool) string {
 // AuditEvents lists the actor's account's audit log, newest first, after
 // the cursor. Only the OWNER and ADMINs may read it.
 func (db *DB) AuditEvents(ctx context.Context, actor *model.Actor, first *int, after *string) (*model.EventPage, error) {
-	if err := actor.RequireManager(); err != nil {
+	if err := actor.User.RequireManager(); err != nil {
 		return nil, err
 	}
 	account := db.gorm.WithContext(ctx).Model(&model.AuditEvent{}).Where("account_id = ?", actor.User.AccountID)

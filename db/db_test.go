@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -15,16 +16,35 @@ import (
 )
 
 // openTestStore opens a store on a fresh schema of TEST_DATABASE_URL's
-// database, dropped when the test ends.
+// database, dropped when the test ends; without it the test is skipped.
 func openTestStore(t *testing.T) *DB {
 	t.Helper()
+	return openMigrated(t, pgtest.FreshSchema(t))
+}
+
+// openSQLiteStore opens a store on a fresh SQLite file.
+func openSQLiteStore(t *testing.T) *DB {
+	t.Helper()
+	return openMigrated(t, filepath.Join(t.TempDir(), "keyfob.db"))
+}
+
+// eachDatabase runs test on SQLite, and on PostgreSQL when
+// TEST_DATABASE_URL is set: the same rules must hold in both dialects.
+func eachDatabase(t *testing.T, test func(t *testing.T, store *DB)) {
+	t.Run("sqlite", func(t *testing.T) { test(t, openSQLiteStore(t)) })
+	t.Run("postgres", func(t *testing.T) { test(t, openTestStore(t)) })
+}
+
+func openMigrated(t *testing.T, dsn string) *DB {
+	t.Helper()
+	// Cheap hashing: tests sign many users up and in.
 	params := credential.DefaultPasswordParams
 	params.Memory = 1024
 	passwords, err := credential.NewPasswords(params)
 	if err != nil {
 		t.Fatal(err)
 	}
-	store, err := Open(pgtest.FreshSchema(t), Options{Passwords: passwords})
+	store, err := Open(dsn, Options{Passwords: passwords})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,6 +53,26 @@ func openTestStore(t *testing.T) *DB {
 		t.Fatal(err)
 	}
 	return store
+}
+
+// sessionActor is who holds token, as a request with it would be.
+func sessionActor(t *testing.T, store *DB, token string) *model.Actor {
+	t.Helper()
+	actor, err := store.ActorBySession(context.Background(), credential.Hash(token))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return actor
+}
+
+// keyActor is who presents secret, as a request with it would be.
+func keyActor(t *testing.T, store *DB, secret string) *model.Actor {
+	t.Helper()
+	actor, err := store.ActorByAPIKey(context.Background(), credential.Hash(secret))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return actor
 }
 
 // Two transactions that lock the same rows in opposite orders deadlock;
@@ -91,7 +131,7 @@ func TestFlushSurvivesAKeyDeletedMidStatement(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	actor := &model.Actor{User: signUp.User, Account: signUp.Account, Session: &model.Session{}}
+	actor := sessionActor(t, store, signUp.SessionToken)
 	doomed, _, err := store.CreateAPIKey(ctx, actor, "Doomed")
 	if err != nil {
 		t.Fatal(err)

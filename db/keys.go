@@ -18,12 +18,18 @@ func newKey(owner *model.User, name, secret string, at time.Time) *model.APIKey 
 	}
 }
 
-// CreateAPIKey makes a key for the actor and returns it with its secret, the
-// only time the secret ever exists outside the caller's hands.
+// CreateAPIKey makes a key for the signed-in actor and returns it with its
+// secret, the only time the secret ever exists outside the caller's hands.
 func (db *DB) CreateAPIKey(ctx context.Context, actor *model.Actor, name string) (*model.APIKey, string, error) {
-	if err := actor.RequireSession(); err != nil {
+	owner, err := actor.SignedInUser()
+	if err != nil {
 		return nil, "", err
 	}
+	return db.createAPIKey(ctx, owner, name)
+}
+
+// createAPIKey makes a key for owner, as CreateAPIKey does.
+func (db *DB) createAPIKey(ctx context.Context, owner *model.User, name string) (*model.APIKey, string, error) {
 	name, err := model.CleanName("name", name)
 	if err != nil {
 		return nil, "", err
@@ -37,12 +43,12 @@ func (db *DB) CreateAPIKey(ctx context.Context, actor *model.Actor, name string)
 		// counted below are still all there are when this one is written:
 		// two creates can never both see room for one more. (SQLite's single
 		// connection serialises them anyway.)
-		if err := db.forNoKeyUpdate(tx).First(&account, "id = ?", actor.User.AccountID).Error; err != nil {
+		if err := db.forNoKeyUpdate(tx).First(&account, "id = ?", owner.AccountID).Error; err != nil {
 			return err
 		}
 		// The lock orders this after any concurrent setUserApiAccess(false),
 		// which would otherwise miss a key created meanwhile.
-		if err := db.forUpdate(tx).First(&user, "id = ?", actor.User.ID).Error; err != nil {
+		if err := db.forUpdate(tx).First(&user, "id = ?", owner.ID).Error; err != nil {
 			return err
 		}
 		if err := model.CheckCreateKey(&account, &user); err != nil {
@@ -59,7 +65,7 @@ func (db *DB) CreateAPIKey(ctx context.Context, actor *model.Actor, name string)
 		if err := tx.Create(key).Error; err != nil {
 			return err
 		}
-		return recordEvent(ctx, tx, keyEvent(model.AuditAPIKeyCreated, actor.User, key))
+		return recordEvent(ctx, tx, keyEvent(model.AuditAPIKeyCreated, owner, key))
 	})
 	if err != nil {
 		return nil, "", err
@@ -77,10 +83,12 @@ func countKeys(tx *gorm.DB, user *model.User) (userKeys, accountKeys int64, err 
 	return held.UserKeys, held.AccountKeys, err
 }
 
-// DeleteAPIKey deletes a key the actor may see. Deleting a Default API Key
-// also logs its owner out of the mobile apps; it returns how many sessions.
+// DeleteAPIKey deletes a key the signed-in actor may see. Deleting a Default
+// API Key also logs its owner out of the mobile apps; it returns how many
+// sessions.
 func (db *DB) DeleteAPIKey(ctx context.Context, actor *model.Actor, id string) (*model.APIKey, int, error) {
-	if err := actor.RequireSession(); err != nil {
+	user, err := actor.SignedInUser()
+	if err != nil {
 		return nil, 0, err
 	}
 	if !credential.ValidID("key", id) {
@@ -88,15 +96,15 @@ func (db *DB) DeleteAPIKey(ctx context.Context, actor *model.Actor, id string) (
 	}
 	var key model.APIKey
 	var loggedOut int
-	err := db.revokingTransaction(ctx, func(tx *gorm.DB, revoke func(...string)) error {
-		if err := db.forUpdate(tx).First(&key, "id = ? AND account_id = ?", id, actor.User.AccountID).Error; err != nil {
+	err = db.revokingTransaction(ctx, func(tx *gorm.DB, revoke func(...string)) error {
+		if err := db.forUpdate(tx).First(&key, "id = ? AND account_id = ?", id, user.AccountID).Error; err != nil {
 			return err
 		}
-		if !model.CanSeeKey(actor, &key) {
+		if !model.CanSeeKey(user, &key) {
 			return model.ErrNotFound
 		}
 		var err error
-		loggedOut, err = deleteKey(ctx, tx, actor.User, &key, revoke)
+		loggedOut, err = deleteKey(ctx, tx, user, &key, revoke)
 		return err
 	})
 	if err != nil {
@@ -152,7 +160,7 @@ func (db *DB) APIKey(ctx context.Context, actor *model.Actor, id string) (*model
 	}
 	var key model.APIKey
 	err := db.gorm.WithContext(ctx).Where("id = ? AND account_id = ?", id, actor.User.AccountID).Take(&key).Error
-	if err = translate(err); err == model.ErrNotFound || (err == nil && !model.CanSeeKey(actor, &key)) {
+	if err = translate(err); err == model.ErrNotFound || (err == nil && !model.CanSeeKey(actor.User, &key)) {
 		return nil, nil
 	}
 	if err != nil {
@@ -162,6 +170,8 @@ func (db *DB) APIKey(ctx context.Context, actor *model.Actor, id string) (*model
 }
 
 // APIKeys lists the keys the actor may see, newest first, after the cursor.
+// The filter is model.CanSeeKey in SQL, so that the database pages and
+// counts only visible keys; a test holds the two together.
 func (db *DB) APIKeys(ctx context.Context, actor *model.Actor, first *int, after *string) (*model.KeyPage, error) {
 	visible := db.gorm.WithContext(ctx).Model(&model.APIKey{}).Where("account_id = ?", actor.User.AccountID)
 	if !actor.User.Role.IsManager() {

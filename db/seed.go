@@ -82,15 +82,16 @@ func (db *DB) seedDemo(ctx context.Context) (*DemoResult, error) {
 		Users: []DemoUser{{demoOwnerEmail, demoOwnerPassword, "OWNER"}, {demoAgentEmail, demoAgentPassword, "AGENT"}},
 		Keys:  []DemoKey{{model.DefaultAPIKeyName, demoOwnerEmail, signedUp.DefaultKeySecret}},
 	}
-	owner := &model.Actor{User: signedUp.User, Account: signedUp.Account, Session: &model.Session{}}
-	agentUser, err := db.CreateUser(ctx, owner, "Aaron Agent", demoAgentEmail, demoAgentPassword, model.RoleAgent)
+	// The seed acts as the users it makes. It signs nobody in to do so: a
+	// session would be a log-in in the audit log that never happened.
+	owner := signedUp.User
+	agent, err := db.createUser(ctx, owner, "Aaron Agent", demoAgentEmail, demoAgentPassword, model.RoleAgent)
 	if err != nil {
 		return nil, err
 	}
-	if err := db.gorm.WithContext(ctx).Model(agentUser).Update("signed_up_at", time.Date(2024, 5, 2, 9, 30, 0, 0, time.UTC)).Error; err != nil {
+	if err := db.gorm.WithContext(ctx).Model(agent).Update("signed_up_at", time.Date(2024, 5, 2, 9, 30, 0, 0, time.UTC)).Error; err != nil {
 		return nil, translate(err)
 	}
-	agent := &model.Actor{User: agentUser, Account: signedUp.Account, Session: &model.Session{}}
 
 	type usage struct {
 		integration string
@@ -98,7 +99,7 @@ func (db *DB) seedDemo(ctx context.Context) (*DemoResult, error) {
 		daysAgo     int
 	}
 	plans := []struct {
-		actor *model.Actor
+		owner *model.User
 		name  string
 		usage []usage
 	}{
@@ -110,11 +111,11 @@ func (db *DB) seedDemo(ctx context.Context) (*DemoResult, error) {
 	base := now()
 	var incs []UsageIncrement
 	for _, p := range plans {
-		key, secret, err := db.CreateAPIKey(ctx, p.actor, p.name)
+		key, secret, err := db.createAPIKey(ctx, p.owner, p.name)
 		if err != nil {
 			return nil, err
 		}
-		res.Keys = append(res.Keys, DemoKey{p.name, p.actor.User.Email, secret})
+		res.Keys = append(res.Keys, DemoKey{p.name, p.owner.Email, secret})
 		for _, u := range p.usage {
 			last := base.Add(-time.Duration(u.daysAgo) * 24 * time.Hour)
 			incs = append(incs, UsageIncrement{APIKeyID: key.ID, Integration: u.integration, Requests: u.requests,

@@ -85,7 +85,8 @@ func (db *DB) openSession(ctx context.Context, tx *gorm.DB, user *model.User, cl
 
 // LogOut revokes the actor's session.
 func (db *DB) LogOut(ctx context.Context, actor *model.Actor) error {
-	if err := actor.RequireSession(); err != nil {
+	user, err := actor.SignedInUser()
+	if err != nil {
 		return err
 	}
 	return db.revokingTransaction(ctx, func(tx *gorm.DB, revoke func(...string)) error {
@@ -100,7 +101,7 @@ func (db *DB) LogOut(ctx context.Context, actor *model.Actor) error {
 			return model.ErrUnauthenticated
 		}
 		revoke(actor.Session.TokenHash)
-		ev := userEvent(model.AuditLoggedOut, actor.User)
+		ev := userEvent(model.AuditLoggedOut, user)
 		ev.Detail = optional(string(actor.Session.Client))
 		return recordEvent(ctx, tx, ev)
 	})

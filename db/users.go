@@ -57,7 +57,7 @@ func (db *DB) SignUp(ctx context.Context, in SignUp) (*SignUpResult, error) {
 		if err := tx.Create(account).Error; err != nil {
 			return err
 		}
-		if err := createUser(tx, user); err != nil {
+		if err := insertUser(tx, user); err != nil {
 			return err
 		}
 		if err := recordEvent(ctx, tx, userEvent(model.AuditSignedUp, user)); err != nil {
@@ -88,13 +88,19 @@ func (db *DB) SignUp(ctx context.Context, in SignUp) (*SignUpResult, error) {
 	return res, nil
 }
 
-// CreateUser adds a colleague to the actor's account. Only the OWNER and
-// ADMINs may, and nobody may add a second OWNER.
+// CreateUser adds a colleague to the signed-in actor's account. Only the
+// OWNER and ADMINs may, and nobody may add a second OWNER.
 func (db *DB) CreateUser(ctx context.Context, actor *model.Actor, name, email, password string, role model.Role) (*model.User, error) {
-	if err := actor.RequireSession(); err != nil {
+	by, err := actor.SignedInUser()
+	if err != nil {
 		return nil, err
 	}
-	if err := actor.RequireManager(); err != nil {
+	return db.createUser(ctx, by, name, email, password, role)
+}
+
+// createUser adds a colleague to by's account, as CreateUser does.
+func (db *DB) createUser(ctx context.Context, by *model.User, name, email, password string, role model.Role) (*model.User, error) {
+	if err := by.RequireManager(); err != nil {
 		return nil, err
 	}
 	if err := model.CheckNewRole(role); err != nil {
@@ -104,7 +110,7 @@ func (db *DB) CreateUser(ctx context.Context, actor *model.Actor, name, email, p
 	if err != nil {
 		return nil, err
 	}
-	user.AccountID = actor.User.AccountID
+	user.AccountID = by.AccountID
 	user.SignedUpAt, user.CreatedAt = now(), now()
 	err = db.transaction(ctx, func(tx *gorm.DB) error {
 		var account model.Account
@@ -114,10 +120,10 @@ func (db *DB) CreateUser(ctx context.Context, actor *model.Actor, name, email, p
 		// Users added under the Power-Up start without access; the owner
 		// grants it. Without the Power-Up everyone starts with it.
 		user.StoredAPIAccess = !account.APIKeyRestriction
-		if err := createUser(tx, user); err != nil {
+		if err := insertUser(tx, user); err != nil {
 			return err
 		}
-		ev := userEvent(model.AuditUserCreated, actor.User)
+		ev := userEvent(model.AuditUserCreated, by)
 		ev.TargetUserID, ev.Detail = optional(user.ID), optional(string(user.Role))
 		return recordEvent(ctx, tx, ev)
 	})
@@ -150,7 +156,9 @@ func (db *DB) newUser(ctx context.Context, name, email, password string, role mo
 	}, nil
 }
 
-func createUser(tx *gorm.DB, user *model.User) error {
+// insertUser writes a new user; the email's unique index decides a race
+// between two sign-ups with one address.
+func insertUser(tx *gorm.DB, user *model.User) error {
 	err := tx.Create(user).Error
 	if errors.Is(err, gorm.ErrDuplicatedKey) {
 		return model.ErrEmailRegistered
@@ -186,7 +194,7 @@ func (db *DB) AccountsByIDs(ctx context.Context, ids []string) (map[string]*mode
 
 // AccountUsers lists the actor's colleagues. Only the OWNER and ADMINs may.
 func (db *DB) AccountUsers(ctx context.Context, actor *model.Actor) ([]*model.User, error) {
-	if err := actor.RequireManager(); err != nil {
+	if err := actor.User.RequireManager(); err != nil {
 		return nil, err
 	}
 	var users []*model.User
@@ -232,10 +240,11 @@ func (db *DB) SetPowerUp(ctx context.Context, accountID string, enabled bool) (a
 // Turning access off also deletes the user's keys, cutting their
 // integrations off, and logs out mobile sessions bound to a default key.
 func (db *DB) SetUserAPIAccess(ctx context.Context, actor *model.Actor, userID string, enabled bool) (res *AccessChange, err error) {
-	if err := actor.RequireSession(); err != nil {
+	owner, err := actor.SignedInUser()
+	if err != nil {
 		return nil, err
 	}
-	if err := actor.RequireOwner(); err != nil {
+	if err := owner.RequireOwner(); err != nil {
 		return nil, err
 	}
 	res = &AccessChange{}
@@ -243,7 +252,7 @@ func (db *DB) SetUserAPIAccess(ctx context.Context, actor *model.Actor, userID s
 	err = db.revokingTransaction(ctx, func(tx *gorm.DB, revoke func(...string)) error {
 		*res = AccessChange{}
 		var account model.Account
-		if err := tx.First(&account, "id = ?", actor.User.AccountID).Error; err != nil {
+		if err := tx.First(&account, "id = ?", owner.AccountID).Error; err != nil {
 			return err
 		}
 		if err := model.CheckPowerUp(&account); err != nil {
@@ -267,7 +276,7 @@ func (db *DB) SetUserAPIAccess(ctx context.Context, actor *model.Actor, userID s
 			}
 			user.StoredAPIAccess = enabled
 		}
-		ev := userEvent(model.AuditAPIAccessChanged, actor.User)
+		ev := userEvent(model.AuditAPIAccessChanged, owner)
 		ev.TargetUserID, ev.Detail = optional(user.ID), optional(switched(enabled))
 		if err := recordEvent(ctx, tx, ev); err != nil {
 			return err
@@ -282,7 +291,7 @@ func (db *DB) SetUserAPIAccess(ctx context.Context, actor *model.Actor, userID s
 				return err
 			}
 			for _, k := range keys {
-				loggedOut, err := deleteKey(ctx, tx, actor.User, k, revoke)
+				loggedOut, err := deleteKey(ctx, tx, owner, k, revoke)
 				if err != nil {
 					return err
 				}

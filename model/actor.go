@@ -13,26 +13,29 @@ type Actor struct {
 	APIKey *APIKey
 }
 
-// RequireSession refuses integrations: managing users, keys or access needs a
-// person signed in, not a key.
-func (a *Actor) RequireSession() error {
+// SignedInUser returns the user behind a's session, and refuses
+// integrations: managing users, keys or access, and logging out, need a
+// person signed in, not a key. The operations behind it take the user it
+// returns, so that an operator's command (the demo seed), which acts as a
+// user it made and holds no credential, reaches them without a session.
+func (a *Actor) SignedInUser() (*User, error) {
 	if a.Session == nil {
-		return &Error{Code: CodeForbidden, Message: "this mutation needs a user session, not an API key"}
+		return nil, &Error{Code: CodeForbidden, Message: "this mutation needs a user session, not an API key"}
 	}
-	return nil
+	return a.User, nil
 }
 
 // RequireManager refuses anyone but the account's OWNER and ADMINs.
-func (a *Actor) RequireManager() error {
-	if !a.User.Role.IsManager() {
+func (u *User) RequireManager() error {
+	if !u.Role.IsManager() {
 		return ErrForbidden
 	}
 	return nil
 }
 
 // RequireOwner refuses anyone but the account's OWNER.
-func (a *Actor) RequireOwner() error {
-	if a.User.Role != RoleOwner {
+func (u *User) RequireOwner() error {
+	if u.Role != RoleOwner {
 		return ErrForbidden
 	}
 	return nil

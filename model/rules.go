@@ -214,13 +214,15 @@ func CheckAPIAccessChange(u *User, enabled bool) error {
 	return nil
 }
 
-// CanSeeKey reports whether the actor may see (and so manage) key k: their
-// own keys, or every key of their account for owners and admins.
-func CanSeeKey(actor *Actor, k *APIKey) bool {
-	if k.AccountID != actor.User.AccountID {
+// CanSeeKey reports whether viewer may see (and so manage) key k: their
+// own keys, or every key of their account for owners and admins. Whether
+// the viewer came with a session or a key makes no difference. db lists
+// keys with the same rule in SQL, and its tests hold the two together.
+func CanSeeKey(viewer *User, k *APIKey) bool {
+	if k.AccountID != viewer.AccountID {
 		return false
 	}
-	return k.UserID == actor.User.ID || actor.User.Role.IsManager()
+	return k.UserID == viewer.ID || viewer.Role.IsManager()
 }
 
 // CheckNewRole refuses a second owner and unknown roles.

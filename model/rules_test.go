@@ -213,9 +213,25 @@ func TestHasAPIAccess(t *testing.T) {
 	}
 }
 
+func TestSignedInUser(t *testing.T) {
+	user := &User{ID: "u1"}
+	got, err := (&Actor{User: user, Session: &Session{ID: "s1"}}).SignedInUser()
+	if err != nil || got != user {
+		t.Fatalf("a session's actor: %v, %v; want the user", got, err)
+	}
+	for name, actor := range map[string]*Actor{
+		"an API key's actor":     {User: user, APIKey: &APIKey{ID: "k1"}},
+		"an actor with no proof": {User: user},
+	} {
+		if got, err := actor.SignedInUser(); got != nil || ErrorCode(err) != CodeForbidden {
+			t.Errorf("%s: %v, %v; want FORBIDDEN", name, got, err)
+		}
+	}
+}
+
 func TestCanSeeKey(t *testing.T) {
-	mk := func(id, account string, role Role) *Actor {
-		return &Actor{User: &User{ID: id, AccountID: account, Role: role}}
+	mk := func(id, account string, role Role) *User {
+		return &User{ID: id, AccountID: account, Role: role}
 	}
 	owner, admin, agent, agent2 := mk("u1", "a1", RoleOwner), mk("u2", "a1", RoleAdmin), mk("u3", "a1", RoleAgent), mk("u4", "a1", RoleAgent)
 	otherOwner := mk("u9", "a2", RoleOwner)
@@ -224,10 +240,10 @@ func TestCanSeeKey(t *testing.T) {
 	// A key whose user id matches but whose account does not (never valid data, but never visible).
 	strayKey := &APIKey{ID: "k5", AccountID: "a2", UserID: "u3"}
 	cases := []struct {
-		name  string
-		actor *Actor
-		key   *APIKey
-		want  bool
+		name   string
+		viewer *User
+		key    *APIKey
+		want   bool
 	}{
 		{"owner, own key", owner, ownersKey, true},
 		{"owner, agent's key", owner, agentsKey, true},
@@ -242,7 +258,7 @@ func TestCanSeeKey(t *testing.T) {
 		{"owner, key of another account", owner, strayKey, false},
 	}
 	for _, c := range cases {
-		if got := CanSeeKey(c.actor, c.key); got != c.want {
+		if got := CanSeeKey(c.viewer, c.key); got != c.want {
 			t.Errorf("%s: CanSeeKey = %v, want %v", c.name, got, c.want)
 		}
 	}
