@@ -51,7 +51,8 @@ func (db *DB) SignUp(ctx context.Context, in SignUp) (*SignUpResult, error) {
 		at = in.SignedUpAt.UTC().Truncate(time.Microsecond)
 	}
 	account := &model.Account{ID: credential.NewID("acct"), Name: accountName, CreatedAt: at}
-	user.AccountID, user.SignedUpAt, user.CreatedAt, user.StoredAPIAccess = account.ID, at, at, true
+	user.AccountID, user.SignedUpAt, user.CreatedAt = account.ID, at, at
+	user.StoredAPIAccess = model.InitialAPIAccess(account, user.Role)
 	res := &SignUpResult{User: user, Account: account}
 	err = db.transaction(ctx, func(tx *gorm.DB) error {
 		if err := tx.Create(account).Error; err != nil {
@@ -117,9 +118,7 @@ func (db *DB) createUser(ctx context.Context, by *model.User, name, email, passw
 		if err := tx.First(&account, "id = ?", user.AccountID).Error; err != nil {
 			return err
 		}
-		// Users added under the Power-Up start without access; the owner
-		// grants it. Without the Power-Up everyone starts with it.
-		user.StoredAPIAccess = !account.APIKeyRestriction
+		user.StoredAPIAccess = model.InitialAPIAccess(&account, user.Role)
 		if err := insertUser(tx, user); err != nil {
 			return err
 		}

@@ -156,6 +156,15 @@ func HasAPIAccess(a *Account, u *User) bool {
 	return !a.APIKeyRestriction || u.Role == RoleOwner || u.StoredAPIAccess
 }
 
+// InitialAPIAccess is the API access a new user of account a is stored
+// with. The owner always has it. Under the Power-Up others start without
+// it and the owner grants it; without the Power-Up everyone starts with it,
+// so that switching the Power-Up on later leaves everyone their access
+// until the owner decides otherwise.
+func InitialAPIAccess(a *Account, r Role) bool {
+	return r == RoleOwner || !a.APIKeyRestriction
+}
+
 // CheckCreateKey refuses a key to a user without API access.
 func CheckCreateKey(a *Account, u *User) error {
 	if !HasAPIAccess(a, u) {

@@ -213,6 +213,28 @@ func TestHasAPIAccess(t *testing.T) {
 	}
 }
 
+// A user added without the Power-Up keeps access when it is switched on; one
+// added under it waits for the owner; the owner has it from sign-up.
+func TestInitialAPIAccess(t *testing.T) {
+	cases := []struct {
+		restricted bool
+		role       Role
+		want       bool
+	}{
+		{false, RoleOwner, true},
+		{false, RoleAdmin, true},
+		{false, RoleAgent, true},
+		{true, RoleOwner, true},
+		{true, RoleAdmin, false},
+		{true, RoleAgent, false},
+	}
+	for _, c := range cases {
+		if got := InitialAPIAccess(&Account{APIKeyRestriction: c.restricted}, c.role); got != c.want {
+			t.Errorf("InitialAPIAccess(Power-Up %v, %s) = %v, want %v", c.restricted, c.role, got, c.want)
+		}
+	}
+}
+
 func TestSignedInUser(t *testing.T) {
 	user := &User{ID: "u1"}
 	got, err := (&Actor{User: user, Session: &Session{ID: "s1"}}).SignedInUser()
