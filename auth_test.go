@@ -17,6 +17,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/keyfob/keyfob/internal/config"
 )
 
 const base62Alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -84,7 +86,7 @@ func TestUnauthenticatedIsUniform(t *testing.T) {
 	// More refusals than the per-IP limit on failed authentications
 	// allows by default come from one address here; that limit has tests
 	// of its own.
-	forEachDBConfigured(t, func(c *config) { c.RateLimits.FailedPerIP = 1000 }, func(t *testing.T, e *testEnv) {
+	forEachDBConfigured(t, func(c *config.Config) { c.RateLimits.FailedPerIP = 1000 }, func(t *testing.T, e *testEnv) {
 		owner := e.SignUp(t, "Uniform")
 		_, secret := e.CreateKey(t, owner, "Zapier")
 
@@ -189,7 +191,7 @@ func TestUnauthenticatedIsUniform(t *testing.T) {
 // lifetime ends, cached or not.
 func TestSessionExpiry(t *testing.T) {
 	const ttl = 1500 * time.Millisecond
-	forEachDBConfigured(t, func(c *config) { c.SessionTTL = ttl }, func(t *testing.T, e *testEnv) {
+	forEachDBConfigured(t, func(c *config.Config) { c.SessionTTL = ttl }, func(t *testing.T, e *testEnv) {
 		owner := e.SignUp(t, "Expiring")
 		token := e.LogIn(t, owner.Email, owner.Password, "WEB")
 		issued := time.Now()
@@ -676,7 +678,7 @@ func TestEmailProbesAreLimitedPerAddress(t *testing.T) {
 	}
 	for name, probe := range probes {
 		t.Run(name, func(t *testing.T) {
-			forEachDBConfigured(t, func(c *config) { c.LoginLimits.PerIP = 3 }, func(t *testing.T, e *testEnv) {
+			forEachDBConfigured(t, func(c *config.Config) { c.LoginLimits.PerIP = 3 }, func(t *testing.T, e *testEnv) {
 				prober := e.SignUp(t, "Prober")
 				victim := e.SignUp(t, "Elsewhere")
 				for i := range 3 {

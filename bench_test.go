@@ -11,6 +11,7 @@ import (
 
 	"github.com/keyfob/keyfob/credential"
 	"github.com/keyfob/keyfob/db"
+	"github.com/keyfob/keyfob/internal/config"
 	"github.com/keyfob/keyfob/internal/hostile"
 	"github.com/keyfob/keyfob/model"
 )
@@ -21,10 +22,10 @@ import (
 
 func benchRequests(b *testing.B) (http.Handler, string) {
 	b.Helper()
-	e := newTestEnv(b, "sqlite", func(c *config) { c.RateLimits.PerKey = 1 << 30 })
+	e := newTestEnv(b, "sqlite", func(c *config.Config) { c.RateLimits.PerKey = 1 << 30 })
 	owner := e.SignUp(b, "Bench")
 	_, secret := e.CreateKey(b, owner, "Bench")
-	return e.App.handler(), secret
+	return e.App.Handler(), secret
 }
 
 func benchmarkGraphQL(b *testing.B, query, auth string, h http.Handler) {
@@ -95,7 +96,7 @@ func BenchmarkUsageFlush10kPairs(b *testing.B) {
 		b.Skip("set TEST_DATABASE_URL to a PostgreSQL database")
 	}
 	const keys = 1000
-	e := newTestEnv(b, "postgres", func(c *config) {
+	e := newTestEnv(b, "postgres", func(c *config.Config) {
 		c.UsageFlush = time.Hour
 		c.KeyCaps = model.KeyCaps{PerUser: keys, PerAccount: keys}
 	})

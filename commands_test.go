@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -353,3 +356,30 @@ func TestSeedDemoIsAllOrNothing(t *testing.T) {
 		e.LogIn(t, seedAgentEmail, seedAgentPassword, "WEB")
 	})
 }
+
+func TestCommandsRefuseStrayArguments(t *testing.T) {
+	t.Chdir(t.TempDir()) // were the check to regress, no keyfob.db lands in the package
+	for _, args := range [][]string{{"migrate", "extra"}, {"seed-demo", "extra"}, {"healthcheck", "x"}} {
+		err := run(context.Background(), args, io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "takes no arguments") {
+			t.Errorf("%v: err = %v, want a refusal of the stray argument", args, err)
+		}
+	}
+}
+
+func TestHelpListsTheCommands(t *testing.T) {
+	var stderr strings.Builder
+	err := run(context.Background(), []string{"-h"}, io.Discard, &stderr)
+	if !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("err = %v, want flag.ErrHelp, which main treats as success", err)
+	}
+	for _, want := range []string{"seed-demo", "power-up enable|disable", "healthcheck", "-rate-limit", "KEYFOB_RATE_LIMIT"} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("-h output lacks %q:\n%s", want, stderr.String())
+		}
+	}
+}
+
+// Values that parse but make no sense are refused at start-up, naming the
+// flag and its variable, instead of surfacing later as every request
+// refused (a zero rate limit) or usage lost at shutdown (a negative timeout).

@@ -11,6 +11,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/keyfob/keyfob/credential"
+	"github.com/keyfob/keyfob/internal/config"
 )
 
 // countKeyLookUps counts the API-key look-ups e's database runs from now
@@ -54,7 +55,7 @@ func verifyAll(t *testing.T, e *testEnv, ip string, keys []string) map[int]int {
 func TestFailedAuthLimitHoldsUnderConcurrency(t *testing.T) {
 	forEachDBConfigured(t, behindProxy, func(t *testing.T, e *testEnv) {
 		lookUps := countKeyLookUps(t, e)
-		limit := e.App.cfg.RateLimits.FailedPerIP
+		limit := e.Config.RateLimits.FailedPerIP
 
 		unknown := make([]string, 300)
 		for i := range unknown {
@@ -90,7 +91,7 @@ func TestFailedAuthLimitHoldsUnderConcurrency(t *testing.T) {
 // each address to its own. IPv4 addresses stay limited one by one.
 func TestPerIPLimitsHoldAnIPv6NetworkToTenTimes(t *testing.T) {
 	const perIP = 2
-	forEachDBConfigured(t, func(c *config) {
+	forEachDBConfigured(t, func(c *config.Config) {
 		behindProxy(c)
 		c.RateLimits.FailedPerIP = perIP
 		c.LoginLimits.PerIP = perIP

@@ -6,13 +6,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/keyfob/keyfob/internal/config"
 	"github.com/keyfob/keyfob/model"
 )
 
 // smallKeyCaps make the caps reachable in a test; the rate limits are
 // lifted so that only the caps refuse.
-func smallKeyCaps(perUser, perAccount int) func(*config) {
-	return func(c *config) {
+func smallKeyCaps(perUser, perAccount int) func(*config.Config) {
+	return func(c *config.Config) {
 		relGenerous(c)
 		c.KeyCaps = model.KeyCaps{PerUser: perUser, PerAccount: perAccount}
 	}

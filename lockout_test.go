@@ -7,11 +7,12 @@ import (
 	"time"
 
 	"github.com/keyfob/keyfob/authn"
+	"github.com/keyfob/keyfob/internal/config"
 )
 
 // behindProxy makes the test client a trusted proxy, so that each request
 // comes from the address its X-Forwarded-For names.
-func behindProxy(c *config) { c.TrustedProxies = "127.0.0.0/8, ::1" }
+func behindProxy(c *config.Config) { c.TrustedProxies = "127.0.0.0/8, ::1" }
 
 // from is the headers of a request from ip.
 func from(ip string) map[string]string { return map[string]string{"X-Forwarded-For": ip} }
@@ -34,7 +35,7 @@ func retryAfterSeconds(resp *gqlResponse) int {
 // every other address is still refused. IPv4 addresses are trusted one by
 // one, IPv6 ones by /64.
 func TestNoLockoutByStrangers(t *testing.T) {
-	forEachDBConfigured(t, func(c *config) {
+	forEachDBConfigured(t, func(c *config.Config) {
 		behindProxy(c)
 		// An hour keeps the per-email limit spent however slowly the test
 		// runs: at a minute, one failure refills every 12 s.
@@ -55,7 +56,7 @@ func TestNoLockoutByStrangers(t *testing.T) {
 					t.Fatalf("log-in from her usual address: %s", resp.Body)
 				}
 
-				for i := range e.App.cfg.LoginLimits.PerEmail {
+				for i := range e.Config.LoginLimits.PerEmail {
 					if resp := logIn(tc.stranger, "a stranger's guess"); !wantError(t, resp, "UNAUTHENTICATED", "") {
 						t.Fatalf("stranger's guess %d: %s", i+1, resp.Body)
 					}
@@ -110,7 +111,7 @@ func TestAuditKeepsClientTextVerbatim(t *testing.T) {
 // A refusal before GraphQL runs carries its wait both ways: in Retry-After
 // and in extensions.retryAfterSeconds.
 func TestFailedAuthRefusalSaysWhenToRetry(t *testing.T) {
-	e := newTestEnv(t, "sqlite", func(c *config) { c.RateLimits.FailedPerIP = 1 })
+	e := newTestEnv(t, "sqlite", func(c *config.Config) { c.RateLimits.FailedPerIP = 1 })
 	e.Do(t, request{Auth: Bearer("kf_not-a-key"), Query: `{ viewer { id } }`})
 	resp := e.Do(t, request{Auth: Bearer("kf_not-a-key"), Query: `{ viewer { id } }`})
 	if resp.Status != http.StatusTooManyRequests || resp.Header.Get("Retry-After") != "60" || retryAfterSeconds(resp) != 60 {

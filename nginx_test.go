@@ -13,10 +13,13 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/keyfob/keyfob/internal/config"
 )
 
-// TestNginxAuthRequest puts Debian's nginx, configured with README's very
-// snippet (deploy/nginx/keyfob.conf), in front of a toy upstream.
+// TestNginxAuthRequest puts Debian's nginx, configured with the very
+// snippet docs/gateways.md shows (deploy/nginx/keyfob.conf), in front of a
+// toy upstream.
 func TestNginxAuthRequest(t *testing.T) {
 	nginx, err := exec.LookPath("nginx")
 	if err != nil {
@@ -36,12 +39,12 @@ func TestNginxAuthRequest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	readme, err := os.ReadFile("README.md")
-	if err != nil || !strings.Contains(string(readme), string(snippet)) {
-		t.Fatal("README.md must show deploy/nginx/keyfob.conf verbatim")
+	gateways, err := os.ReadFile("docs/gateways.md")
+	if err != nil || !strings.Contains(string(gateways), string(snippet)) {
+		t.Fatal("docs/gateways.md must show deploy/nginx/keyfob.conf verbatim")
 	}
 
-	e := newTestEnv(t, "sqlite", func(c *config) {
+	e := newTestEnv(t, "sqlite", func(c *config.Config) {
 		c.RateLimits.PerKey = 3
 		c.TrustedProxies = "127.0.0.1"
 	})

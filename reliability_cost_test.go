@@ -20,6 +20,7 @@ import (
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 
+	"github.com/keyfob/keyfob/internal/config"
 	"github.com/keyfob/keyfob/internal/hostile"
 	"github.com/keyfob/keyfob/model"
 )
@@ -27,7 +28,7 @@ import (
 func TestHostileDocumentsAreRefusedBeforeTheyRun(t *testing.T) {
 	for _, introspection := range []bool{true, false} {
 		t.Run(fmt.Sprintf("introspection=%v", introspection), func(t *testing.T) {
-			e := newTestEnv(t, "sqlite", func(c *config) { c.Introspection = introspection })
+			e := newTestEnv(t, "sqlite", func(c *config.Config) { c.Introspection = introspection })
 			owner := e.SignUp(t, "Priced")
 			auth := map[string]string{"Authorization": Bearer(owner.Token), "Accept": "application/graphql-response+json"}
 			cases := []struct {
@@ -163,7 +164,7 @@ func TestVariablesAndBodiesAreBounded(t *testing.T) {
 		}
 	})
 	t.Run("the limit is a setting", func(t *testing.T) {
-		small := newTestEnv(t, "sqlite", func(c *config) { c.QueryLimits.MaxVariablesBytes = 100 })
+		small := newTestEnv(t, "sqlite", func(c *config.Config) { c.QueryLimits.MaxVariablesBytes = 100 })
 		status, _, body := small.raw(t, "POST", "/graphql", "application/json", gqlJSON("{ __typename }", hostile.Variables(200)), nil)
 		if status != http.StatusRequestEntityTooLarge || errorCode(t, body) != string(model.CodeVariablesTooLarge) {
 			t.Fatalf("200 bytes against a limit of 100: %d %.200s", status, body)
@@ -177,7 +178,7 @@ func TestVariablesAndBodiesAreBounded(t *testing.T) {
 // that past the bound a request gets 503 OVERLOADED with Retry-After.
 func TestExecutionSlotsAreBoundedAndShared(t *testing.T) {
 	relRequirePostgres(t)
-	e := newTestEnv(t, "postgres", func(c *config) {
+	e := newTestEnv(t, "postgres", func(c *config.Config) {
 		c.MaxInFlight = 8 // a quarter is 2
 		c.TrustedProxies = "127.0.0.1/32,::1/128"
 		relGenerous(c)

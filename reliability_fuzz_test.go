@@ -17,6 +17,8 @@ import (
 	"testing"
 
 	"github.com/keyfob/keyfob/credential"
+	"github.com/keyfob/keyfob/httpapi"
+	"github.com/keyfob/keyfob/internal/config"
 )
 
 // fuzzMutation is a mutation and the fields of its input object, with a
@@ -46,19 +48,19 @@ func fuzzMutations(ownerEmail, userID, keyID string) []fuzzMutation {
 
 func FuzzMutationVariables(f *testing.F) {
 	// One server per fuzz run (each fuzzing worker runs this once).
-	cfg, _, err := loadConfig([]string{"-password-memory-kib", "1024", "-database-url="}, io.Discard)
+	cfg, _, err := config.Load([]string{"-password-memory-kib", "1024", "-database-url="}, io.Discard)
 	if err != nil {
 		f.Fatal(err)
 	}
 	cfg.SQLitePath = filepath.Join(f.TempDir(), "fuzz.db")
 	relGenerous(cfg)
-	store, _, err := openStore(context.Background(), cfg)
+	store, _, err := cfg.OpenStore(context.Background())
 	if err != nil {
 		f.Fatal(err)
 	}
-	a := newApp(cfg, store, newLogger(io.Discard, slog.LevelError))
-	srv := httptest.NewServer(a.handler())
-	f.Cleanup(func() { srv.Close(); _ = a.close(context.Background()); store.Close() })
+	a := httpapi.New(cfg, store, httpapi.NewLogger(io.Discard, slog.LevelError))
+	srv := httptest.NewServer(a.Handler())
+	f.Cleanup(func() { srv.Close(); _ = a.Close(context.Background()); store.Close() })
 
 	post := func(auth string, body []byte) (int, []byte, error) {
 		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/graphql", bytes.NewReader(body))

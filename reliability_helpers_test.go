@@ -25,6 +25,7 @@ import (
 
 	"github.com/keyfob/keyfob/credential"
 	"github.com/keyfob/keyfob/db"
+	"github.com/keyfob/keyfob/internal/config"
 )
 
 // relFaultTests skips slow tests unless KEYFOB_FAULT_TESTS is set (.ci/run sets it).
@@ -405,7 +406,7 @@ func relMigrations(t *testing.T) (versions []int64, tables []string) {
 
 // relGenerous lifts the rate limits, which tests that hammer one server
 // from one address would otherwise trip.
-func relGenerous(c *config) {
+func relGenerous(c *config.Config) {
 	c.RateLimits.PerKey = 1 << 30
 	c.RateLimits.FailedPerIP = 1 << 30
 	c.LoginLimits.PerEmail = 1 << 30

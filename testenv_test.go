@@ -18,18 +18,21 @@ import (
 	"time"
 
 	"github.com/keyfob/keyfob/db"
+	"github.com/keyfob/keyfob/httpapi"
+	"github.com/keyfob/keyfob/internal/config"
 	"github.com/keyfob/keyfob/internal/pgtest"
 )
 
 // testEnv is one running Keyfob: a real HTTP server over a real database
 // (a fresh SQLite file, or a fresh schema in TEST_DATABASE_URL's PostgreSQL).
 type testEnv struct {
-	Kind  string // "sqlite" or "postgres"
-	DSN   string
-	Store *db.DB
-	App   *app
-	URL   string
-	Logs  *syncBuffer
+	Kind   string // "sqlite" or "postgres"
+	DSN    string
+	Store  *db.DB
+	App    *httpapi.Server
+	Config *config.Config // as the server was started with it
+	URL    string
+	Logs   *syncBuffer
 }
 
 // forEachDB runs fn against SQLite always and PostgreSQL when
@@ -41,7 +44,7 @@ func forEachDB(t *testing.T, fn func(t *testing.T, e *testEnv)) {
 
 // forEachDBConfigured is forEachDB on servers whose configuration
 // configure adjusts.
-func forEachDBConfigured(t *testing.T, configure func(*config), fn func(t *testing.T, e *testEnv)) {
+func forEachDBConfigured(t *testing.T, configure func(*config.Config), fn func(t *testing.T, e *testEnv)) {
 	t.Helper()
 	for _, kind := range dbKinds() {
 		t.Run(kind, func(t *testing.T) {
@@ -52,9 +55,9 @@ func forEachDBConfigured(t *testing.T, configure func(*config), fn func(t *testi
 
 // newTestEnv starts a server on a fresh database. configure may adjust the
 // configuration before the server starts.
-func newTestEnv(t testing.TB, kind string, configure func(*config)) *testEnv {
+func newTestEnv(t testing.TB, kind string, configure func(*config.Config)) *testEnv {
 	t.Helper()
-	cfg, _, err := loadConfig([]string{"-password-memory-kib", "1024"}, io.Discard)
+	cfg, _, err := config.Load([]string{"-password-memory-kib", "1024"}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,21 +77,21 @@ func newTestEnv(t testing.TB, kind string, configure func(*config)) *testEnv {
 		configure(cfg)
 	}
 	logs := &syncBuffer{}
-	logger := newLogger(logs, slog.LevelDebug)
-	store, _, err := openStore(context.Background(), cfg)
+	logger := httpapi.NewLogger(logs, slog.LevelDebug)
+	store, _, err := cfg.OpenStore(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	a := newApp(cfg, store, logger)
-	srv := httptest.NewServer(a.handler())
+	a := httpapi.New(cfg, store, logger)
+	srv := httptest.NewServer(a.Handler())
 	t.Cleanup(func() {
 		srv.Close()
-		if err := a.close(context.Background()); err != nil {
+		if err := a.Close(context.Background()); err != nil {
 			t.Errorf("closing the app: %v", err)
 		}
 	})
-	return &testEnv{Kind: kind, DSN: cfg.dsn(), Store: store, App: a, URL: srv.URL, Logs: logs}
+	return &testEnv{Kind: kind, DSN: cfg.DSN(), Store: store, App: a, Config: cfg, URL: srv.URL, Logs: logs}
 }
 
 // gqlResponse is a GraphQL answer as a client sees it.
@@ -174,7 +177,7 @@ func Bearer(secret string) string { return "Bearer " + secret }
 // FlushUsage writes buffered usage so that tests can read it back.
 func (e *testEnv) FlushUsage(t *testing.T) {
 	t.Helper()
-	if err := e.App.flushUsage(context.Background()); err != nil {
+	if err := e.App.FlushUsage(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 }

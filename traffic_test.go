@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/keyfob/keyfob/credential"
+	"github.com/keyfob/keyfob/internal/config"
 )
 
 // verifyResponse is an answer of the gateway endpoint.
@@ -121,8 +122,8 @@ func flip(c byte) string {
 // A warm verification is answered from memory: no SQL at all.
 func TestWarmVerificationMakesNoQuery(t *testing.T) {
 	// No usage flush during the test: the statements counted are look-ups.
-	forEachDBConfigured(t, func(c *config) { c.UsageFlush = time.Hour }, func(t *testing.T, e *testEnv) {
-		<-e.App.listening
+	forEachDBConfigured(t, func(c *config.Config) { c.UsageFlush = time.Hour }, func(t *testing.T, e *testEnv) {
+		<-e.App.Listening()
 		owner := e.SignUp(t, "Warm")
 		_, secret := e.CreateKey(t, owner, "Hot path")
 		statements := e.Store.CountStatements()
@@ -163,7 +164,7 @@ func TestWarmVerificationMakesNoQuery(t *testing.T) {
 // instance even though the credential was cached.
 func TestRevocationIsImmediateOnOneInstance(t *testing.T) {
 	forEachDB(t, func(t *testing.T, e *testEnv) {
-		<-e.App.listening
+		<-e.App.Listening()
 		owner := e.SignUp(t, "Revoker")
 		keyID, secret := e.CreateKey(t, owner, "Doomed")
 		for range 3 { // warm the cache
@@ -193,8 +194,8 @@ func TestRevocationIsImmediateOnOneInstance(t *testing.T) {
 func TestCacheTTLBackstop(t *testing.T) {
 	for _, kind := range dbKinds() {
 		t.Run(kind, func(t *testing.T) {
-			e := newTestEnv(t, kind, func(c *config) { c.CacheTTL = 300 * time.Millisecond })
-			<-e.App.listening
+			e := newTestEnv(t, kind, func(c *config.Config) { c.CacheTTL = 300 * time.Millisecond })
+			<-e.App.Listening()
 			owner := e.SignUp(t, "Backstop")
 			keyID, secret := e.CreateKey(t, owner, "Unannounced")
 			if got := e.Verify(t, "GET", "", Bearer(secret), nil); got.Status != http.StatusOK {
@@ -225,11 +226,11 @@ func TestCacheRefreshesKeysInUse(t *testing.T) {
 			// The refresh is due between 3/4 and 9/10 of the TTL; 2 s leaves
 			// 200 ms for the look-up even on a loaded machine under -race.
 			ttl := 2 * time.Second
-			e := newTestEnv(t, kind, func(c *config) {
+			e := newTestEnv(t, kind, func(c *config.Config) {
 				c.CacheTTL = ttl
 				c.UsageFlush = time.Hour // so the statements counted are look-ups
 			})
-			<-e.App.listening
+			<-e.App.Listening()
 			owner := e.SignUp(t, "Steady")
 			_, secret := e.CreateKey(t, owner, "Always on")
 			statements := e.Store.CountStatements()
@@ -240,7 +241,7 @@ func TestCacheRefreshesKeysInUse(t *testing.T) {
 			if perLookUp == 0 {
 				t.Fatal("the cold verification ran no statement")
 			}
-			_, missesBefore := e.App.authn.Cache.Stats()
+			_, missesBefore := e.App.Authenticator().Cache.Stats()
 			// Two and a half TTLs of steady traffic on one key: without
 			// refreshes it would expire twice.
 			for end := time.Now().Add(5 * ttl / 2); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
@@ -248,7 +249,7 @@ func TestCacheRefreshesKeysInUse(t *testing.T) {
 					t.Fatalf("steady traffic refused: %d", got.Status)
 				}
 			}
-			if _, misses := e.App.authn.Cache.Stats(); misses != missesBefore {
+			if _, misses := e.App.Authenticator().Cache.Stats(); misses != missesBefore {
 				t.Fatalf("%d requests missed the cache over 2.5 TTLs of steady use, want 0", misses-missesBefore)
 			}
 			if n := statements.Load() / perLookUp; n < 2 || n > 4 {
@@ -269,7 +270,7 @@ func dbKinds() []string {
 func TestKeyRateLimit(t *testing.T) {
 	for _, kind := range dbKinds() {
 		t.Run(kind, func(t *testing.T) {
-			e := newTestEnv(t, kind, func(c *config) { c.RateLimits.PerKey = 5 })
+			e := newTestEnv(t, kind, func(c *config.Config) { c.RateLimits.PerKey = 5 })
 			owner := e.SignUp(t, "Chatty")
 			_, secret := e.CreateKey(t, owner, "Busy")
 			_, other := e.CreateKey(t, owner, "Quiet")
@@ -311,7 +312,7 @@ func TestFailedAuthLimitPerIP(t *testing.T) {
 	for _, trusted := range []bool{false, true} {
 		name := map[bool]string{false: "direct", true: "behind trusted proxy"}[trusted]
 		t.Run(name, func(t *testing.T) {
-			e := newTestEnv(t, "sqlite", func(c *config) {
+			e := newTestEnv(t, "sqlite", func(c *config.Config) {
 				c.RateLimits.FailedPerIP = 3
 				if trusted {
 					c.TrustedProxies = "127.0.0.0/8, ::1"
@@ -352,9 +353,9 @@ func TestRevocationReachesOtherInstances(t *testing.T) {
 		t.Skip("needs TEST_DATABASE_URL")
 	}
 	a := newTestEnv(t, "postgres", nil)
-	b := newTestEnv(t, "postgres", func(c *config) { c.DatabaseURL = a.DSN })
-	<-a.App.listening
-	<-b.App.listening
+	b := newTestEnv(t, "postgres", func(c *config.Config) { c.DatabaseURL = a.DSN })
+	<-a.App.Listening()
+	<-b.App.Listening()
 	owner := a.SignUp(t, "Two Instances")
 	var worst time.Duration
 	for i := range 10 {
@@ -382,7 +383,7 @@ func TestRevocationReachesOtherInstances(t *testing.T) {
 	if got := b.Verify(t, "GET", "", Bearer(secret), nil); got.Status != http.StatusOK {
 		t.Fatalf("warm-up: %d", got.Status)
 	}
-	b.App.authn.Cache.SetListening(false)
+	b.App.Authenticator().Cache.SetListening(false)
 	if err := a.Store.Gorm().Exec("DELETE FROM api_keys WHERE id = ?", keyID).Error; err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/keyfob/keyfob/internal/config"
 	"github.com/keyfob/keyfob/model"
 )
 
@@ -137,7 +138,7 @@ func TestQueryLimits(t *testing.T) {
 		}
 	})
 	t.Run("suggestions off outside development", func(t *testing.T) {
-		dev := newTestEnv(t, "sqlite", func(c *config) { c.Development = true })
+		dev := newTestEnv(t, "sqlite", func(c *config.Config) { c.Development = true })
 		for _, query := range []string{
 			"{ viewr { id } }",                     // a field
 			`{ apiKeys(frist: 1) { totalCount } }`, // an argument
@@ -311,7 +312,7 @@ func TestCORS(t *testing.T) {
 		}
 	}
 
-	e := newTestEnv(t, "sqlite", func(c *config) { c.CORSOrigins = []string{"https://app.example.com"} })
+	e := newTestEnv(t, "sqlite", func(c *config.Config) { c.CORSOrigins = []string{"https://app.example.com"} })
 	preflight := func(origin string) http.Header {
 		_, header, _ := e.raw(t, "OPTIONS", "/graphql", "", "", map[string]string{
 			"Origin": origin, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization, content-type, x-system",
@@ -341,7 +342,7 @@ func TestIntrospectionAndPlaygroundSwitches(t *testing.T) {
 	if _, _, body := on.raw(t, "POST", "/graphql", "application/json", jsonBody("{ __schema { queryType { name } } }"), nil); !strings.Contains(body, `"Query"`) {
 		t.Fatalf("introspection on by default: %s", body)
 	}
-	off := newTestEnv(t, "sqlite", func(c *config) { c.Introspection, c.Playground = false, false })
+	off := newTestEnv(t, "sqlite", func(c *config.Config) { c.Introspection, c.Playground = false, false })
 	if got, _, _ := off.raw(t, "GET", "/", "", "", nil); got != http.StatusNotFound {
 		t.Fatalf("playground off: %d", got)
 	}

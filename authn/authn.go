@@ -7,11 +7,9 @@ package authn
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"sync"
 	"time"
 
@@ -92,10 +90,10 @@ const (
 	refusedSession   refusal = "session_token_not_accepted"
 )
 
-// admit authenticates r. With acceptSessions false (the gateway endpoint)
+// Admit authenticates r. With acceptSessions false (the gateway endpoint)
 // only API keys count. A request without credentials yields a nil actor
 // when anonymous requests are allowed.
-func (a *Authenticator) admit(w http.ResponseWriter, r *http.Request, acceptSessions bool) (*model.Actor, error) {
+func (a *Authenticator) Admit(w http.ResponseWriter, r *http.Request, acceptSessions bool) (*model.Actor, error) {
 	headers := r.Header.Values("Authorization")
 	if len(headers) == 0 || headers[0] == "" && len(headers) == 1 {
 		if acceptSessions {
@@ -229,26 +227,9 @@ func (a *Authenticator) refresh(digest credential.Digest, kind credential.Kind) 
 	})
 }
 
-// Middleware authenticates GraphQL requests. Requests without credentials
-// pass through anonymous: resolvers decide what they may do.
-func (a *Authenticator) Middleware(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		actor, err := a.admit(w, r, true)
-		a.observe(r, actor, err)
-		if err != nil {
-			WriteError(w, clientError(err))
-			return
-		}
-		if actor != nil {
-			r = r.WithContext(model.NewContextWithActor(r.Context(), actor))
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
-// clientError is what a client may learn of err: any refusal is plain
-// UNAUTHENTICATED.
-func clientError(err error) error {
+// ClientError is what a client may learn of err: any refusal is plain
+// UNAUTHENTICATED, whatever the reason.
+func ClientError(err error) error {
 	var why refusal
 	if errors.As(err, &why) {
 		return model.ErrUnauthenticated
@@ -256,7 +237,9 @@ func clientError(err error) error {
 	return err
 }
 
-func (a *Authenticator) observe(r *http.Request, actor *model.Actor, err error) {
+// Observe reports an admission's outcome to the metrics, and logs a
+// refusal's reason, which the client never learns.
+func (a *Authenticator) Observe(r *http.Request, actor *model.Actor, err error) {
 	var why refusal
 	switch {
 	case err == nil && actor == nil:
@@ -273,72 +256,4 @@ func (a *Authenticator) observe(r *http.Request, actor *model.Actor, err error) 
 			a.Logger.ErrorContext(r.Context(), "authentication could not be decided", "error", err)
 		}
 	}
-}
-
-// StatusOf is the HTTP status that answers a request refused before
-// GraphQL runs, by its error code.
-func StatusOf(code model.Code) int {
-	switch code {
-	case model.CodeUnauthenticated:
-		return http.StatusUnauthorized
-	case model.CodeForbidden:
-		return http.StatusForbidden
-	case model.CodeNotFound:
-		return http.StatusNotFound
-	case model.CodeBadUserInput:
-		return http.StatusBadRequest
-	case model.CodeRateLimited:
-		return http.StatusTooManyRequests
-	case model.CodeUnavailable:
-		return http.StatusServiceUnavailable
-	case model.CodeBadRequest:
-		return http.StatusBadRequest
-	case model.CodeMethodNotAllowed:
-		return http.StatusMethodNotAllowed
-	case model.CodePayloadTooLarge, model.CodeVariablesTooLarge:
-		return http.StatusRequestEntityTooLarge
-	case model.CodeOverloaded:
-		return http.StatusServiceUnavailable
-	case model.CodeUnsupportedMediaType:
-		return http.StatusUnsupportedMediaType
-	}
-	return http.StatusInternalServerError
-}
-
-// WriteError answers with a GraphQL-shaped error body, so that GraphQL
-// clients read a refusal as they read any other error.
-func WriteError(w http.ResponseWriter, err error) {
-	e := asDomain(err)
-	ext := map[string]any{"code": e.Code}
-	if e.Field != "" {
-		ext["field"] = e.Field
-	}
-	if seconds := e.RetryAfterSeconds(); seconds > 0 {
-		ext["retryAfterSeconds"] = seconds
-	}
-	writeJSON(w, e, map[string]any{
-		"errors": []map[string]any{{"message": e.Message, "extensions": ext}},
-	})
-}
-
-func asDomain(err error) *model.Error {
-	var e *model.Error
-	if !errors.As(err, &e) {
-		e = &model.Error{Code: model.CodeInternal, Message: "internal error"}
-	}
-	return e
-}
-
-func writeJSON(w http.ResponseWriter, e *model.Error, body any) {
-	if e.Code == model.CodeUnauthenticated {
-		// Bearer, not Basic: Basic makes browsers pop up a login dialog.
-		w.Header().Set("WWW-Authenticate", `Bearer realm="keyfob"`)
-	}
-	if seconds := e.RetryAfterSeconds(); seconds > 0 {
-		w.Header().Set("Retry-After", strconv.Itoa(seconds))
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(StatusOf(e.Code))
-	_ = json.NewEncoder(w).Encode(body)
 }

@@ -6,14 +6,12 @@ import (
 	"math"
 	"net/netip"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/hashicorp/golang-lru/v2/expirable"
 	"golang.org/x/time/rate"
 
-	"github.com/keyfob/keyfob/db"
 	"github.com/keyfob/keyfob/model"
 )
 
@@ -82,30 +80,12 @@ const (
 	tooManyFromNetwork = "too many failed attempts from this network: wait a minute and try again"
 )
 
-// SignUp creates an account and its owner's first session.
-func (a *Authenticator) SignUp(ctx context.Context, guard *LoginGuard, in db.SignUp) (res *db.SignUpResult, err error) {
-	err = guard.limitEmailProbe(ctx, func() error {
-		res, err = a.DB.SignUp(ctx, in)
-		return err
-	})
-	return res, err
-}
-
-// CreateUser adds a colleague to the actor's account.
-func (a *Authenticator) CreateUser(ctx context.Context, guard *LoginGuard, actor *model.Actor, name, email, password string, role model.Role) (user *model.User, err error) {
-	err = guard.limitEmailProbe(ctx, func() error {
-		user, err = a.DB.CreateUser(ctx, actor, name, email, password, role)
-		return err
-	})
-	return user, err
-}
-
-// limitEmailProbe runs an operation that answers whether an email is
+// LimitEmailProbe runs an operation that answers whether an email is
 // registered (signUp, createUser). Such an answer counts as a failed
 // attempt from the client's address, so these operations cannot tell
 // which emails exist faster than log-in can. The email's own log-in limit
 // does not apply: nobody's password is being guessed.
-func (g *LoginGuard) limitEmailProbe(ctx context.Context, op func() error) error {
+func (g *LoginGuard) LimitEmailProbe(ctx context.Context, op func() error) error {
 	done, err := g.attempt(ctx, "", ClientIPFromContext(ctx), nil)
 	if err != nil {
 		return err
@@ -117,26 +97,34 @@ func (g *LoginGuard) limitEmailProbe(ctx context.Context, op func() error) error
 	return err
 }
 
-// LogIn signs a user in unless too many attempts failed recently for the
-// email or the client IP.
-func (a *Authenticator) LogIn(ctx context.Context, guard *LoginGuard, email, password string, client model.ClientKind) (token string, user *model.User, err error) {
-	// The limit is per address, however it is capitalised; the audit log
-	// keeps what was typed. What is not an address at all matches no user,
-	// and is limited by the client's address only, so that a typed novel
-	// cannot be kept in memory as a limiter's key.
-	_, limitKey, _ := model.NormalizeEmail(email)
-	trusted := func(ctx context.Context, network netip.Prefix) (bool, error) {
-		return a.DB.LoggedInFrom(ctx, limitKey, network, time.Now().Add(-TrustPeriod))
+// TrustedNetwork answers whether the user with a normalised email signed
+// in from network within TrustPeriod.
+type TrustedNetwork func(ctx context.Context, email string, network netip.Prefix) (bool, error)
+
+// LimitLogIn runs a log-in attempt for the email as typed unless too many
+// attempts failed recently for the email or the client's address; an
+// attempt whose op fails with bad credentials counts. Once the email's
+// limit is spent, trusted decides whether the client's network keeps an
+// allowance of its own.
+func (g *LoginGuard) LimitLogIn(ctx context.Context, typedEmail string, trusted TrustedNetwork, op func() error) error {
+	// The limit is per address, however it is capitalised. What is not an
+	// address at all matches no user, and is limited by the client's
+	// address only, so that a typed novel cannot be kept in memory as a
+	// limiter's key.
+	_, email, _ := model.NormalizeEmail(typedEmail)
+	var trustedHere func(context.Context, netip.Prefix) (bool, error)
+	if trusted != nil {
+		trustedHere = func(ctx context.Context, network netip.Prefix) (bool, error) { return trusted(ctx, email, network) }
 	}
-	done, err := guard.attempt(ctx, limitKey, ClientIPFromContext(ctx), trusted)
+	done, err := g.attempt(ctx, email, ClientIPFromContext(ctx), trustedHere)
 	if err != nil {
-		return "", nil, err
+		return err
 	}
 	var failed bool
 	defer func() { done(failed) }()
-	token, user, err = a.DB.LogIn(ctx, strings.TrimSpace(email), password, client)
+	err = op()
 	failed = errors.Is(err, model.ErrBadCredentials)
-	return token, user, err
+	return err
 }
 
 // attempt admits a log-in attempt if the failures already counted, plus

@@ -3,16 +3,15 @@
 package resolvers
 
 import (
-	"github.com/keyfob/keyfob/authn"
+	"github.com/keyfob/keyfob/account"
 	"github.com/keyfob/keyfob/db"
 	"github.com/keyfob/keyfob/model"
 )
 
 // Resolver holds what the resolvers call into.
 type Resolver struct {
-	DB         *db.DB
-	Authn      *authn.Authenticator
-	LoginGuard *authn.LoginGuard
+	DB       *db.DB
+	Accounts *account.Service
 }
 
 // pageInfo describes a page of a connection: whether more follow, and the

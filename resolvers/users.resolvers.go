@@ -25,7 +25,7 @@ func (r *accountResolver) Users(ctx context.Context, obj *model.Account) ([]*mod
 
 // SignUp is the resolver for the signUp field.
 func (r *mutationResolver) SignUp(ctx context.Context, input model.SignUpInput) (*model.AuthPayload, error) {
-	res, err := r.Authn.SignUp(ctx, r.LoginGuard, db.SignUp{AccountName: input.AccountName, Name: input.Name, Email: input.Email, Password: input.Password, WebSession: true})
+	res, err := r.Accounts.SignUp(ctx, db.SignUp{AccountName: input.AccountName, Name: input.Name, Email: input.Email, Password: input.Password, WebSession: true})
 	if err != nil {
 		return nil, err
 	}
@@ -38,7 +38,7 @@ func (r *mutationResolver) LogIn(ctx context.Context, input model.LogInInput) (*
 	if input.Client != nil {
 		client = *input.Client
 	}
-	token, user, err := r.Authn.LogIn(ctx, r.LoginGuard, input.Email, input.Password, client)
+	token, user, err := r.Accounts.LogIn(ctx, input.Email, input.Password, client)
 	if err != nil {
 		return nil, err
 	}
@@ -60,7 +60,7 @@ func (r *mutationResolver) CreateUser(ctx context.Context, input model.CreateUse
 	if err != nil {
 		return nil, err
 	}
-	user, err := r.Authn.CreateUser(ctx, r.LoginGuard, actor, input.Name, input.Email, input.Password, input.Role)
+	user, err := r.Accounts.CreateUser(ctx, actor, input.Name, input.Email, input.Password, input.Role)
 	if err != nil {
 		return nil, err
 	}

@@ -1,4 +1,4 @@
-package main
+package httpapi
 
 import (
 	"context"
@@ -25,9 +25,11 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/keyfob/keyfob/account"
 	"github.com/keyfob/keyfob/authn"
 	"github.com/keyfob/keyfob/db"
 	"github.com/keyfob/keyfob/graph"
+	"github.com/keyfob/keyfob/internal/config"
 	"github.com/keyfob/keyfob/loader"
 	"github.com/keyfob/keyfob/metrics"
 	"github.com/keyfob/keyfob/model"
@@ -36,15 +38,16 @@ import (
 	"github.com/keyfob/keyfob/usage"
 )
 
-// app is the running service's wiring.
-type app struct {
-	cfg       *config
+// Server is Keyfob's HTTP service and its wiring: the authenticator, the
+// usage recorder, the revocation listener and the routes in front of them.
+type Server struct {
+	cfg       *config.Config
 	store     *db.DB
 	logger    *slog.Logger
 	authn     *authn.Authenticator
 	guard     *authn.LoginGuard
 	usage     *usage.Recorder
-	clientIPs *authn.ClientIPs
+	clientIPs *clientIPs
 	metrics   *metrics.Metrics
 	slots     *executionSlots
 	// stopListening ends the revocation listener.
@@ -52,69 +55,82 @@ type app struct {
 	listening     chan struct{}
 }
 
-// newApp wires the service and starts its background work: the usage
-// recorder and, on PostgreSQL, the revocation listener.
-func newApp(cfg *config, store *db.DB, logger *slog.Logger) *app {
-	trusted, _ := authn.ParseCIDRs(cfg.TrustedProxies) // validated by loadConfig
-	a := &app{
+// New wires the service over store and starts its background work: the
+// usage recorder and, on PostgreSQL, the revocation listener. Close stops
+// them.
+func New(cfg *config.Config, store *db.DB, logger *slog.Logger) *Server {
+	s := &Server{
 		cfg: cfg, store: store, logger: logger,
 		guard:     authn.NewLoginGuard(cfg.LoginLimits),
-		clientIPs: &authn.ClientIPs{Trusted: trusted},
+		clientIPs: &clientIPs{trusted: cfg.TrustedProxyPrefixes()},
 		slots:     newExecutionSlots(cfg.MaxInFlight, overloadWait),
 		listening: make(chan struct{}),
 	}
 	// Metrics come first, so that nothing started below can report to
 	// them before they exist; the cache they read is there by the first
 	// scrape.
-	a.metrics = metrics.New(store.SQL(), func() (hits, misses uint64) { return a.authn.Cache.Stats() })
-	a.usage = usage.NewRecorder(store, usage.Options{Interval: cfg.UsageFlush, Logger: logger,
-		Observe: func(r usage.FlushReport) { a.metrics.UsageFlush(r.Pairs, r.Requests, r.Lag, r.Err, r.Shed) }})
-	a.authn = authn.New(store, a.usage, logger, authn.Options{
+	s.metrics = metrics.New(store.SQL(), func() (hits, misses uint64) { return s.authn.Cache.Stats() })
+	s.usage = usage.NewRecorder(store, usage.Options{Interval: cfg.UsageFlush, Logger: logger,
+		Observe: func(r usage.FlushReport) { s.metrics.UsageFlush(r.Pairs, r.Requests, r.Lag, r.Err, r.Shed) }})
+	s.authn = authn.New(store, s.usage, logger, authn.Options{
 		CacheTTL: cfg.CacheTTL, NegativeCacheTTL: cfg.NegativeTTL, CacheSize: 100_000, RateLimits: cfg.RateLimits,
-		OnOutcome: a.metrics.Verification,
+		OnOutcome: s.metrics.Verification,
 	})
-	store.OnRevoke = a.authn.Cache.Revoke
+	store.OnRevoke = s.authn.Cache.Revoke
 	ctx, cancel := context.WithCancel(context.Background())
-	a.stopListening = cancel
+	s.stopListening = cancel
 	if cfg.DatabaseURL == "" {
-		close(a.listening) // one SQLite instance hears all its own revocations
-		return a
+		close(s.listening) // one SQLite instance hears all its own revocations
+		return s
 	}
 	// Until LISTEN is in place another instance's revocation could go
 	// unheard, so the cache starts bypassed.
-	a.authn.Cache.SetListening(false)
+	s.authn.Cache.SetListening(false)
 	var once sync.Once
 	go db.ListenRevocations(ctx, cfg.DatabaseURL, db.ListenerEvents{
-		Revoked: a.authn.Cache.Revoke,
+		Revoked: s.authn.Cache.Revoke,
 		Listening: func(ok bool) {
-			a.authn.Cache.SetListening(ok)
+			s.authn.Cache.SetListening(ok)
 			if ok {
-				once.Do(func() { close(a.listening) })
+				once.Do(func() { close(s.listening) })
 			}
 		},
 	}, logger)
-	return a
+	return s
 }
 
-// close stops background work and writes the usage still buffered.
-func (a *app) close(ctx context.Context) error {
-	a.stopListening()
-	a.authn.Close()
-	return a.usage.Close(ctx)
+// Close stops background work and writes the usage still buffered.
+func (s *Server) Close(ctx context.Context) error {
+	s.stopListening()
+	s.authn.Close()
+	return s.usage.Close(ctx)
 }
 
-// handler routes HTTP. Data flows one way: request id and logging, client
+// The hooks below are for tests and operators' tools, which need to see or
+// push what the service does in the background.
+
+// FlushUsage writes buffered usage increments now.
+func (s *Server) FlushUsage(ctx context.Context) error { return s.usage.Flush(ctx) }
+
+// Listening is closed once the revocation listener is in place (at once
+// on SQLite): until then the credential cache is bypassed.
+func (s *Server) Listening() <-chan struct{} { return s.listening }
+
+// Authenticator is the service's authenticator, whose cache tests inspect.
+func (s *Server) Authenticator() *authn.Authenticator { return s.authn }
+
+// Handler routes HTTP. Data flows one way: request id and logging, client
 // IP, authentication, per-request loaders, then GraphQL.
-func (a *app) handler() http.Handler {
+func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	api := a.graphQLOverHTTP(a.slots.limit(a.authn.Middleware(loader.Middleware(a.store, a.graphql()))))
-	mux.Handle("/graphql", a.cors().Handler(api))
-	if a.cfg.Playground {
+	api := s.graphQLOverHTTP(s.slots.limit(s.authenticate(loader.Middleware(s.store, s.graphql()))))
+	mux.Handle("/graphql", s.cors().Handler(api))
+	if s.cfg.Playground {
 		pg := playground.Handler("Keyfob", "/graphql")
 		mux.Handle("GET /{$}", pg)
 		mux.Handle("GET "+playground.AssetPrefix, pg)
 	}
-	if a.cfg.NoopEndpoint {
+	if s.cfg.NoopEndpoint {
 		// The baseline for load measurements: the same server, middleware
 		// and connection handling, with no work of its own.
 		mux.HandleFunc("/noop", func(w http.ResponseWriter, r *http.Request) {})
@@ -122,12 +138,12 @@ func (a *app) handler() http.Handler {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeStatus(w, http.StatusOK, "ok", "")
 	})
-	mux.HandleFunc("GET /readyz", a.ready)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(a.metrics.Registry, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /readyz", s.ready)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.Registry, promhttp.HandlerOpts{}))
 	// The gateway endpoint takes any path below it as it comes (Envoy
 	// appends the original one), so it bypasses the mux, which would
 	// redirect paths holding "//" or "..".
-	verify := a.authn.VerifyHandler()
+	verify := s.verify()
 	routes := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if p := r.URL.Path; p == "/auth/verify" || strings.HasPrefix(p, "/auth/verify/") {
 			verify.ServeHTTP(w, r)
@@ -135,12 +151,12 @@ func (a *app) handler() http.Handler {
 		}
 		// The two hot paths skip the wrapper: /graphql answers its own
 		// errors, and /noop is the load command's do-nothing baseline.
-		if p := r.URL.Path; p != "/graphql" && (p != "/noop" || !a.cfg.NoopEndpoint) {
+		if p := r.URL.Path; p != "/graphql" && (p != "/noop" || !s.cfg.NoopEndpoint) {
 			w = &muxErrorWriter{ResponseWriter: w}
 		}
 		mux.ServeHTTP(w, r)
 	})
-	return a.clientIPs.Middleware(withRequestInfo(a.requestLog(routes)))
+	return s.clientIPs.middleware(withRequestInfo(s.requestLog(routes)))
 }
 
 // muxErrorWriter turns a plain-text 404 or 405 (a path or method nothing
@@ -155,10 +171,10 @@ func (w *muxErrorWriter) WriteHeader(status int) {
 	switch status {
 	case http.StatusNotFound:
 		w.replaced = true
-		authn.WriteError(w.ResponseWriter, &model.Error{Code: model.CodeNotFound, Message: "nothing is served at this path: the API is at /graphql"})
+		writeError(w.ResponseWriter, &model.Error{Code: model.CodeNotFound, Message: "nothing is served at this path: the API is at /graphql"})
 	case http.StatusMethodNotAllowed:
 		w.replaced = true // the mux has set Allow
-		authn.WriteError(w.ResponseWriter, &model.Error{Code: model.CodeMethodNotAllowed, Message: "this path does not take that method; Allow lists those it takes"})
+		writeError(w.ResponseWriter, &model.Error{Code: model.CodeMethodNotAllowed, Message: "this path does not take that method; Allow lists those it takes"})
 	default:
 		w.ResponseWriter.WriteHeader(status)
 	}
@@ -171,8 +187,8 @@ func (w *muxErrorWriter) Write(b []byte) (int, error) {
 	return w.ResponseWriter.Write(b)
 }
 
-func (a *app) graphql() http.Handler {
-	cfg := graph.Config{Resolvers: &resolvers.Resolver{DB: a.store, Authn: a.authn, LoginGuard: a.guard}}
+func (s *Server) graphql() http.Handler {
+	cfg := graph.Config{Resolvers: &resolvers.Resolver{DB: s.store, Accounts: &account.Service{DB: s.store, Guard: s.guard}}}
 	srv := handler.New(graph.NewExecutableSchema(cfg))
 	// Parsing and validating the same documents again is most of the cost
 	// of a small query: integrations send the same few queries all day.
@@ -182,19 +198,19 @@ func (a *app) graphql() http.Handler {
 	// cross-site form can send without a CORS preflight.
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
-	if a.cfg.Introspection {
+	if s.cfg.Introspection {
 		srv.Use(extension.Introspection{})
 	}
-	srv.Use(queryShapeLimit{limits: a.cfg.QueryLimits, validated: validated})
-	srv.SetDisableSuggestion(!a.cfg.Development)
-	srv.AroundResponses(a.observeOperation)
-	srv.SetErrorPresenter(a.presentError)
-	srv.SetRecoverFunc(a.recoverPanic)
+	srv.Use(queryShapeLimit{limits: s.cfg.QueryLimits, validated: validated})
+	srv.SetDisableSuggestion(!s.cfg.Development)
+	srv.AroundResponses(s.observeOperation)
+	srv.SetErrorPresenter(s.presentError)
+	srv.SetRecoverFunc(s.recoverPanic)
 	return srv
 }
 
 // observeOperation measures each GraphQL operation for /metrics.
-func (a *app) observeOperation(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+func (s *Server) observeOperation(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 	start := time.Now()
 	resp := next(ctx)
 	var op *ast.OperationDefinition
@@ -208,23 +224,23 @@ func (a *app) observeOperation(ctx context.Context, next graphql.ResponseHandler
 			outcome = fmt.Sprint(code)
 		}
 	}
-	a.metrics.GraphQLOperation(op, outcome, time.Since(start))
+	s.metrics.GraphQLOperation(op, outcome, time.Since(start))
 	return resp
 }
 
 // cors lets the configured browser origins call the API. Authorization is
 // an allowed request header; cookies are not used, so credentials are never
 // allowed and a wildcard origin stays harmless.
-func (a *app) cors() *cors.Cors {
+func (s *Server) cors() *cors.Cors {
 	opts := cors.Options{
-		AllowedOrigins:   a.cfg.CORSOrigins,
+		AllowedOrigins:   s.cfg.CORSOrigins,
 		AllowedMethods:   []string{http.MethodGet, http.MethodPost, http.MethodOptions},
 		AllowedHeaders:   []string{"Authorization", "Content-Type", "Accept", "X-System", "X-Request-Id"},
 		ExposedHeaders:   []string{"X-Request-Id", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Window", "Retry-After"},
 		AllowCredentials: false,
 		MaxAge:           600,
 	}
-	if len(a.cfg.CORSOrigins) == 0 {
+	if len(s.cfg.CORSOrigins) == 0 {
 		// rs/cors reads an empty list as "every origin"; ours means none.
 		opts.AllowOriginFunc = func(string) bool { return false }
 	}
@@ -233,14 +249,14 @@ func (a *app) cors() *cors.Cors {
 
 // ready answers whether this instance can serve: the database answers and
 // its schema is current.
-func (a *app) ready(w http.ResponseWriter, r *http.Request) {
+func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
-	if err := a.store.Ping(ctx); err != nil {
+	if err := s.store.Ping(ctx); err != nil {
 		writeStatus(w, http.StatusServiceUnavailable, "unavailable", "database unreachable")
 		return
 	}
-	current, err := a.store.MigrationsCurrent(ctx)
+	current, err := s.store.MigrationsCurrent(ctx)
 	if err != nil || !current {
 		writeStatus(w, http.StatusServiceUnavailable, "unavailable", "database schema is not current")
 		return
@@ -262,7 +278,7 @@ func writeStatus(w http.ResponseWriter, status int, state, reason string) {
 // presentError is the one place errors take the shape clients see. Domain
 // errors keep their code and message; gqlgen's protocol errors keep theirs;
 // anything else is internal, logged here and shown only as "internal error".
-func (a *app) presentError(ctx context.Context, err error) *gqlerror.Error {
+func (s *Server) presentError(ctx context.Context, err error) *gqlerror.Error {
 	gqlErr := graphql.DefaultErrorPresenter(ctx, err)
 	var domain *model.Error
 	if errors.As(err, &domain) {
@@ -275,7 +291,7 @@ func (a *app) presentError(ctx context.Context, err error) *gqlerror.Error {
 			gqlErr.Extensions["retryAfterSeconds"] = seconds
 		}
 		if domain.Code == model.CodeUnavailable {
-			a.logger.WarnContext(ctx, "database unavailable", "error", err)
+			s.logger.WarnContext(ctx, "database unavailable", "error", err)
 		}
 		return gqlErr
 	}
@@ -283,7 +299,7 @@ func (a *app) presentError(ctx context.Context, err error) *gqlerror.Error {
 		// gqlgen's switch silences suggestions for fields only; gqlparser
 		// still offers argument, input-field, enum and type names, which
 		// would spell out the schema even with introspection off.
-		if before, _, found := strings.Cut(gqlErr.Message, " Did you mean "); found && !a.cfg.Development {
+		if before, _, found := strings.Cut(gqlErr.Message, " Did you mean "); found && !s.cfg.Development {
 			gqlErr.Message = before
 		}
 		// A protocol error from gqlgen itself. Its JSON-decoding message
@@ -311,15 +327,15 @@ func (a *app) presentError(ctx context.Context, err error) *gqlerror.Error {
 		return gqlErr
 	}
 	id := requestIDFromContext(ctx)
-	a.logger.ErrorContext(ctx, "internal error", "error", err, "path", gqlErr.Path.String())
+	s.logger.ErrorContext(ctx, "internal error", "error", err, "path", gqlErr.Path.String())
 	gqlErr.Message = "internal error (request id " + id + ")"
 	gqlErr.Extensions = map[string]any{"code": model.CodeInternal, "requestId": id}
 	return gqlErr
 }
 
 // recoverPanic turns a panic into INTERNAL; the stack goes to the log only.
-func (a *app) recoverPanic(ctx context.Context, p any) error {
-	a.logger.ErrorContext(ctx, "panic", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+func (s *Server) recoverPanic(ctx context.Context, p any) error {
+	s.logger.ErrorContext(ctx, "panic", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 	return fmt.Errorf("panic: %v", p)
 }
 
@@ -333,7 +349,7 @@ func requestIDFromContext(ctx context.Context) string {
 // requestLog gives every request an id (the client's X-Request-Id if it sent
 // a sane one) and logs it when done. Headers are never logged: they carry
 // credentials.
-func (a *app) requestLog(next http.Handler) http.Handler {
+func (s *Server) requestLog(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.Header.Get("X-Request-Id")
 		if len(id) == 0 || len(id) > 128 || strings.ContainsFunc(id, func(c rune) bool { return c < 0x21 || c > 0x7e }) {
@@ -346,7 +362,7 @@ func (a *app) requestLog(next http.Handler) http.Handler {
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		start := time.Now()
 		next.ServeHTTP(rec, r.WithContext(ctx))
-		a.logger.LogAttrs(ctx, slog.LevelInfo, "request",
+		s.logger.LogAttrs(ctx, slog.LevelInfo, "request",
 			slog.String("method", r.Method), slog.String("path", r.URL.Path),
 			slog.Int("status", rec.status), slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
 			slog.String("client_ip", authn.ClientIPFromContext(ctx)))
@@ -378,7 +394,7 @@ func (s *statusRecorder) WriteHeader(code int) {
 
 func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
-func newLogger(w io.Writer, level slog.Level) *slog.Logger {
+func NewLogger(w io.Writer, level slog.Level) *slog.Logger {
 	return slog.New(requestIDHandler{slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level, ReplaceAttr: redact})})
 }
 
@@ -411,6 +427,3 @@ func redact(_ []string, attr slog.Attr) slog.Attr {
 	}
 	return attr
 }
-
-// flushUsage writes buffered usage increments now.
-func (a *app) flushUsage(ctx context.Context) error { return a.usage.Flush(ctx) }

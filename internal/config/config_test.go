@@ -1,9 +1,6 @@
-package main
+package config
 
 import (
-	"context"
-	"errors"
-	"flag"
 	"io"
 	"strings"
 	"testing"
@@ -17,7 +14,7 @@ func TestConfigFromEnvAndFlags(t *testing.T) {
 	t.Setenv("KEYFOB_CACHE_TTL", "7s")
 	t.Setenv("PORT", "9999")
 	t.Setenv("KEYFOB_CORS_ORIGINS", "https://a.example, https://b.example")
-	cfg, rest, err := loadConfig([]string{"-cache-ttl", "9s", "migrate"}, io.Discard)
+	cfg, rest, err := Load([]string{"-cache-ttl", "9s", "migrate"}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +42,7 @@ func TestConfigRefusesBadValues(t *testing.T) {
 	} {
 		t.Run(env, func(t *testing.T) {
 			t.Setenv(env, value)
-			if _, _, err := loadConfig(nil, io.Discard); err == nil || !strings.Contains(err.Error(), env) {
+			if _, _, err := Load(nil, io.Discard); err == nil || !strings.Contains(err.Error(), env) {
 				t.Fatalf("%s=%s: err = %v, want an error naming the variable", env, value, err)
 			}
 		})
@@ -53,7 +50,7 @@ func TestConfigRefusesBadValues(t *testing.T) {
 }
 
 func TestConfigKeyCaps(t *testing.T) {
-	cfg, _, err := loadConfig(nil, io.Discard)
+	cfg, _, err := Load(nil, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +59,7 @@ func TestConfigKeyCaps(t *testing.T) {
 	}
 	t.Setenv("KEYFOB_MAX_KEYS_PER_USER", "1000")
 	t.Setenv("KEYFOB_MAX_KEYS_PER_ACCOUNT", "5000")
-	cfg, _, err = loadConfig([]string{"-max-keys-per-account", "7000"}, io.Discard)
+	cfg, _, err = Load([]string{"-max-keys-per-account", "7000"}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,49 +69,26 @@ func TestConfigKeyCaps(t *testing.T) {
 }
 
 func TestFlagsMayFollowTheCommand(t *testing.T) {
-	cfg, rest, err := loadConfig([]string{"seed-demo", "-db", "other.db"}, io.Discard)
+	cfg, rest, err := Load([]string{"seed-demo", "-db", "other.db"}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if cfg.SQLitePath != "other.db" || len(rest) != 1 || rest[0] != "seed-demo" {
 		t.Fatalf("db %q, rest %v", cfg.SQLitePath, rest)
 	}
-	cfg, rest, err = loadConfig([]string{"-db", "x.db", "power-up", "enable", "acct_1"}, io.Discard)
+	cfg, rest, err = Load([]string{"-db", "x.db", "power-up", "enable", "acct_1"}, io.Discard)
 	if err != nil || cfg.SQLitePath != "x.db" || strings.Join(rest, " ") != "power-up enable acct_1" {
 		t.Fatalf("power-up args: %v %v", rest, err)
 	}
 	// A newcomer types the flag last, after the command's own arguments.
-	cfg, rest, err = loadConfig([]string{"power-up", "enable", "acct_1", "-db", "demo.db"}, io.Discard)
+	cfg, rest, err = Load([]string{"power-up", "enable", "acct_1", "-db", "demo.db"}, io.Discard)
 	if err != nil || cfg.SQLitePath != "demo.db" || strings.Join(rest, " ") != "power-up enable acct_1" {
 		t.Fatalf("flags after the arguments: db %q, rest %v, err %v", cfg.SQLitePath, rest, err)
 	}
 	// "--" ends the flags: everything after it is an argument.
-	cfg, rest, err = loadConfig([]string{"power-up", "enable", "--", "-db", "y.db"}, io.Discard)
+	cfg, rest, err = Load([]string{"power-up", "enable", "--", "-db", "y.db"}, io.Discard)
 	if err != nil || cfg.SQLitePath != "keyfob.db" || strings.Join(rest, "|") != "power-up|enable|-db|y.db" {
 		t.Fatalf("after --: db %q, rest %q, err %v", cfg.SQLitePath, rest, err)
-	}
-}
-
-func TestCommandsRefuseStrayArguments(t *testing.T) {
-	t.Chdir(t.TempDir()) // were the check to regress, no keyfob.db lands in the package
-	for _, args := range [][]string{{"migrate", "extra"}, {"seed-demo", "extra"}, {"healthcheck", "x"}} {
-		err := run(context.Background(), args, io.Discard, io.Discard)
-		if err == nil || !strings.Contains(err.Error(), "takes no arguments") {
-			t.Errorf("%v: err = %v, want a refusal of the stray argument", args, err)
-		}
-	}
-}
-
-func TestHelpListsTheCommands(t *testing.T) {
-	var stderr strings.Builder
-	err := run(context.Background(), []string{"-h"}, io.Discard, &stderr)
-	if !errors.Is(err, flag.ErrHelp) {
-		t.Fatalf("err = %v, want flag.ErrHelp, which main treats as success", err)
-	}
-	for _, want := range []string{"seed-demo", "power-up enable|disable", "healthcheck", "-rate-limit", "KEYFOB_RATE_LIMIT"} {
-		if !strings.Contains(stderr.String(), want) {
-			t.Errorf("-h output lacks %q:\n%s", want, stderr.String())
-		}
 	}
 }
 
@@ -144,7 +118,7 @@ func TestConfigRefusesSenselessValues(t *testing.T) {
 		"password-memory-kib":      "1",
 	} {
 		t.Run(flagName, func(t *testing.T) {
-			_, _, err := loadConfig([]string{"-" + flagName, value}, io.Discard)
+			_, _, err := Load([]string{"-" + flagName, value}, io.Discard)
 			if err == nil || !strings.Contains(err.Error(), "-"+flagName+" (KEYFOB_") {
 				t.Fatalf("-%s %s: err = %v, want an error naming the flag and its variable", flagName, value, err)
 			}
@@ -153,11 +127,11 @@ func TestConfigRefusesSenselessValues(t *testing.T) {
 	// Past 4 GiB (4194304 KiB) is refused; 2^32 KiB would wrap to 0 in
 	// the uint32 argon2id takes.
 	for _, kib := range []string{"4194305", "4294967296"} {
-		if _, _, err := loadConfig([]string{"-password-memory-kib", kib}, io.Discard); err == nil {
+		if _, _, err := Load([]string{"-password-memory-kib", kib}, io.Discard); err == nil {
 			t.Fatalf("a password memory of %s KiB was accepted", kib)
 		}
 	}
-	if _, _, err := loadConfig([]string{"-rate-limit-window", "1m", "-password-memory-kib", "4194304", "-max-aliases", "0"}, io.Discard); err != nil {
+	if _, _, err := Load([]string{"-rate-limit-window", "1m", "-password-memory-kib", "4194304", "-max-aliases", "0"}, io.Discard); err != nil {
 		t.Fatalf("sensible values refused: %v", err)
 	}
 }
@@ -167,13 +141,13 @@ func TestConfigRefusesSenselessValues(t *testing.T) {
 func TestCORSOriginsMustBeOrigins(t *testing.T) {
 	for _, origin := range []string{"crm.example.com", "https://crm.example.com/", "https://crm.example.com/app", "not a url",
 		"https://", "://crm.example.com", "https://user@crm.example.com", "https://*.*.example.com", "https://crm.example.com?x", "*" + "/"} {
-		if _, _, err := loadConfig([]string{"-cors-origins", origin}, io.Discard); err == nil || !strings.Contains(err.Error(), "-cors-origins (KEYFOB_CORS_ORIGINS)") {
+		if _, _, err := Load([]string{"-cors-origins", origin}, io.Discard); err == nil || !strings.Contains(err.Error(), "-cors-origins (KEYFOB_CORS_ORIGINS)") {
 			t.Errorf("-cors-origins %q: err = %v, want a refusal naming the flag", origin, err)
 		}
 	}
 	for _, origins := range []string{"*", "null", "https://crm.example.com", "http://localhost:5173, https://*.example.com", "HTTPS://CRM.Example.com",
 		"http://localhost:*", "https://[::1]:8443", "capacitor://localhost", "chrome-extension://abcdefghijklmnop", "*.example.com"} {
-		if _, _, err := loadConfig([]string{"-cors-origins", origins}, io.Discard); err != nil {
+		if _, _, err := Load([]string{"-cors-origins", origins}, io.Discard); err != nil {
 			t.Errorf("-cors-origins %q refused: %v", origins, err)
 		}
 	}
@@ -182,20 +156,20 @@ func TestCORSOriginsMustBeOrigins(t *testing.T) {
 func TestPortMustBeAPortNumber(t *testing.T) {
 	for _, port := range []string{"65536", "80a", "-1", "+8080", "08080"} {
 		t.Setenv("PORT", port)
-		if _, _, err := loadConfig(nil, io.Discard); err == nil {
+		if _, _, err := Load(nil, io.Discard); err == nil {
 			t.Errorf("PORT=%s accepted", port)
 		}
 	}
 	for _, port := range []string{"0", "1", "65535"} {
 		t.Setenv("PORT", port)
-		if cfg, _, err := loadConfig(nil, io.Discard); err != nil || cfg.Addr != ":"+port {
+		if cfg, _, err := Load(nil, io.Discard); err != nil || cfg.Addr != ":"+port {
 			t.Errorf("PORT=%s: addr %v, err %v", port, cfg, err)
 		}
 	}
 }
 
 func TestTrustedProxiesErrorNamesTheFlag(t *testing.T) {
-	_, _, err := loadConfig([]string{"-trusted-proxies", "notacidr"}, io.Discard)
+	_, _, err := Load([]string{"-trusted-proxies", "notacidr"}, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "-trusted-proxies (KEYFOB_TRUSTED_PROXIES)") {
 		t.Fatalf("err = %v", err)
 	}
@@ -206,7 +180,7 @@ func TestTrustedProxiesErrorNamesTheFlag(t *testing.T) {
 func TestDatabaseURLMustBePostgres(t *testing.T) {
 	for _, value := range []string{"host=db user=keyfob password=hunter2", "postgress://db/keyfob", "sqlite:///tmp/keyfob.db"} {
 		t.Setenv("DATABASE_URL", value)
-		_, _, err := loadConfig(nil, io.Discard)
+		_, _, err := Load(nil, io.Discard)
 		if err == nil || !strings.Contains(err.Error(), "DATABASE_URL") {
 			t.Fatalf("DATABASE_URL=%q: err = %v, want an error naming DATABASE_URL", value, err)
 		}
@@ -215,7 +189,7 @@ func TestDatabaseURLMustBePostgres(t *testing.T) {
 		}
 	}
 	t.Setenv("DATABASE_URL", "postgresql://keyfob@db/keyfob")
-	if _, _, err := loadConfig(nil, io.Discard); err != nil {
+	if _, _, err := Load(nil, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package httpapi
 
 import (
 	"bytes"
@@ -19,27 +19,10 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/parser"
 
-	"github.com/keyfob/keyfob/authn"
+	"github.com/keyfob/keyfob/internal/config"
 	"github.com/keyfob/keyfob/model"
 	"github.com/keyfob/keyfob/querylimit"
 )
-
-// queryLimits bound what one GraphQL request may ask for, so a crafted
-// query cannot knock the service over.
-type queryLimits struct {
-	MaxBodyBytes      int64 // request body, for POST
-	MaxQueryBytes     int   // the query document itself
-	MaxVariablesBytes int   // the variables object, as JSON text
-	MaxComplexity     int   // cost: a list costs its page size times its items' fields
-	MaxDepth          int   // nesting of fields, introspection excepted
-	MaxAliases        int   // aliased fields in the document, as written
-	MaxFields         int   // field selections, with fragments expanded
-}
-
-var defaultQueryLimits = queryLimits{
-	MaxBodyBytes: 256 << 10, MaxQueryBytes: 32 << 10, MaxVariablesBytes: 64 << 10,
-	MaxComplexity: 5000, MaxDepth: 10, MaxAliases: 100, MaxFields: 250,
-}
 
 // gqlgen files its own complexity code as a user error (HTTP 200 even under
 // application/graphql-response+json); all of the query-shape codes are
@@ -51,7 +34,7 @@ func init() {
 }
 
 func refuse(w http.ResponseWriter, code model.Code, format string, args ...any) {
-	authn.WriteError(w, &model.Error{Code: code, Message: fmt.Sprintf(format, args...)})
+	writeError(w, &model.Error{Code: code, Message: fmt.Sprintf(format, args...)})
 }
 
 // graphQLOverHTTP enforces the GraphQL-over-HTTP spec's request rules before
@@ -59,8 +42,8 @@ func refuse(w http.ResponseWriter, code model.Code, format string, args ...any) 
 // multipart bodies, which browsers send cross-site without a preflight), no
 // batches, and bounded sizes. It also corrects gqlgen's status for request
 // errors under application/json, where the spec wants 200, not 422.
-func (a *app) graphQLOverHTTP(next http.Handler) http.Handler {
-	limits := a.cfg.QueryLimits
+func (s *Server) graphQLOverHTTP(next http.Handler) http.Handler {
+	limits := s.cfg.QueryLimits
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.Method {
 		case http.MethodGet:
@@ -84,7 +67,7 @@ func (a *app) graphQLOverHTTP(next http.Handler) http.Handler {
 	})
 }
 
-func checkGET(w http.ResponseWriter, r *http.Request, limits queryLimits) bool {
+func checkGET(w http.ResponseWriter, r *http.Request, limits config.QueryLimits) bool {
 	// URL.Query drops what it cannot decode, and gqlgen then reports the
 	// decoding error without a code.
 	q, err := url.ParseQuery(r.URL.RawQuery)
@@ -125,7 +108,7 @@ func checkGET(w http.ResponseWriter, r *http.Request, limits queryLimits) bool {
 	return true
 }
 
-func checkPOST(w http.ResponseWriter, r *http.Request, limits queryLimits) bool {
+func checkPOST(w http.ResponseWriter, r *http.Request, limits config.QueryLimits) bool {
 	// A malformed parameter ("application/json; charset") fails too:
 	// gqlgen would refuse it with an uncoded "transport not supported".
 	mediaType, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
@@ -188,7 +171,7 @@ func checkPOST(w http.ResponseWriter, r *http.Request, limits queryLimits) bool 
 // checkObjectParam refuses a variables or extensions value that is not a
 // JSON object, or that is larger than the variables limit, before anything
 // decodes it: decoded, a mebibyte of "{}" takes twenty times its size.
-func checkObjectParam(w http.ResponseWriter, name, where string, raw []byte, limits queryLimits) bool {
+func checkObjectParam(w http.ResponseWriter, name, where string, raw []byte, limits config.QueryLimits) bool {
 	if len(raw) > limits.MaxVariablesBytes {
 		code := model.CodeVariablesTooLarge
 		if name != "variables" {
@@ -224,7 +207,7 @@ func (w *jsonStatusWriter) Unwrap() http.ResponseWriter { return w.ResponseWrite
 // complexity limit of its own, but it follows every fragment spread anew
 // and leaves introspection out; these limits do neither.
 type queryShapeLimit struct {
-	limits queryLimits
+	limits config.QueryLimits
 	// validated is gqlgen's query cache: it holds only documents that
 	// passed validation, and so, first, the checks below.
 	validated graphql.Cache[*ast.QueryDocument]

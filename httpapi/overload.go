@@ -1,4 +1,4 @@
-package main
+package httpapi
 
 import (
 	"context"
@@ -58,7 +58,7 @@ func (s *executionSlots) limit(next http.Handler) http.Handler {
 		release, ok := s.acquire(r.Context(), clientNetwork(authn.ClientIPFromContext(r.Context())))
 		if !ok {
 			w.Header().Set("Retry-After", retryAfter)
-			authn.WriteError(w, errOverloaded)
+			writeError(w, errOverloaded)
 			return
 		}
 		defer release()

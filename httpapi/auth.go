@@ -1,9 +1,10 @@
-package authn
+package httpapi
 
 import (
 	"net/http"
 	"strconv"
 
+	"github.com/keyfob/keyfob/authn"
 	"github.com/keyfob/keyfob/model"
 )
 
@@ -18,24 +19,41 @@ const (
 	HeaderStatus = "X-Keyfob-Status"
 )
 
-// errKeyRequired is the one answer to every refused credential here: this
-// endpoint takes API keys only.
+// authenticate admits GraphQL requests. Requests without credentials pass
+// through anonymous: resolvers decide what they may do.
+func (s *Server) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		actor, err := s.authn.Admit(w, r, true)
+		s.authn.Observe(r, actor, err)
+		if err != nil {
+			writeError(w, authn.ClientError(err))
+			return
+		}
+		if actor != nil {
+			r = r.WithContext(model.NewContextWithActor(r.Context(), actor))
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// errKeyRequired is the gateway endpoint's one answer to every refused
+// credential: it takes API keys only.
 var errKeyRequired = &model.Error{Code: model.CodeUnauthenticated, Message: "a valid API key is required"}
 
-// VerifyHandler is the forward-auth endpoint for gateways (nginx
-// auth_request, Traefik ForwardAuth, Envoy ext_authz): any method, any path
-// below it. It accepts API keys only, and answers 200 with the key's ids,
-// or one small JSON error.
-func (a *Authenticator) VerifyHandler() http.Handler {
+// verify is the forward-auth endpoint for gateways (nginx auth_request,
+// Traefik ForwardAuth, Envoy ext_authz): any method, any path below it. It
+// accepts API keys only, and answers 200 with the key's ids, or one small
+// JSON error.
+func (s *Server) verify() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		actor, err := a.admit(w, r, false)
-		a.observe(r, actor, err)
+		actor, err := s.authn.Admit(w, r, false)
+		s.authn.Observe(r, actor, err)
 		if err != nil {
-			e := asDomain(clientError(err))
+			e := asDomain(authn.ClientError(err))
 			if e.Code == model.CodeUnauthenticated {
 				e = errKeyRequired
 			}
-			w.Header().Set(HeaderStatus, strconv.Itoa(StatusOf(e.Code)))
+			w.Header().Set(HeaderStatus, strconv.Itoa(statusOf(e.Code)))
 			body := map[string]any{"code": e.Code, "message": e.Message}
 			if e.Field != "" {
 				body["field"] = e.Field // the bad header, as /graphql names it
