@@ -15,6 +15,7 @@ import (
 
 	"github.com/keyfob/keyfob/credential"
 	"github.com/keyfob/keyfob/db"
+	"github.com/keyfob/keyfob/internal/testkit"
 )
 
 var (
@@ -22,16 +23,9 @@ var (
 	kfSecretPattern     = regexp.MustCompile(`kf_[0-9A-Za-z]{38}`)
 )
 
-const (
-	seedOwnerEmail    = "owner@demo.keyfob.test"
-	seedOwnerPassword = "keyfob-demo-owner"
-	seedAgentEmail    = "agent@demo.keyfob.test"
-	seedAgentPassword = "keyfob-demo-agent"
-)
-
 // tableDump renders every row of every table, ordered, so that two dumps
 // are equal exactly when the data is.
-func tableDump(t *testing.T, e *testEnv) string {
+func tableDump(t *testing.T, e *testkit.Env) string {
 	t.Helper()
 	var b strings.Builder
 	for _, table := range []string{"accounts", "users", "api_keys", "integration_usages", "sessions"} {
@@ -59,14 +53,14 @@ func tableDump(t *testing.T, e *testEnv) string {
 }
 
 func TestSeedDemo(t *testing.T) {
-	forEachDB(t, func(t *testing.T, e *testEnv) {
+	testkit.ForEachDB(t, func(t *testing.T, e *testkit.Env) {
 		out, errOut, err := e.Run(t, "seed-demo")
 		if err != nil {
 			t.Fatalf("seed-demo: %v\n%s\n%s", err, out, errOut)
 		}
 
 		// The first run prints the accounts and every secret it made.
-		for _, want := range []string{"Demo Realty", seedOwnerEmail, seedAgentEmail, seedOwnerPassword, seedAgentPassword, "Default API Key"} {
+		for _, want := range []string{"Demo Realty", testkit.SeedOwnerEmail, testkit.SeedAgentEmail, testkit.SeedOwnerPassword, testkit.SeedAgentPassword, "Default API Key"} {
 			if !strings.Contains(out, want) {
 				t.Errorf("seed-demo output lacks %q:\n%s", want, out)
 			}
@@ -86,42 +80,42 @@ func TestSeedDemo(t *testing.T) {
 		}
 
 		// The documented passwords work.
-		ownerToken := e.LogIn(t, seedOwnerEmail, seedOwnerPassword, "WEB")
-		agentToken := e.LogIn(t, seedAgentEmail, seedAgentPassword, "WEB")
+		ownerToken := e.LogIn(t, testkit.SeedOwnerEmail, testkit.SeedOwnerPassword, "WEB")
+		agentToken := e.LogIn(t, testkit.SeedAgentEmail, testkit.SeedAgentPassword, "WEB")
 
-		data := e.MustDo(t, request{Auth: Bearer(ownerToken), Query: `{
+		data := e.MustDo(t, testkit.Request{Auth: testkit.Bearer(ownerToken), Query: `{
 		  viewer { id role signedUpAt account { id name } }
 		  account { users { email role signedUpAt } }
 		  apiKeys(first: 100) { totalCount nodes { name isDefault activeMobileSessions lastUsedAt owner { email }
 		    usageByIntegration { integration requestCount firstUsedAt lastUsedAt } } }
 		}`})
-		if dig(data, "viewer", "role") != "OWNER" || dig(data, "viewer", "account", "name") != "Demo Realty" {
-			t.Errorf("demo owner: %v", dig(data, "viewer"))
+		if testkit.Dig(data, "viewer", "role") != "OWNER" || testkit.Dig(data, "viewer", "account", "name") != "Demo Realty" {
+			t.Errorf("demo owner: %v", testkit.Dig(data, "viewer"))
 		}
-		if got := mustTime(t, dig(data, "viewer", "signedUpAt")); got.Format("2006-01-02") != "2021-03-15" {
+		if got := testkit.MustTime(t, testkit.Dig(data, "viewer", "signedUpAt")); got.Format("2006-01-02") != "2021-03-15" {
 			t.Errorf("demo owner signed up %v, want 2021-03-15", got)
 		}
-		users, _ := dig(data, "account", "users").([]any)
+		users, _ := testkit.Dig(data, "account", "users").([]any)
 		if len(users) != 2 {
 			t.Errorf("Demo Realty has %d users, want the owner and the agent", len(users))
 		}
 		for _, u := range users {
-			if dig(u, "email") == seedAgentEmail {
-				if dig(u, "role") != "AGENT" || mustTime(t, dig(u, "signedUpAt")).Year() != 2024 {
+			if testkit.Dig(u, "email") == testkit.SeedAgentEmail {
+				if testkit.Dig(u, "role") != "AGENT" || testkit.MustTime(t, testkit.Dig(u, "signedUpAt")).Year() != 2024 {
 					t.Errorf("demo agent: %v", u)
 				}
 			}
 		}
 		integrations := map[string]bool{}
 		var defaults []any
-		for _, k := range dig(data, "apiKeys", "nodes").([]any) {
-			for _, u := range dig(k, "usageByIntegration").([]any) {
-				integrations[dig(u, "integration").(string)] = true
-				if dig(u, "requestCount").(float64) < 1 {
+		for _, k := range testkit.Dig(data, "apiKeys", "nodes").([]any) {
+			for _, u := range testkit.Dig(k, "usageByIntegration").([]any) {
+				integrations[testkit.Dig(u, "integration").(string)] = true
+				if testkit.Dig(u, "requestCount").(float64) < 1 {
 					t.Errorf("usage row with no requests: %v", u)
 				}
 			}
-			if dig(k, "isDefault") == true {
+			if testkit.Dig(k, "isDefault") == true {
 				defaults = append(defaults, k)
 			}
 		}
@@ -132,35 +126,35 @@ func TestSeedDemo(t *testing.T) {
 			t.Fatalf("demo has %d default keys, want the owner's one", len(defaults))
 		}
 		def := defaults[0]
-		if dig(def, "name") != "Default API Key" || dig(def, "owner", "email") != seedOwnerEmail {
+		if testkit.Dig(def, "name") != "Default API Key" || testkit.Dig(def, "owner", "email") != testkit.SeedOwnerEmail {
 			t.Errorf("default key: %v", def)
 		}
-		if n, _ := dig(def, "activeMobileSessions").(float64); n < 1 {
-			t.Errorf("the default key has %v active mobile sessions, want at least one", dig(def, "activeMobileSessions"))
+		if n, _ := testkit.Dig(def, "activeMobileSessions").(float64); n < 1 {
+			t.Errorf("the default key has %v active mobile sessions, want at least one", testkit.Dig(def, "activeMobileSessions"))
 		}
-		if len(dig(def, "usageByIntegration").([]any)) == 0 || dig(def, "lastUsedAt") == nil {
+		if len(testkit.Dig(def, "usageByIntegration").([]any)) == 0 || testkit.Dig(def, "lastUsedAt") == nil {
 			t.Errorf("the default key shows no usage: %v", def)
 		}
-		if int(dig(data, "apiKeys", "totalCount").(float64)) != 1+len(keys) {
-			t.Errorf("the owner sees %v keys, but seed-demo printed %d secrets", dig(data, "apiKeys", "totalCount"), 1+len(keys))
+		if int(testkit.Dig(data, "apiKeys", "totalCount").(float64)) != 1+len(keys) {
+			t.Errorf("the owner sees %v keys, but seed-demo printed %d secrets", testkit.Dig(data, "apiKeys", "totalCount"), 1+len(keys))
 		}
 
 		// The agent signed up in 2024 and has no default key.
-		data = e.MustDo(t, request{Auth: Bearer(agentToken), Query: `{ viewer { role signedUpAt } apiKeys { nodes { isDefault } } }`})
-		if dig(data, "viewer", "role") != "AGENT" || mustTime(t, dig(data, "viewer", "signedUpAt")).Year() != 2024 {
+		data = e.MustDo(t, testkit.Request{Auth: testkit.Bearer(agentToken), Query: `{ viewer { role signedUpAt } apiKeys { nodes { isDefault } } }`})
+		if testkit.Dig(data, "viewer", "role") != "AGENT" || testkit.MustTime(t, testkit.Dig(data, "viewer", "signedUpAt")).Year() != 2024 {
 			t.Errorf("demo agent: %v", data)
 		}
-		for _, k := range dig(data, "apiKeys", "nodes").([]any) {
-			if dig(k, "isDefault") == true {
+		for _, k := range testkit.Dig(data, "apiKeys", "nodes").([]any) {
+			if testkit.Dig(k, "isDefault") == true {
 				t.Error("the 2024 agent has a Default API Key")
 			}
 		}
 
 		// Every printed secret authenticates: the legacy one as the owner.
-		ownerID := e.MustDo(t, request{Auth: Bearer(ownerToken), Query: `{ viewer { id } }`})["viewer"].(map[string]any)["id"].(string)
-		assertCredentialWorks(t, e, Basic(legacy[0], ""), ownerID)
+		ownerID := e.MustDo(t, testkit.Request{Auth: testkit.Bearer(ownerToken), Query: `{ viewer { id } }`})["viewer"].(map[string]any)["id"].(string)
+		testkit.AssertCredentialWorks(t, e, testkit.Basic(legacy[0], ""), ownerID)
 		for _, k := range keys {
-			if resp, id := e.ViewerID(t, Bearer(k)); id == "" {
+			if resp, id := e.ViewerID(t, testkit.Bearer(k)); id == "" {
 				t.Errorf("printed key %s does not authenticate: %s", k, resp.Body)
 			}
 		}
@@ -205,16 +199,16 @@ func TestSeedDemo(t *testing.T) {
 }
 
 func TestSeedDemoRefusesOtherData(t *testing.T) {
-	forEachDB(t, func(t *testing.T, first *testEnv) {
+	testkit.ForEachDB(t, func(t *testing.T, first *testkit.Env) {
 		for _, c := range []struct {
 			name  string
-			setup func(t *testing.T, e *testEnv)
+			setup func(t *testing.T, e *testkit.Env)
 		}{
-			{"another account", func(t *testing.T, e *testEnv) { e.SignUp(t, "Real Customer") }},
-			{"an account that is only named Demo Realty", func(t *testing.T, e *testEnv) {
-				e.MustDo(t, request{Query: signUpMut, Variables: signUpVars("Demo Realty", "Imposter", uniqueEmail("imposter"), "long enough")})
+			{"another account", func(t *testing.T, e *testkit.Env) { e.SignUp(t, "Real Customer") }},
+			{"an account that is only named Demo Realty", func(t *testing.T, e *testkit.Env) {
+				e.MustDo(t, testkit.Request{Query: testkit.SignUpMutation, Variables: testkit.SignUpVars("Demo Realty", "Imposter", testkit.UniqueEmail("imposter"), "long enough")})
 			}},
-			{"the demo account and another", func(t *testing.T, e *testEnv) {
+			{"the demo account and another", func(t *testing.T, e *testkit.Env) {
 				if out, _, err := e.Run(t, "seed-demo"); err != nil {
 					t.Fatalf("seed-demo: %v\n%s", err, out)
 				}
@@ -222,7 +216,7 @@ func TestSeedDemoRefusesOtherData(t *testing.T) {
 			}},
 		} {
 			t.Run(c.name, func(t *testing.T) {
-				e := newTestEnv(t, first.Kind, nil)
+				e := testkit.NewEnv(t, first.Kind, nil)
 				c.setup(t, e)
 				e.FlushUsage(t)
 				before := tableDump(t, e)
@@ -230,7 +224,7 @@ func TestSeedDemoRefusesOtherData(t *testing.T) {
 				if err == nil {
 					t.Errorf("seed-demo succeeded on a database with other data:\n%s", out)
 				}
-				if legacySecretPattern.MatchString(out) || kfSecretPattern.MatchString(out) || strings.Contains(out, seedOwnerPassword) {
+				if legacySecretPattern.MatchString(out) || kfSecretPattern.MatchString(out) || strings.Contains(out, testkit.SeedOwnerPassword) {
 					t.Errorf("the refused seed-demo printed secrets:\n%s", out)
 				}
 				if after := tableDump(t, e); after != before {
@@ -238,8 +232,8 @@ func TestSeedDemoRefusesOtherData(t *testing.T) {
 				}
 				if !strings.HasPrefix(c.name, "the demo account") {
 					// The demo's public passwords open nothing here.
-					resp := e.Do(t, request{Query: logInMut, Variables: map[string]any{"in": map[string]any{"email": seedOwnerEmail, "password": seedOwnerPassword}}})
-					wantError(t, resp, "UNAUTHENTICATED", "")
+					resp := e.Do(t, testkit.Request{Query: testkit.LogInMutation, Variables: map[string]any{"in": map[string]any{"email": testkit.SeedOwnerEmail, "password": testkit.SeedOwnerPassword}}})
+					testkit.WantError(t, resp, "UNAUTHENTICATED", "")
 				}
 			})
 		}
@@ -247,7 +241,7 @@ func TestSeedDemoRefusesOtherData(t *testing.T) {
 }
 
 func TestMigrateCommand(t *testing.T) {
-	forEachDB(t, func(t *testing.T, e *testEnv) {
+	testkit.ForEachDB(t, func(t *testing.T, e *testkit.Env) {
 		for i := 0; i < 2; i++ {
 			if out, errOut, err := e.Run(t, "migrate"); err != nil {
 				t.Fatalf("migrate run %d: %v\n%s\n%s", i+1, err, out, errOut)
@@ -312,7 +306,7 @@ func TestMissingSQLiteDirectory(t *testing.T) {
 }
 
 func TestUnknownCommand(t *testing.T) {
-	forEachDB(t, func(t *testing.T, e *testEnv) {
+	testkit.ForEachDB(t, func(t *testing.T, e *testkit.Env) {
 		for _, args := range [][]string{{"frobnicate"}, {"Migrate"}, {"seed"}, {"power-ups", "enable", "x"}, {"-no-such-flag", "migrate"}} {
 			out, _, err := e.Run(t, args...)
 			if err == nil {
@@ -325,7 +319,7 @@ func TestUnknownCommand(t *testing.T) {
 // A seed that fails part-way leaves nothing behind, so the next run seeds
 // the whole demo instead of finding a half-made account and calling it done.
 func TestSeedDemoIsAllOrNothing(t *testing.T) {
-	forEachDB(t, func(t *testing.T, e *testEnv) {
+	testkit.ForEachDB(t, func(t *testing.T, e *testkit.Env) {
 		failOnSpareKey := map[string][]string{
 			"sqlite": {`CREATE TRIGGER fail_spare_key BEFORE INSERT ON api_keys WHEN NEW.name = 'Spare key'
 				BEGIN SELECT RAISE(ABORT, 'injected failure'); END`},
@@ -353,7 +347,7 @@ func TestSeedDemoIsAllOrNothing(t *testing.T) {
 		if err != nil || !strings.Contains(out, "Spare key") {
 			t.Fatalf("seed-demo after the failure: %v\n%s", err, out)
 		}
-		e.LogIn(t, seedAgentEmail, seedAgentPassword, "WEB")
+		e.LogIn(t, testkit.SeedAgentEmail, testkit.SeedAgentPassword, "WEB")
 	})
 }
 

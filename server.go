@@ -117,4 +117,3 @@ func powerUp(ctx context.Context, store *db.DB, args []string, stdout io.Writer)
 	fmt.Fprintf(stdout, "API Key Restriction Power-Up for %q (%s): %s\n", account.Name, account.ID, state)
 	return nil
 }
-

@@ -341,7 +341,6 @@ func (c *Config) OpenStore(ctx context.Context) (store *db.DB, migrationsApplied
 	return store, applied, nil
 }
 
-
 // DatabaseKind names the database for the start-up log line.
 func (c *Config) DatabaseKind() string {
 	if c.DatabaseURL != "" {

@@ -1,0 +1,330 @@
+package reliability
+
+// After a realistic session against the real binary, no secret, session
+// token or password that was issued or typed appears in the database dump
+// or in any log line; and refusals of unknown, deleted and malformed
+// credentials cannot be told apart.
+
+import (
+	"bytes"
+	"encoding/base64"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"syscall"
+	"testing"
+
+	"gorm.io/gorm"
+
+	"github.com/keyfob/keyfob/credential"
+	"github.com/keyfob/keyfob/internal/pgtest"
+	"github.com/keyfob/keyfob/internal/testkit"
+)
+
+var relSecretRE = regexp.MustCompile(`\bkf_[0-9A-Za-z]{38}\b|\bkfs_[0-9A-Za-z]{43}\b|\b[0-9a-f]{32}\b`)
+
+// relDump renders every row of every table.
+func relDump(t *testing.T, g *gorm.DB) string {
+	t.Helper()
+	var b strings.Builder
+	for _, table := range testkit.Tables(t, g) {
+		var rows []map[string]any
+		if err := g.Table(table).Find(&rows).Error; err != nil {
+			t.Fatalf("dump %s: %v", table, err)
+		}
+		for _, r := range rows {
+			keys := make([]string, 0, len(r))
+			for k := range r {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			b.WriteString(table)
+			for _, k := range keys {
+				v := r[k]
+				if raw, ok := v.([]byte); ok {
+					v = string(raw)
+				}
+				fmt.Fprintf(&b, " %s=%v", k, v)
+			}
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
+}
+
+// pgDump runs pg_dump on the schema that dsn's search_path names.
+func pgDump(t *testing.T, dsn string) (string, error) {
+	t.Helper()
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "", err
+	}
+	schema := u.Query().Get("search_path")
+	q := u.Query()
+	q.Del("search_path")
+	u.RawQuery = q.Encode()
+	out, err := exec.Command("pg_dump", "--dbname="+u.String(), "--schema="+schema, "--no-owner").Output()
+	return string(out), err
+}
+
+// secretSet is everything that must never be stored or logged in clear.
+type secretSet map[string]string // needle → what it is
+
+// addSecret adds a credential, its Basic header form and a 20-character
+// piece of its random part (which catches a truncated or altered copy).
+func (s secretSet) addSecret(secret, what string) {
+	s[secret] = what
+	s[base64.StdEncoding.EncodeToString([]byte(secret+":"))] = what + " (Basic form)"
+	switch {
+	case strings.HasPrefix(secret, credential.SessionPrefix):
+		s[secret[8:28]] = what + " (a piece)"
+	case strings.HasPrefix(secret, credential.KeyPrefix):
+		s[secret[5:25]] = what + " (a piece)"
+	default:
+		s[secret[4:24]] = what + " (a piece)"
+	}
+}
+
+func (s secretSet) scan(t *testing.T, where, text string) {
+	t.Helper()
+	for needle, what := range s {
+		if i := strings.Index(text, needle); i >= 0 {
+			line := text[strings.LastIndexByte(text[:i], '\n')+1:]
+			if j := strings.IndexByte(line, '\n'); j >= 0 {
+				line = line[:j]
+			}
+			t.Errorf("%s holds %s: %.400s", where, what, line)
+		}
+	}
+}
+
+func TestNoSecretInDatabaseOrLogs(t *testing.T) {
+	kind, dsn := "sqlite", filepath.Join(t.TempDir(), "keyfob.db")
+	if testkit.PGURL() != "" {
+		kind, dsn = "postgres", pgtest.FreshSchema(t)
+	}
+	secrets := secretSet{}
+	var logs []string
+
+	// The operator's demo seed: a legacy Default API Key and a mobile
+	// session bound to it. The secrets it prints once are issued secrets.
+	args := []string{"-password-memory-kib", "1024", "-log-level", "debug"}
+	if kind == "postgres" {
+		args = append(args, "-database-url", dsn)
+	} else {
+		args = append(args, "-database-url=", "-db", dsn)
+	}
+	var seedOut, seedErr bytes.Buffer
+	seed := exec.Command(testkit.BuildKeyfob(t), append(args, "seed-demo")...)
+	seed.Stdout, seed.Stderr = &seedOut, &seedErr
+	if err := seed.Run(); err != nil {
+		t.Fatalf("seed-demo: %v\n%s\n%s", err, seedOut.String(), seedErr.String())
+	}
+	logs = append(logs, seedErr.String())
+	for _, s := range relSecretRE.FindAllString(seedOut.String(), -1) {
+		secrets.addSecret(s, "a seeded secret")
+	}
+	if len(secrets) == 0 {
+		t.Fatalf("seed-demo printed no secrets:\n%s", seedOut.String())
+	}
+
+	srv := testkit.StartServer(t, dsn, "-log-level", "debug", "-failed-auth-per-ip", "1000000",
+		"-login-failures-per-email", "1000000", "-login-failures-per-ip", "1000000")
+	sc := srv.Client()
+	c := testkit.HTTPClient(t)
+	issue := func(secret, what string) string { secrets.addSecret(secret, what); return secret }
+	password := func() string { p := "pw-" + testkit.RandomHex(24); secrets[p] = "a password"; return p }
+
+	// People: the demo owner on the web and on mobile, and two new accounts.
+	demoToken := issue(sc.LogIn(t, "owner@demo.keyfob.test", "keyfob-demo-owner", "WEB"), "a session token")
+	issue(sc.LogIn(t, "owner@demo.keyfob.test", "keyfob-demo-owner", "MOBILE"), "a mobile session token")
+	var owners []*testkit.User
+	for _, name := range []string{"Leak Alpha", "Leak Bravo"} {
+		email := testkit.UniqueEmail("leak")
+		pw := password()
+		data := sc.MustDo(t, testkit.Request{Query: `mutation($in: SignUpInput!) { signUp(input: $in) { token user { id account { id } } } }`,
+			Variables: map[string]any{"in": map[string]any{"accountName": name, "name": "Owner", "email": email, "password": pw}}})
+		u := &testkit.User{Email: email, Password: pw, Token: issue(testkit.Dig(data, "signUp", "token").(string), "a sign-up token"),
+			ID: testkit.Dig(data, "signUp", "user", "id").(string), AccountID: testkit.Dig(data, "signUp", "user", "account", "id").(string)}
+		owners = append(owners, u)
+		issue(sc.LogIn(t, email, pw, "MOBILE"), "a mobile session token")
+	}
+	agentPW := password()
+	agentEmail := testkit.UniqueEmail("leak-agent")
+	sc.MustDo(t, testkit.Request{Auth: testkit.Bearer(owners[0].Token), Query: `mutation($in: CreateUserInput!) { createUser(input: $in) { user { id } } }`,
+		Variables: map[string]any{"in": map[string]any{"name": "Agent", "email": agentEmail, "password": agentPW, "role": "AGENT"}}})
+	agent := &testkit.User{Email: agentEmail, Password: agentPW, Token: issue(sc.LogIn(t, agentEmail, agentPW, "WEB"), "an agent's token")}
+
+	// Keys, and integrations using them every way they can.
+	type key struct{ id, secret string }
+	var keys []key
+	for _, u := range []*testkit.User{owners[0], owners[0], owners[1], agent} {
+		id, secret := sc.CreateKey(t, u, "Integration "+testkit.RandomHex(4))
+		keys = append(keys, key{id, issue(secret, "an API key")})
+	}
+	for i, k := range keys {
+		for _, auth := range []string{testkit.Bearer(k.secret), testkit.Basic(k.secret, "")} {
+			if got, err := testkit.VerifyKey(c, srv.URL, auth, fmt.Sprintf("System %d", i)); err != nil || got.Status != http.StatusOK {
+				t.Fatalf("verify: %v %d", err, got.Status)
+			}
+			sc.MustDo(t, testkit.Request{Auth: auth, Query: `{ viewer { id } apiKeys { totalCount } }`, Headers: map[string]string{"X-System": "GraphQL client"}})
+		}
+	}
+
+	// Deletions: a key, the demo's Default API Key (logging out its mobile
+	// session), and a logout.
+	sc.MustDo(t, testkit.Request{Auth: testkit.Bearer(owners[0].Token), Query: testkit.DeleteKeyMutation, Variables: map[string]any{"id": keys[1].id}})
+	data := sc.MustDo(t, testkit.Request{Auth: testkit.Bearer(demoToken), Query: `{ apiKeys { nodes { id isDefault } } }`})
+	for _, n := range testkit.Dig(data, "apiKeys", "nodes").([]any) {
+		if testkit.Dig(n, "isDefault") == true {
+			sc.MustDo(t, testkit.Request{Auth: testkit.Bearer(demoToken), Query: testkit.DeleteKeyMutation, Variables: map[string]any{"id": testkit.Dig(n, "id")}})
+		}
+	}
+	loggedOut := issue(sc.LogIn(t, owners[1].Email, owners[1].Password, "WEB"), "a session token")
+	sc.MustDo(t, testkit.Request{Auth: testkit.Bearer(loggedOut), Query: `mutation { logOut }`})
+
+	// Failed log-ins, with passwords that must not be kept anywhere.
+	for _, email := range []string{owners[0].Email, testkit.UniqueEmail("nobody")} {
+		resp := sc.Do(t, testkit.Request{Query: `mutation($in: LogInInput!) { logIn(input: $in) { token } }`,
+			Variables: map[string]any{"in": map[string]any{"email": email, "password": password()}}})
+		testkit.WantError(t, resp, "UNAUTHENTICATED", "")
+	}
+
+	// A batch of bad input carrying real credentials in the wrong places.
+	k := keys[0].secret
+	bad := []struct {
+		name, method, path, auth, body string
+	}{
+		{"key with one character changed", "GET", "/auth/verify", testkit.Bearer(k[:20] + testkit.Flip(k[20]) + k[21:]), ""},
+		{"truncated key", "GET", "/auth/verify", testkit.Bearer(k[:30]), ""},
+		{"key with a Basic password", "GET", "/auth/verify", testkit.Basic(k, "extra"), ""},
+		{"session token at the gateway", "GET", "/auth/verify", testkit.Bearer(owners[0].Token), ""},
+		{"key in the query string", "GET", "/auth/verify?api_key=" + k, "", ""},
+		{"token in the query string", "GET", "/graphql?query=%7Bviewer%7Bid%7D%7D&token=" + owners[0].Token, "", ""},
+		{"key twice in the header", "POST", "/graphql", "Bearer " + k + " " + k, `{"query":"{ viewer { id } }"}`},
+		{"password in a broken body", "POST", "/graphql", "", `{"query":"mutation { logIn(input: {email: \"` + owners[0].Email + `\", password: \"` + owners[0].Password + `\"}) { token } }"`},
+		{"password in bad variables", "POST", "/graphql", "", `{"query":"mutation($in: LogInInput!) { logIn(input: $in) { token } }","variables":{"in":{"email":1,"password":"` + owners[1].Password + `"}}}`},
+		{"secret in an unknown field", "POST", "/graphql", testkit.Bearer(owners[0].Token), `{"query":"{ viewer { id secret: email nope } }","variables":{"s":"` + k + `"}}`},
+	}
+	for _, b := range bad {
+		req, _ := http.NewRequest(b.method, srv.URL+b.path, strings.NewReader(b.body))
+		req.Header.Set("Content-Type", "application/json")
+		if b.auth != "" {
+			req.Header.Set("Authorization", b.auth)
+		}
+		got, err := testkit.DoHTTP(c, req)
+		if err != nil {
+			t.Fatalf("%s: %v", b.name, err)
+		}
+		if got.Status >= 500 {
+			t.Errorf("%s: HTTP %d: %s", b.name, got.Status, got.Body)
+		}
+		secrets.scan(t, b.name+" response", got.Body)
+	}
+
+	if err := srv.Stop(t, syscall.SIGTERM); err != nil {
+		t.Errorf("exit after SIGTERM: %v", err)
+	}
+	logs = append(logs, srv.Logs.String())
+	g := testkit.Inspect(t, dsn)
+	dump := relDump(t, g)
+	if kind == "postgres" {
+		if pd, err := pgDump(t, dsn); err != nil {
+			t.Logf("pg_dump unavailable (%v); the SELECT dump stands alone", err)
+		} else {
+			dump += pd
+		}
+	}
+	lines := 0
+	for _, l := range logs {
+		lines += strings.Count(l, "\n")
+	}
+	t.Logf("scanning a %d-byte dump of %d tables and %d log lines for %d needles", len(dump), len(testkit.Tables(t, g)), lines, len(secrets))
+	secrets.scan(t, "the database dump", dump)
+	for _, l := range logs {
+		secrets.scan(t, "the logs", l)
+	}
+	// Anything shaped like a credential is a leak, whether the test issued
+	// it or not (hashes are 64 hex digits and do not match).
+	for _, found := range slices.Compact(slices.Sorted(slices.Values(relSecretRE.FindAllString(strings.Join(logs, "\n"), -1)))) {
+		t.Errorf("the logs hold something shaped like a credential: %s", found)
+	}
+}
+
+// Unknown, deleted and malformed keys, and dead sessions, get the same
+// status, headers and body on /graphql and on /auth/verify.
+func TestRefusalsCannotBeToldApart(t *testing.T) {
+	dsn := filepath.Join(t.TempDir(), "keyfob.db")
+	if testkit.PGURL() != "" {
+		dsn = pgtest.FreshSchema(t)
+	}
+	srv := testkit.StartServer(t, dsn, "-failed-auth-per-ip", "1000000")
+	sc := srv.Client()
+	c := testkit.HTTPClient(t)
+	owner := sc.SignUp(t, "Indistinct")
+	deletedID, deleted := sc.CreateKey(t, owner, "soon deleted")
+	if got, _ := testkit.VerifyKey(c, srv.URL, testkit.Bearer(deleted), ""); got.Status != http.StatusOK {
+		t.Fatalf("the key to delete does not work: %d", got.Status)
+	}
+	sc.MustDo(t, testkit.Request{Auth: testkit.Bearer(owner.Token), Query: testkit.DeleteKeyMutation, Variables: map[string]any{"id": deletedID}})
+	dead := sc.LogIn(t, owner.Email, owner.Password, "WEB")
+	sc.MustDo(t, testkit.Request{Auth: testkit.Bearer(dead), Query: `mutation { logOut }`})
+	unknown := credential.NewAPIKey()
+
+	cases := []struct{ name, auth string }{
+		{"unknown key", testkit.Bearer(unknown)},
+		{"unknown key (Basic)", testkit.Basic(unknown, "")},
+		{"unknown legacy key", testkit.Bearer(credential.NewLegacyKey())},
+		{"deleted key", testkit.Bearer(deleted)},
+		{"deleted key (Basic)", testkit.Basic(deleted, "")},
+		{"bad checksum", testkit.Bearer(deleted[:40] + testkit.Flip(deleted[40]))},
+		{"truncated key", testkit.Bearer(deleted[:20])},
+		{"garbage", "Bearer !!!"},
+		{"not base64", "Basic %%%"},
+		{"unknown scheme", "Token " + unknown},
+		{"logged-out session", testkit.Bearer(dead)},
+		{"unknown session", testkit.Bearer(credential.NewSessionToken())},
+	}
+	fingerprint := func(a testkit.Answer) string {
+		var hs []string
+		for name, v := range a.Header {
+			if name != "Date" && name != "X-Request-Id" {
+				hs = append(hs, name+": "+strings.Join(v, ","))
+			}
+		}
+		sort.Strings(hs)
+		return fmt.Sprintf("%d\n%s\n%s", a.Status, strings.Join(hs, "\n"), a.Body)
+	}
+	for _, endpoint := range []string{"/graphql", "/auth/verify"} {
+		t.Run(endpoint, func(t *testing.T) {
+			var first, firstName string
+			for _, tc := range cases {
+				var got testkit.Answer
+				var err error
+				if endpoint == "/graphql" {
+					got, err = testkit.GraphQL(c, srv.URL, testkit.Request{Auth: tc.auth, Query: `{ viewer { id } }`})
+				} else {
+					got, err = testkit.VerifyKey(c, srv.URL, tc.auth, "")
+				}
+				if err != nil {
+					t.Fatalf("%s: %v", tc.name, err)
+				}
+				if got.Status != http.StatusUnauthorized {
+					t.Errorf("%s: status %d, want 401", tc.name, got.Status)
+				}
+				fp := fingerprint(got)
+				if first == "" {
+					first, firstName = fp, tc.name
+				} else if fp != first {
+					t.Errorf("%s answers differently from %s:\n%s\n---\n%s", tc.name, firstName, fp, first)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,225 @@
+package reliability
+
+// Several real server processes on one PostgreSQL schema: revocation
+// reaches every instance within 100 ms, usage recorded through all of them
+// adds up exactly, and instances that start together migrate once.
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/keyfob/keyfob/internal/pgtest"
+	"github.com/keyfob/keyfob/internal/testkit"
+	"github.com/keyfob/keyfob/model"
+)
+
+// A key deleted through instance A is refused by A at once and by B and C
+// within 100 ms (LISTEN/NOTIFY), although B and C had it cached.
+func TestMultiInstanceRevocationWithin100ms(t *testing.T) {
+	testkit.TimeBound(t)
+	testkit.RequirePostgres(t)
+	dsn := pgtest.FreshSchema(t)
+	// A long TTL, so that only the notification can explain a refusal.
+	flags := []string{"-cache-ttl", "10m", "-rate-limit", "1000000", "-failed-auth-per-ip", "1000000"}
+	a := testkit.StartServer(t, dsn, flags...)
+	others := []*testkit.Process{testkit.StartServer(t, dsn, flags...), testkit.StartServer(t, dsn, flags...)}
+	c := testkit.HTTPClient(t)
+	g := testkit.Inspect(t, dsn)
+	ac := a.Client()
+	owner := ac.SignUp(t, "Fleet Realty")
+	for _, p := range others {
+		testkit.ProbeCache(t, c, ac, owner, p.URL, g)
+	}
+
+	rounds := 20
+	if testkit.FaultMode() {
+		rounds = 60
+	}
+	var delays []time.Duration
+	for i := range rounds {
+		keyID, secret := ac.CreateKey(t, owner, fmt.Sprintf("fleet key %d", i))
+		for _, p := range append([]*testkit.Process{a}, others...) {
+			for range 2 { // the second is served from the cache
+				if got, err := testkit.VerifyKey(c, p.URL, testkit.Bearer(secret), "Fleet"); err != nil || got.Status != http.StatusOK {
+					t.Fatalf("round %d: %s refused a live key: %v %d", i, p.URL, err, got.Status)
+				}
+			}
+		}
+		ac.MustDo(t, testkit.Request{Auth: testkit.Bearer(owner.Token), Query: testkit.DeleteKeyMutation, Variables: map[string]any{"id": keyID}})
+		deleted := time.Now()
+		if got, err := testkit.VerifyKey(c, a.URL, testkit.Bearer(secret), "Fleet"); err != nil || got.Status != http.StatusUnauthorized {
+			t.Fatalf("round %d: the deleting instance still admits the key: %v %d", i, err, got.Status)
+		}
+		took := make([]time.Duration, len(others))
+		var wg sync.WaitGroup
+		for j, p := range others {
+			wg.Go(func() {
+				for {
+					got, err := testkit.VerifyKey(c, p.URL, testkit.Bearer(secret), "Fleet")
+					if err == nil && got.Status == http.StatusUnauthorized {
+						took[j] = time.Since(deleted)
+						return
+					}
+					if err != nil || got.Status != http.StatusOK {
+						took[j] = -1
+						return
+					}
+					if time.Since(deleted) > 5*time.Second {
+						took[j] = time.Since(deleted)
+						return
+					}
+					time.Sleep(time.Millisecond)
+				}
+			})
+		}
+		wg.Wait()
+		for j, d := range took {
+			if d < 0 {
+				t.Fatalf("round %d: instance %s answered neither 200 nor 401", i, others[j].URL)
+			}
+			delays = append(delays, d)
+		}
+	}
+	slices.Sort(delays)
+	worst := delays[len(delays)-1]
+	t.Logf("%d deletions × %d other instances: propagation p50 %v, p99 %v, worst %v",
+		rounds, len(others), testkit.Percentile(delays, 50), testkit.Percentile(delays, 99), worst)
+	if worst > 100*time.Millisecond {
+		t.Errorf("worst propagation %v exceeds 100 ms", worst)
+	}
+}
+
+// Requests spread over three instances, two endpoints, several keys and
+// integrations; after SIGTERM of all three the recorded counts equal the
+// admitted ones, pair by pair. Short flushes make the instances' upserts
+// of the same rows overlap.
+func TestMultiInstanceUsageAddsUp(t *testing.T) {
+	testkit.RequirePostgres(t)
+	dsn := pgtest.FreshSchema(t)
+	flags := []string{"-usage-flush-interval", "50ms", "-rate-limit", "1000000"}
+	procs := []*testkit.Process{testkit.StartServer(t, dsn, flags...), testkit.StartServer(t, dsn, flags...), testkit.StartServer(t, dsn, flags...)}
+	c := testkit.HTTPClient(t)
+	owner := procs[0].Client().SignUp(t, "Shared Usage")
+	const keys, perWorker = 3, 60
+	systems := []string{"Zapier", "Mailchimp", ""} // "" counts as "unknown"
+	ids, secrets := make([]string, keys), make([]string, keys)
+	for i := range keys {
+		ids[i], secrets[i] = procs[i%len(procs)].Client().CreateKey(t, owner, fmt.Sprintf("shared %d", i))
+	}
+	tally := testkit.NewTally()
+	var wg sync.WaitGroup
+	for _, p := range procs {
+		for k := range keys {
+			wg.Go(func() {
+				for n := range perWorker {
+					system := systems[n%len(systems)]
+					integration := system
+					if integration == "" {
+						integration = model.UnknownIntegration
+					}
+					var got testkit.Answer
+					var err error
+					if n%2 == 0 {
+						got, err = testkit.VerifyKey(c, p.URL, testkit.Bearer(secrets[k]), system)
+					} else {
+						got, err = testkit.GraphQL(c, p.URL, testkit.Request{Auth: testkit.Basic(secrets[k], ""), Query: `{ viewer { id } }`,
+							Headers: map[string]string{"X-System": system}})
+					}
+					if err != nil || got.Status != http.StatusOK {
+						tally.Fail("%s: %v %d %s", p.URL, err, got.Status, got.Body)
+						continue
+					}
+					tally.Admit(ids[k]+"/"+integration, got.At)
+				}
+			})
+		}
+	}
+	wg.Wait()
+	for _, e := range tally.Failures() {
+		t.Error(e)
+	}
+	for _, p := range procs {
+		testkit.Signal(t, p, syscall.SIGTERM)
+	}
+	for _, p := range procs {
+		if err := testkit.WaitExit(t, p); err != nil {
+			t.Errorf("%s exited with %v after SIGTERM:\n%s", p.URL, err, p.Logs.String())
+		}
+	}
+	testkit.CompareUsage(t, tally.Admitted(), testkit.Usage(t, testkit.Inspect(t, dsn)))
+}
+
+// Three instances started at the same moment on an empty schema all come
+// up, and leave one correct schema: every migration recorded exactly once
+// and every table present.
+func TestMultiInstanceConcurrentMigration(t *testing.T) {
+	testkit.RequirePostgres(t)
+	dsn := pgtest.FreshSchema(t)
+	testkit.BuildKeyfob(t) // so that the three start within microseconds of each other
+	procs := make([]*testkit.Process, 3)
+	for i := range procs {
+		procs[i] = testkit.LaunchServer(t, dsn)
+	}
+	for _, p := range procs {
+		testkit.WaitHealthy(t, p)
+	}
+	g := testkit.Inspect(t, dsn)
+	versions, tables := testkit.Migrations(t)
+
+	var rows []struct {
+		VersionID int64
+		N         int64
+	}
+	if err := g.Raw("SELECT version_id, COUNT(*) AS n FROM goose_db_version WHERE is_applied GROUP BY version_id").Scan(&rows).Error; err != nil {
+		t.Fatal(err)
+	}
+	got := map[int64]int64{}
+	for _, r := range rows {
+		got[r.VersionID] = r.N
+	}
+	for _, v := range versions {
+		if got[v] != 1 {
+			t.Errorf("migration %d recorded %d times, want once", v, got[v])
+		}
+	}
+	for v, n := range got {
+		if v != 0 && !slices.Contains(versions, v) {
+			t.Errorf("goose_db_version has version %d (%d times) that no migration file has", v, n)
+		}
+		if v == 0 && n != 1 {
+			t.Errorf("goose's initial version 0 recorded %d times", n)
+		}
+	}
+	present := testkit.Tables(t, g)
+	for _, want := range append(tables, "goose_db_version") {
+		if !slices.Contains(present, want) {
+			t.Errorf("table %s missing after concurrent start (have %v)", want, present)
+		}
+	}
+
+	// Every instance serves, on the one schema.
+	var owners []*testkit.User
+	for i, p := range procs {
+		owners = append(owners, p.Client().SignUp(t, fmt.Sprintf("Migrated %d", i)))
+	}
+	for _, p := range procs {
+		for _, o := range owners {
+			resp := p.Client().Do(t, testkit.Request{Auth: testkit.Bearer(o.Token), Query: `{ viewer { id } }`})
+			if testkit.Dig(resp.Data, "viewer", "id") != o.ID {
+				t.Errorf("%s does not know a user signed up through another instance: %s", p.URL, resp.Body)
+			}
+		}
+		if strings.Contains(p.Logs.String(), `"level":"ERROR"`) {
+			t.Errorf("%s logged errors while migrating:\n%s", p.URL, p.Logs.String())
+		}
+	}
+}
+
+// With PostgreSQL, a delete through one instance reaches another
+// instance's cache through LISTEN/NOTIFY.

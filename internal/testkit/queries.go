@@ -1,0 +1,29 @@
+package testkit
+
+// Query documents that tests in several packages send, each written once.
+
+// SetAccessMutation turns a user's API access on or off.
+const SetAccessMutation = `mutation($in: SetUserApiAccessInput!) {
+  setUserApiAccess(input: $in) { user { id role apiAccess } deletedApiKeys loggedOutMobileSessions }
+}`
+
+// The demo data's credentials, as README publishes them: seed-demo must
+// create exactly these.
+const (
+	SeedOwnerEmail    = "owner@demo.keyfob.test"
+	SeedOwnerPassword = "keyfob-demo-owner"
+	SeedAgentEmail    = "agent@demo.keyfob.test"
+	SeedAgentPassword = "keyfob-demo-agent"
+)
+
+// SignUpMutation signs up with $in, answering the token and the user's id.
+const SignUpMutation = `mutation($in: SignUpInput!) { signUp(input: $in) { token user { id } } }`
+
+// LogInMutation logs in with $in, answering the token and the user's id.
+const LogInMutation = `mutation($in: LogInInput!) { logIn(input: $in) { token user { id } } }`
+
+// CreateUserMutation adds a colleague with $in.
+const CreateUserMutation = `mutation($in: CreateUserInput!) { createUser(input: $in) { user { id email role apiAccess } } }`
+
+// DeleteKeyMutation deletes the key $id.
+const DeleteKeyMutation = `mutation($id: ID!) { deleteApiKey(input: {id: $id}) { deletedApiKeyId loggedOutMobileSessions } }`
