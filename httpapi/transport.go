@@ -187,18 +187,47 @@ func checkObjectParam(w http.ResponseWriter, name, where string, raw []byte, lim
 	return true
 }
 
-// jsonStatusWriter answers request errors with 200 under application/json,
-// as the GraphQL-over-HTTP spec asks (gqlgen uses 422 there), and leaves
-// application/graphql-response+json's 4xx alone.
+// jsonStatusWriter corrects gqlgen's answers to request errors (a
+// document that does not parse or validate, or that a limit refuses) as
+// the GraphQL-over-HTTP spec wants them: 200 under application/json, where
+// gqlgen uses 422 (application/graphql-response+json's 4xx stay), and no
+// "data" entry, since no execution began (gqlgen writes "data": null).
+// gqlgen sets a status only for request errors; an executed operation's
+// answer is written without one.
 type jsonStatusWriter struct {
 	http.ResponseWriter
+	requestError bool
 }
 
 func (w *jsonStatusWriter) WriteHeader(status int) {
+	w.requestError = true
 	if status == http.StatusUnprocessableEntity && strings.HasPrefix(w.Header().Get("Content-Type"), "application/json") {
 		status = http.StatusOK
 	}
 	w.ResponseWriter.WriteHeader(status)
+}
+
+// nullData is how gqlgen's JSON states that nothing executed. Quotes inside
+// a JSON string are escaped, so these bytes can only be the member itself.
+var nullData = []byte(`"data":null`)
+
+func (w *jsonStatusWriter) Write(body []byte) (int, error) {
+	if !w.requestError || !bytes.Contains(body, nullData) {
+		return w.ResponseWriter.Write(body)
+	}
+	var members map[string]json.RawMessage
+	if json.Unmarshal(body, &members) != nil {
+		return w.ResponseWriter.Write(body)
+	}
+	delete(members, "data")
+	without, err := json.Marshal(members)
+	if err != nil {
+		return w.ResponseWriter.Write(body)
+	}
+	if _, err := w.ResponseWriter.Write(without); err != nil {
+		return 0, err
+	}
+	return len(body), nil
 }
 
 func (w *jsonStatusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

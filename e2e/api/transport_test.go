@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"encoding/json"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -9,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/keyfob/keyfob/internal/config"
+	"github.com/keyfob/keyfob/internal/hostile"
 	"github.com/keyfob/keyfob/internal/testkit"
 	"github.com/keyfob/keyfob/model"
 )
@@ -306,5 +308,47 @@ func TestIntrospectionAndPlaygroundSwitches(t *testing.T) {
 	}
 	if _, _, body := off.Raw(t, "POST", "/graphql", "application/json", testkit.JSONBody("{ __typename }"), nil); !strings.Contains(body, `"Query"`) {
 		t.Fatalf("__typename is not introspection: %s", body)
+	}
+}
+
+// A request error (a document that does not parse, does not validate, or
+// that a limit refuses) gets a response without a data entry, under both
+// media types, since no execution began; an operation that executed keeps
+// its data, null or not.
+func TestRequestErrorsHaveNoDataEntry(t *testing.T) {
+	e := testkit.NewEnv(t, "sqlite", nil)
+	members := func(t *testing.T, body string) map[string]json.RawMessage {
+		t.Helper()
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal([]byte(body), &m); err != nil {
+			t.Fatalf("not JSON: %s", body)
+		}
+		return m
+	}
+	for _, accept := range []string{"application/json", "application/graphql-response+json"} {
+		for _, c := range []struct{ name, query, code string }{
+			{"parse failure", "{ viewer { id }", "GRAPHQL_PARSE_FAILED"},
+			{"validation failure", "{ nope }", "GRAPHQL_VALIDATION_FAILED"},
+			{"refused by a limit", hostile.Doubling(40), "FIELD_LIMIT_EXCEEDED"},
+		} {
+			for _, method := range []string{"POST", "GET"} {
+				var status int
+				var body string
+				if method == "POST" {
+					status, _, body = e.Raw(t, "POST", "/graphql", "application/json", testkit.JSONBody(c.query), map[string]string{"Accept": accept})
+				} else {
+					status, _, body = e.Raw(t, "GET", "/graphql?query="+url.QueryEscape(c.query), "", "", map[string]string{"Accept": accept})
+				}
+				m := members(t, body)
+				if _, has := m["data"]; has || testkit.ErrorCode(t, body) != c.code {
+					t.Errorf("%s %s under %s: %d %s, want errors only, code %s", method, c.name, accept, status, body, c.code)
+				}
+			}
+		}
+		// Executed: an error inside execution keeps "data".
+		status, _, body := e.Raw(t, "POST", "/graphql", "application/json", testkit.JSONBody("{ apiKeys { totalCount } }"), map[string]string{"Accept": accept})
+		if _, has := members(t, body)["data"]; !has || status != 200 {
+			t.Errorf("an executed operation under %s lost its data entry: %d %s", accept, status, body)
+		}
 	}
 }
