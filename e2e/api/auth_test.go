@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -73,7 +74,9 @@ func rawGraphQL(t *testing.T, e *testkit.Env, headerLines string) (status int, b
 }
 
 // TestUnauthenticatedIsUniform: every bad Authorization header, whatever the
-// reason, gets HTTP 401, the Bearer challenge and one identical body.
+// reason, gets HTTP 401, the Bearer challenge, the same headers and one
+// identical body, on /graphql and on /auth/verify, so that a prober learns
+// nothing of why.
 func TestUnauthenticatedIsUniform(t *testing.T) {
 	// More refusals than the per-IP limit on failed authentications
 	// allows by default come from one address here; that limit has tests
@@ -147,9 +150,30 @@ func TestUnauthenticatedIsUniform(t *testing.T) {
 			{"deleted key bearer", testkit.Bearer(deletedSecret)},
 			{"deleted key basic", testkit.Basic(deletedSecret, "")},
 		}
-		var reference string
+		// fingerprint is a response's headers but for those that differ
+		// between any two responses.
+		fingerprint := func(h http.Header) string {
+			var lines []string
+			for name, values := range h {
+				if name != "Date" && name != "X-Request-Id" {
+					lines = append(lines, name+": "+strings.Join(values, ","))
+				}
+			}
+			slices.Sort(lines)
+			return strings.Join(lines, "\n")
+		}
+		var reference, referenceHeaders, verifyReference, verifyHeaders string
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
+				v := e.Verify(t, "GET", "", tc.auth, nil)
+				if v.Status != http.StatusUnauthorized {
+					t.Errorf("/auth/verify: status = %d, want 401: %s", v.Status, v.Body)
+				}
+				if verifyReference == "" {
+					verifyReference, verifyHeaders = v.Body, fingerprint(v.Header)
+				} else if v.Body != verifyReference || fingerprint(v.Header) != verifyHeaders {
+					t.Errorf("/auth/verify: answer differs from the other refusals:\n got %q %s\nwant %q %s", v.Body, fingerprint(v.Header), verifyReference, verifyHeaders)
+				}
 				resp := e.Do(t, testkit.Request{Auth: tc.auth, Query: `{ viewer { id } }`})
 				if resp.Status != http.StatusUnauthorized {
 					t.Errorf("status = %d, want 401: %s", resp.Status, resp.Body)
@@ -165,9 +189,9 @@ func TestUnauthenticatedIsUniform(t *testing.T) {
 					t.Errorf("data = %v, want none", resp.Data)
 				}
 				if reference == "" {
-					reference = resp.Body
-				} else if resp.Body != reference {
-					t.Errorf("body differs from the other refusals:\n got %q\nwant %q", resp.Body, reference)
+					reference, referenceHeaders = resp.Body, fingerprint(resp.Header)
+				} else if resp.Body != reference || fingerprint(resp.Header) != referenceHeaders {
+					t.Errorf("answer differs from the other refusals:\n got %q %s\nwant %q %s", resp.Body, fingerprint(resp.Header), reference, referenceHeaders)
 				}
 			})
 		}
