@@ -13,6 +13,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jonboulle/clockwork"
+
 	"github.com/keyfob/keyfob/credential"
 	"github.com/keyfob/keyfob/db"
 	"github.com/keyfob/keyfob/model"
@@ -31,6 +33,9 @@ type Options struct {
 	RateLimits       RateLimits
 	// OnOutcome, if set, learns the outcome of every verification (for metrics).
 	OnOutcome func(outcome string)
+	// Clock tells the time cache entries and sessions expire by; nil is the
+	// real clock.
+	Clock clockwork.Clock
 }
 
 // Authenticator verifies credentials.
@@ -59,7 +64,7 @@ func New(store *db.DB, usage UsageRecorder, logger *slog.Logger, opts Options) *
 	background, stop := context.WithCancel(context.Background())
 	return &Authenticator{
 		DB: store, Usage: usage, Logger: logger,
-		Cache:          NewCache(opts.CacheTTL, opts.NegativeCacheTTL, opts.CacheSize),
+		Cache:          NewCache(opts.CacheTTL, opts.NegativeCacheTTL, opts.CacheSize, opts.Clock),
 		limits:         newLimiters(opts.RateLimits),
 		onOutcome:      opts.OnOutcome,
 		background:     background,
@@ -152,7 +157,7 @@ func (a *Authenticator) verify(ctx context.Context, header string, acceptSession
 			a.limits.failedFrom(ip)
 			return nil, refusedUnknown
 		}
-		if v.refreshDue(time.Now()) {
+		if v.refreshDue(a.Cache.clock.Now()) {
 			a.refresh(digest, kind)
 		}
 		return v.actor, nil
@@ -190,7 +195,7 @@ func (a *Authenticator) lookUp(ctx context.Context, digest credential.Digest, ki
 	}
 	ttl := a.Cache.ttl
 	if actor.Session != nil {
-		ttl = min(ttl, time.Until(actor.Session.ExpiresAt))
+		ttl = min(ttl, actor.Session.ExpiresAt.Sub(a.Cache.clock.Now()))
 	}
 	a.Cache.fill(digest, verdict{actor: actor, ttl: ttl}, generation)
 	return actor, nil

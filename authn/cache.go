@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jonboulle/clockwork"
 	"github.com/maypok86/otter/v2"
 
 	"github.com/keyfob/keyfob/credential"
@@ -59,16 +60,30 @@ type Cache struct {
 	refreshPausedUntil atomic.Int64
 
 	hits, misses atomic.Uint64
+	clock        clockwork.Clock
 }
 
+// otterClock lets otter expire entries by the cache's clock.
+type otterClock struct{ clockwork.Clock }
+
+func (c otterClock) NowNano() int64 { return c.Now().UnixNano() }
+
+// Tick drives otter's proactive clean-ups; expiry itself is checked on
+// every read, by NowNano.
+func (c otterClock) Tick(d time.Duration) <-chan time.Time { return c.NewTicker(d).Chan() }
+
 // NewCache returns a cache keeping verified credentials for ttl and unknown
-// ones for negativeTTL.
-func NewCache(ttl, negativeTTL time.Duration, maxEntries int) *Cache {
+// ones for negativeTTL, as clock tells the time (nil for the real clock).
+func NewCache(ttl, negativeTTL time.Duration, maxEntries int, clock clockwork.Clock) *Cache {
+	if clock == nil {
+		clock = clockwork.NewRealClock()
+	}
 	return &Cache{
-		ttl: ttl, negativeTTL: negativeTTL,
+		ttl: ttl, negativeTTL: negativeTTL, clock: clock,
 		refreshSlots: make(chan struct{}, maxRefreshes),
 		entries: otter.Must(&otter.Options[credential.Digest, verdict]{
 			MaximumSize: maxEntries,
+			Clock:       otterClock{clock},
 			// Maintenance runs on the caller: it is bounded, and on two cores a
 			// goroutine spawned per drained read buffer costs more than the work.
 			Executor: func(fn func()) { fn() },
@@ -93,6 +108,10 @@ func (c *Cache) get(d credential.Digest) (verdict, bool) {
 	return v, ok
 }
 
+// RefreshesInFlight is how many background refreshes are running now: a
+// test that moves a fake clock waits for them to land before moving it on.
+func (c *Cache) RefreshesInFlight() int { return len(c.refreshSlots) }
+
 // Stats reports cache hits and misses since start.
 func (c *Cache) Stats() (hits, misses uint64) { return c.hits.Load(), c.misses.Load() }
 
@@ -113,7 +132,7 @@ func (c *Cache) fill(d credential.Digest, v verdict, generation uint64) {
 	}
 	if v.actor != nil {
 		after := time.Duration(float64(v.ttl) * (0.75 + 0.15*rand.Float64()))
-		v.refreshAt = time.Now().Add(after).UnixNano()
+		v.refreshAt = c.clock.Now().Add(after).UnixNano()
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -125,7 +144,7 @@ func (c *Cache) fill(d credential.Digest, v verdict, generation uint64) {
 // startRefresh claims the refresh of d; false means one is already running
 // for d, too many are running, or refreshes are paused.
 func (c *Cache) startRefresh(d credential.Digest) bool {
-	if time.Now().UnixNano() < c.refreshPausedUntil.Load() {
+	if c.clock.Now().UnixNano() < c.refreshPausedUntil.Load() {
 		return false
 	}
 	select {
@@ -143,7 +162,7 @@ func (c *Cache) startRefresh(d credential.Digest) bool {
 // endRefresh releases d's refresh; failed pauses refreshes for a second.
 func (c *Cache) endRefresh(d credential.Digest, failed bool) {
 	if failed {
-		c.refreshPausedUntil.Store(time.Now().Add(time.Second).UnixNano())
+		c.refreshPausedUntil.Store(c.clock.Now().Add(time.Second).UnixNano())
 	}
 	c.refreshing.Delete(d)
 	<-c.refreshSlots

@@ -19,7 +19,7 @@ var (
 // A look-up that was in flight while its key was revoked must not put the
 // stale "valid" back into the cache.
 func TestCacheRefusesStaleFill(t *testing.T) {
-	c := NewCache(time.Minute, time.Second, 100)
+	c := NewCache(time.Minute, time.Second, 100, nil)
 	actor := &model.Actor{User: &model.User{ID: "user_1"}}
 
 	generation := c.currentGeneration() // look-up starts
@@ -46,7 +46,7 @@ func TestCacheRefusesStaleFill(t *testing.T) {
 }
 
 func TestCacheBypassedWhileNotListening(t *testing.T) {
-	c := NewCache(time.Minute, time.Second, 100)
+	c := NewCache(time.Minute, time.Second, 100, nil)
 	actor := &model.Actor{User: &model.User{ID: "user_1"}}
 	c.fill(hash, verdict{actor: actor, ttl: time.Minute}, c.currentGeneration())
 
@@ -73,7 +73,7 @@ func TestCacheBypassedWhileNotListening(t *testing.T) {
 // Refreshes run once per credential, at most maxRefreshes at a time, and
 // pause after one fails.
 func TestCacheRefreshClaims(t *testing.T) {
-	c := NewCache(time.Minute, time.Second, 100)
+	c := NewCache(time.Minute, time.Second, 100, nil)
 	if !c.startRefresh(hash) {
 		t.Fatal("the first refresh of a credential was refused")
 	}
@@ -101,7 +101,7 @@ func TestCacheRefreshClaims(t *testing.T) {
 // An entry is due for refresh between 3/4 and 9/10 of its TTL, never before.
 func TestCacheRefreshIsDueBeforeExpiry(t *testing.T) {
 	ttl := 40 * time.Millisecond
-	c := NewCache(ttl, time.Second, 100)
+	c := NewCache(ttl, time.Second, 100, nil)
 	actor := &model.Actor{User: &model.User{ID: "user_1"}}
 	start := time.Now()
 	c.fill(hash, verdict{actor: actor, ttl: ttl}, c.currentGeneration())

@@ -14,9 +14,9 @@ import (
 // recordEvent writes ev in tx, so that the audit log holds an event if and
 // only if the change it records commits. It stamps the event's id and time,
 // and the client's address and user agent from the context.
-func recordEvent(ctx context.Context, tx *gorm.DB, ev model.AuditEvent) error {
+func (db *DB) recordEvent(ctx context.Context, tx *gorm.DB, ev model.AuditEvent) error {
 	info := model.RequestInfoFromContext(ctx)
-	ev.ID, ev.OccurredAt = credential.NewID("evt"), now()
+	ev.ID, ev.OccurredAt = credential.NewID("evt"), db.now()
 	ev.IP, ev.UserAgent = optional(info.IP), optional(info.UserAgent)
 	return tx.Create(&ev).Error
 }

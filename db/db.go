@@ -21,6 +21,7 @@ import (
 
 	"github.com/glebarez/sqlite"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jonboulle/clockwork"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 	"gorm.io/driver/postgres"
@@ -47,6 +48,7 @@ type DB struct {
 	OnRevoke func(hashes []string)
 	keyCaps  model.KeyCaps
 	known    *knownPairs
+	clock    clockwork.Clock
 	// actorSelects caches actorColumns' lists by alias.
 	actorSelects sync.Map
 }
@@ -54,8 +56,16 @@ type DB struct {
 // newDB is a DB over g, which may be a transaction, set up by opts as Open
 // completed them. OnRevoke stays unset.
 func newDB(g *gorm.DB, pg bool, opts Options) *DB {
-	return &DB{gorm: g, postgres: pg, passwords: opts.Passwords, SessionTTL: opts.SessionTTL, keyCaps: opts.KeyCaps, known: newKnownPairs()}
+	clock := opts.Clock
+	if clock == nil {
+		clock = clockwork.NewRealClock()
+	}
+	return &DB{gorm: g, postgres: pg, passwords: opts.Passwords, SessionTTL: opts.SessionTTL, keyCaps: opts.KeyCaps, known: newKnownPairs(), clock: clock}
 }
+
+// Clock is the clock the store reads, which the services built on it
+// share, so that one fake clock moves them all.
+func (db *DB) Clock() clockwork.Clock { return db.clock }
 
 // Options tune a connection.
 type Options struct {
@@ -66,6 +76,9 @@ type Options struct {
 	KeyCaps model.KeyCaps
 	// Logger receives GORM's statements; nil keeps it silent.
 	Logger logger.Interface
+	// Clock tells the time sessions are issued, expire and are used at;
+	// nil is the real clock. Tests move a fake one instead of sleeping.
+	Clock clockwork.Clock
 }
 
 // IsPostgres reports whether dsn names a PostgreSQL database rather than an
@@ -92,11 +105,15 @@ func Open(dsn string, opts Options) (*DB, error) {
 	if opts.Logger == nil {
 		opts.Logger = logger.Discard
 	}
+	if opts.Clock == nil {
+		opts.Clock = clockwork.NewRealClock()
+	}
+	clock := opts.Clock
 	cfg := &gorm.Config{
 		Logger:                 opts.Logger,
 		TranslateError:         true,
 		SkipDefaultTransaction: true,
-		NowFunc:                now,
+		NowFunc:                func() time.Time { return clock.Now().UTC().Truncate(time.Microsecond) },
 	}
 	var dialector gorm.Dialector
 	pg := IsPostgres(dsn)
@@ -213,7 +230,9 @@ func (db *DB) MigrationsCurrent(ctx context.Context) (bool, error) {
 
 // now is the clock every row is stamped with: UTC, at the microsecond
 // precision both databases keep, so values round-trip exactly.
-func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+// now is the database's idea of the time: its clock's, in UTC, to the
+// microsecond both databases keep.
+func (db *DB) now() time.Time { return db.clock.Now().UTC().Truncate(time.Microsecond) }
 
 // transaction runs fn in one transaction and translates what it returns.
 // PostgreSQL breaks a deadlock (or a serialization conflict) by aborting

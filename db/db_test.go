@@ -140,7 +140,7 @@ func TestFlushSurvivesAKeyDeletedMidStatement(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	at := now()
+	at := store.now()
 	batch := func(n int) []UsageIncrement {
 		return []UsageIncrement{
 			{APIKeyID: doomed.ID, Integration: "Zapier", Requests: n, FirstUsedAt: at, LastUsedAt: at},

@@ -61,11 +61,11 @@ func (db *DB) createAPIKey(ctx context.Context, owner *model.User, name string) 
 		if err := db.keyCaps.CheckNewKey(userKeys, accountKeys); err != nil {
 			return err
 		}
-		key = newKey(&user, name, secret, now())
+		key = newKey(&user, name, secret, db.now())
 		if err := tx.Create(key).Error; err != nil {
 			return err
 		}
-		return recordEvent(ctx, tx, keyEvent(model.AuditAPIKeyCreated, owner, key))
+		return db.recordEvent(ctx, tx, keyEvent(model.AuditAPIKeyCreated, owner, key))
 	})
 	if err != nil {
 		return nil, "", err
@@ -104,7 +104,7 @@ func (db *DB) DeleteAPIKey(ctx context.Context, actor *model.Actor, id string) (
 			return model.ErrNotFound
 		}
 		var err error
-		loggedOut, err = deleteKey(ctx, tx, user, &key, revoke)
+		loggedOut, err = db.deleteKey(ctx, tx, user, &key, revoke)
 		return err
 	})
 	if err != nil {
@@ -116,10 +116,10 @@ func (db *DB) DeleteAPIKey(ctx context.Context, actor *model.Actor, id string) (
 // deleteKey removes a key and revokes the sessions bound to it, reporting
 // every revoked credential, and records both in the audit log as done by
 // actor. A key that is already gone (a concurrent delete won) is NOT_FOUND.
-func deleteKey(ctx context.Context, tx *gorm.DB, actor *model.User, key *model.APIKey, revoke func(...string)) (loggedOut int, err error) {
+func (db *DB) deleteKey(ctx context.Context, tx *gorm.DB, actor *model.User, key *model.APIKey, revoke func(...string)) (loggedOut int, err error) {
 	// Sessions are found before the key goes: deleting it unbinds them.
 	var sessions []model.Session
-	live := tx.Where("api_key_id = ? AND revoked_at IS NULL AND expires_at > ?", key.ID, now())
+	live := tx.Where("api_key_id = ? AND revoked_at IS NULL AND expires_at > ?", key.ID, db.now())
 	if err := live.Find(&sessions).Error; err != nil {
 		return 0, err
 	}
@@ -131,7 +131,7 @@ func deleteKey(ctx context.Context, tx *gorm.DB, actor *model.User, key *model.A
 		return 0, model.ErrNotFound
 	}
 	revoke(key.SecretHash)
-	if err := recordEvent(ctx, tx, keyEvent(model.AuditAPIKeyDeleted, actor, key)); err != nil {
+	if err := db.recordEvent(ctx, tx, keyEvent(model.AuditAPIKeyDeleted, actor, key)); err != nil {
 		return 0, err
 	}
 	if len(sessions) == 0 {
@@ -142,12 +142,12 @@ func deleteKey(ctx context.Context, tx *gorm.DB, actor *model.User, key *model.A
 		ids[i] = s.ID
 		revoke(s.TokenHash)
 	}
-	if err := tx.Model(&model.Session{}).Where("id IN ?", ids).Update("revoked_at", now()).Error; err != nil {
+	if err := tx.Model(&model.Session{}).Where("id IN ?", ids).Update("revoked_at", db.now()).Error; err != nil {
 		return 0, err
 	}
 	ev := keyEvent(model.AuditMobileSessionsLoggedOut, actor, key)
 	ev.Detail = optional(strconv.Itoa(len(sessions)))
-	if err := recordEvent(ctx, tx, ev); err != nil {
+	if err := db.recordEvent(ctx, tx, ev); err != nil {
 		return 0, err
 	}
 	return len(sessions), nil
@@ -211,7 +211,7 @@ func (db *DB) ActiveMobileSessions(ctx context.Context, keyIDs []string) (map[st
 	}
 	err := db.gorm.WithContext(ctx).Model(&model.Session{}).
 		Select("api_key_id, COUNT(*) AS n").
-		Where("api_key_id IN ? AND revoked_at IS NULL AND expires_at > ?", keyIDs, now()).
+		Where("api_key_id IN ? AND revoked_at IS NULL AND expires_at > ?", keyIDs, db.now()).
 		Group("api_key_id").Scan(&rows).Error
 	if err != nil {
 		return nil, translate(err)

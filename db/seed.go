@@ -46,7 +46,7 @@ func (db *DB) SeedDemo(ctx context.Context) (*DemoResult, error) {
 		// The operations below open their own transactions, which become
 		// savepoints of this one.
 		var err error
-		res, err = newDB(tx, db.postgres, Options{Passwords: db.passwords, SessionTTL: db.SessionTTL, KeyCaps: db.keyCaps}).seedDemo(ctx)
+		res, err = newDB(tx, db.postgres, Options{Passwords: db.passwords, SessionTTL: db.SessionTTL, KeyCaps: db.keyCaps, Clock: db.clock}).seedDemo(ctx)
 		return err
 	})
 	if err != nil {
@@ -108,7 +108,7 @@ func (db *DB) seedDemo(ctx context.Context) (*DemoResult, error) {
 		{agent, "Mailchimp sync", []usage{{"Mailchimp", 412, 2}}},
 		{agent, "Spare key", nil},
 	}
-	base := now()
+	base := db.now()
 	var incs []UsageIncrement
 	for _, p := range plans {
 		key, secret, err := db.createAPIKey(ctx, p.owner, p.name)

@@ -38,7 +38,7 @@ func (db *DB) LogIn(ctx context.Context, email, password string, client model.Cl
 		if found.ID != "" {
 			ev.ActorEmail = optional(model.StorableText(email, model.MaxEmailLength))
 		}
-		if err := recordEvent(ctx, db.gorm.WithContext(ctx), ev); err != nil {
+		if err := db.recordEvent(ctx, db.gorm.WithContext(ctx), ev); err != nil {
 			return "", nil, translate(err)
 		}
 		return "", nil, model.ErrBadCredentials
@@ -58,7 +58,7 @@ func (db *DB) LogIn(ctx context.Context, email, password string, client model.Cl
 // deleting that key logs it out.
 func (db *DB) openSession(ctx context.Context, tx *gorm.DB, user *model.User, client model.ClientKind) (string, error) {
 	token := credential.NewSessionToken()
-	at := now()
+	at := db.now()
 	session := &model.Session{
 		ID: credential.NewID("sess"), UserID: user.ID, AccountID: user.AccountID,
 		TokenHash: credential.Hash(token), Client: client, CreatedAt: at, ExpiresAt: at.Add(db.SessionTTL),
@@ -80,7 +80,7 @@ func (db *DB) openSession(ctx context.Context, tx *gorm.DB, user *model.User, cl
 	}
 	ev := userEvent(model.AuditLoggedIn, user)
 	ev.Detail = optional(string(client))
-	return token, recordEvent(ctx, tx, ev)
+	return token, db.recordEvent(ctx, tx, ev)
 }
 
 // LogOut revokes the actor's session.
@@ -91,7 +91,7 @@ func (db *DB) LogOut(ctx context.Context, actor *model.Actor) error {
 	}
 	return db.revokingTransaction(ctx, func(tx *gorm.DB, revoke func(...string)) error {
 		res := tx.Model(&model.Session{}).
-			Where("id = ? AND revoked_at IS NULL", actor.Session.ID).Update("revoked_at", now())
+			Where("id = ? AND revoked_at IS NULL", actor.Session.ID).Update("revoked_at", db.now())
 		if res.Error != nil {
 			return res.Error
 		}
@@ -103,7 +103,7 @@ func (db *DB) LogOut(ctx context.Context, actor *model.Actor) error {
 		revoke(actor.Session.TokenHash)
 		ev := userEvent(model.AuditLoggedOut, user)
 		ev.Detail = optional(string(actor.Session.Client))
-		return recordEvent(ctx, tx, ev)
+		return db.recordEvent(ctx, tx, ev)
 	})
 }
 
@@ -116,7 +116,7 @@ func (db *DB) ActorBySession(ctx context.Context, tokenHash string) (*model.Acto
 		Account model.Account `gorm:"embedded;embeddedPrefix:a_"`
 	}
 	err := db.actorQuery(ctx, &row, "sessions", "s", &model.Session{},
-		"s.token_hash = ? AND s.revoked_at IS NULL AND s.expires_at > ?", tokenHash, now())
+		"s.token_hash = ? AND s.revoked_at IS NULL AND s.expires_at > ?", tokenHash, db.now())
 	if err != nil {
 		return nil, err
 	}

@@ -67,14 +67,14 @@ func (db *DB) recordUsage(ctx context.Context, flushID string, incs []UsageIncre
 	var written []usagePair
 	err := db.transaction(ctx, func(tx *gorm.DB) error {
 		mark := tx.Clauses(clause.OnConflict{DoNothing: true}).
-			Create(&usageFlush{ID: flushID, AppliedAt: now()})
+			Create(&usageFlush{ID: flushID, AppliedAt: db.now()})
 		if mark.Error != nil {
 			return mark.Error
 		}
 		if mark.RowsAffected == 0 {
 			return nil // applied by an earlier attempt whose answer was lost
 		}
-		if err := tx.Where("applied_at < ?", now().Add(-flushIDRetention)).Delete(&usageFlush{}).Error; err != nil {
+		if err := tx.Where("applied_at < ?", db.now().Add(-flushIDRetention)).Delete(&usageFlush{}).Error; err != nil {
 			return err
 		}
 		rows, err := db.usageRows(tx, incs)

@@ -46,7 +46,7 @@ func (db *DB) SignUp(ctx context.Context, in SignUp) (*SignUpResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	at := now()
+	at := db.now()
 	if !in.SignedUpAt.IsZero() {
 		at = in.SignedUpAt.UTC().Truncate(time.Microsecond)
 	}
@@ -61,7 +61,7 @@ func (db *DB) SignUp(ctx context.Context, in SignUp) (*SignUpResult, error) {
 		if err := insertUser(tx, user); err != nil {
 			return err
 		}
-		if err := recordEvent(ctx, tx, userEvent(model.AuditSignedUp, user)); err != nil {
+		if err := db.recordEvent(ctx, tx, userEvent(model.AuditSignedUp, user)); err != nil {
 			return err
 		}
 		if model.HasDefaultAPIKey(at) {
@@ -71,7 +71,7 @@ func (db *DB) SignUp(ctx context.Context, in SignUp) (*SignUpResult, error) {
 			if err := tx.Create(key).Error; err != nil {
 				return err
 			}
-			if err := recordEvent(ctx, tx, keyEvent(model.AuditAPIKeyCreated, user, key)); err != nil {
+			if err := db.recordEvent(ctx, tx, keyEvent(model.AuditAPIKeyCreated, user, key)); err != nil {
 				return err
 			}
 			res.DefaultKeySecret = secret
@@ -112,7 +112,7 @@ func (db *DB) createUser(ctx context.Context, by *model.User, name, email, passw
 		return nil, err
 	}
 	user.AccountID = by.AccountID
-	user.SignedUpAt, user.CreatedAt = now(), now()
+	user.SignedUpAt, user.CreatedAt = db.now(), db.now()
 	err = db.transaction(ctx, func(tx *gorm.DB) error {
 		var account model.Account
 		if err := tx.First(&account, "id = ?", user.AccountID).Error; err != nil {
@@ -124,7 +124,7 @@ func (db *DB) createUser(ctx context.Context, by *model.User, name, email, passw
 		}
 		ev := userEvent(model.AuditUserCreated, by)
 		ev.TargetUserID, ev.Detail = optional(user.ID), optional(string(user.Role))
-		return recordEvent(ctx, tx, ev)
+		return db.recordEvent(ctx, tx, ev)
 	})
 	if err != nil {
 		return nil, err
@@ -224,7 +224,7 @@ func (db *DB) SetPowerUp(ctx context.Context, accountID string, enabled bool) (a
 			return nil
 		}
 		// The operator is nobody in the account: the event has no actor.
-		return recordEvent(ctx, tx, model.AuditEvent{
+		return db.recordEvent(ctx, tx, model.AuditEvent{
 			Action: model.AuditPowerUpChanged, AccountID: optional(account.ID),
 			Detail: optional(switched(enabled) + " by operator"),
 		})
@@ -277,7 +277,7 @@ func (db *DB) SetUserAPIAccess(ctx context.Context, actor *model.Actor, userID s
 		}
 		ev := userEvent(model.AuditAPIAccessChanged, owner)
 		ev.TargetUserID, ev.Detail = optional(user.ID), optional(switched(enabled))
-		if err := recordEvent(ctx, tx, ev); err != nil {
+		if err := db.recordEvent(ctx, tx, ev); err != nil {
 			return err
 		}
 		if !enabled {
@@ -290,7 +290,7 @@ func (db *DB) SetUserAPIAccess(ctx context.Context, actor *model.Actor, userID s
 				return err
 			}
 			for _, k := range keys {
-				loggedOut, err := deleteKey(ctx, tx, owner, k, revoke)
+				loggedOut, err := db.deleteKey(ctx, tx, owner, k, revoke)
 				if err != nil {
 					return err
 				}

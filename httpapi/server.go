@@ -74,7 +74,7 @@ func New(cfg *config.Config, store *db.DB, logger *slog.Logger) *Server {
 		Observe: func(r usage.FlushReport) { s.metrics.UsageFlush(r.Pairs, r.Requests, r.Lag, r.Err, r.Shed) }})
 	s.authn = authn.New(store, s.usage, logger, authn.Options{
 		CacheTTL: cfg.CacheTTL, NegativeCacheTTL: cfg.NegativeTTL, CacheSize: 100_000, RateLimits: cfg.RateLimits,
-		OnOutcome: s.metrics.Verification,
+		OnOutcome: s.metrics.Verification, Clock: store.Clock(),
 	})
 	store.OnRevoke = s.authn.Cache.Revoke
 	ctx, cancel := context.WithCancel(context.Background())

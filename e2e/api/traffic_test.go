@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jonboulle/clockwork"
+
 	"github.com/keyfob/keyfob/credential"
 	"github.com/keyfob/keyfob/internal/config"
 	"github.com/keyfob/keyfob/internal/testkit"
@@ -131,7 +133,9 @@ func TestRevocationIsImmediateOnOneInstance(t *testing.T) {
 func TestCacheTTLBackstop(t *testing.T) {
 	for _, kind := range testkit.DBKinds() {
 		t.Run(kind, func(t *testing.T) {
-			e := testkit.NewEnv(t, kind, func(c *config.Config) { c.CacheTTL = 300 * time.Millisecond })
+			const ttl = 30 * time.Second
+			clock := clockwork.NewFakeClockAt(time.Now())
+			e := testkit.NewEnvAt(t, kind, clock, func(c *config.Config) { c.CacheTTL = ttl })
 			<-e.Server.Listening()
 			owner := e.SignUp(t, "Backstop")
 			keyID, secret := e.CreateKey(t, owner, "Unannounced")
@@ -146,7 +150,7 @@ func TestCacheTTLBackstop(t *testing.T) {
 			}
 			// No request meanwhile, so no background refresh: only expiry can
 			// drop the entry.
-			time.Sleep(400 * time.Millisecond)
+			clock.Advance(ttl + time.Second)
 			if got := e.Verify(t, "GET", "", testkit.Bearer(secret), nil); got.Status != http.StatusUnauthorized {
 				t.Fatalf("the first request after the TTL got %d, want 401", got.Status)
 			}
@@ -156,14 +160,15 @@ func TestCacheTTLBackstop(t *testing.T) {
 
 // A key in steady use is renewed in the background before its TTL ends, so
 // no request waits for the database when the entry would have expired, and
-// keys filled together are not all looked up again at the same moment.
+// keys filled together are not all looked up again at the same moment. The
+// server's clock moves in steps; each refresh a request starts is waited
+// for before the clock moves on.
 func TestCacheRefreshesKeysInUse(t *testing.T) {
 	for _, kind := range testkit.DBKinds() {
 		t.Run(kind, func(t *testing.T) {
-			// The refresh is due between 3/4 and 9/10 of the TTL; 2 s leaves
-			// 200 ms for the look-up even on a loaded machine under -race.
-			ttl := 2 * time.Second
-			e := testkit.NewEnv(t, kind, func(c *config.Config) {
+			const ttl = 30 * time.Second
+			clock := clockwork.NewFakeClockAt(time.Now())
+			e := testkit.NewEnvAt(t, kind, clock, func(c *config.Config) {
 				c.CacheTTL = ttl
 				c.UsageFlush = time.Hour // so the statements counted are look-ups
 			})
@@ -178,15 +183,23 @@ func TestCacheRefreshesKeysInUse(t *testing.T) {
 			if perLookUp == 0 {
 				t.Fatal("the cold verification ran no statement")
 			}
-			_, missesBefore := e.Server.Authenticator().Cache.Stats()
+			cache := e.Server.Authenticator().Cache
+			_, missesBefore := cache.Stats()
 			// Two and a half TTLs of steady traffic on one key: without
 			// refreshes it would expire twice.
-			for end := time.Now().Add(5 * ttl / 2); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+			const step, steps = ttl / 50, 125
+			for range steps {
 				if got := e.Verify(t, "GET", "", testkit.Bearer(secret), nil); got.Status != http.StatusOK {
 					t.Fatalf("steady traffic refused: %d", got.Status)
 				}
+				for deadline := time.Now().Add(10 * time.Second); cache.RefreshesInFlight() > 0; time.Sleep(time.Millisecond) {
+					if time.Now().After(deadline) {
+						t.Fatal("a background refresh did not finish in 10 s")
+					}
+				}
+				clock.Advance(step)
 			}
-			if _, misses := e.Server.Authenticator().Cache.Stats(); misses != missesBefore {
+			if _, misses := cache.Stats(); misses != missesBefore {
 				t.Fatalf("%d requests missed the cache over 2.5 TTLs of steady use, want 0", misses-missesBefore)
 			}
 			if n := statements.Load() / perLookUp; n < 2 || n > 4 {

@@ -323,13 +323,18 @@ func (c *Config) PasswordParams() argon2id.Params {
 }
 
 // OpenStore connects to the configured database and migrates it: every
-// command, and the test harness, wants a current schema.
-func (c *Config) OpenStore(ctx context.Context) (store *db.DB, migrationsApplied int, err error) {
+// command, and the test harness, wants a current schema. adjust may change
+// the store's options first (the test harness gives it a fake clock).
+func (c *Config) OpenStore(ctx context.Context, adjust ...func(*db.Options)) (store *db.DB, migrationsApplied int, err error) {
 	passwords, err := credential.NewPasswords(c.PasswordParams())
 	if err != nil {
 		return nil, 0, err
 	}
-	store, err = db.Open(c.DSN(), db.Options{Passwords: passwords, SessionTTL: c.SessionTTL, KeyCaps: c.KeyCaps})
+	opts := db.Options{Passwords: passwords, SessionTTL: c.SessionTTL, KeyCaps: c.KeyCaps}
+	for _, a := range adjust {
+		a(&opts)
+	}
+	store, err = db.Open(c.DSN(), opts)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -22,13 +22,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jonboulle/clockwork"
+
 	"github.com/keyfob/keyfob/db"
 	"github.com/keyfob/keyfob/httpapi"
 	"github.com/keyfob/keyfob/internal/config"
 	"github.com/keyfob/keyfob/internal/pgtest"
 )
 
-// testEnv is one running Keyfob: a real HTTP server over a real database
+// Env is one running Keyfob: a real HTTP server over a real database
 // (a fresh SQLite file, or a fresh schema in TEST_DATABASE_URL's PostgreSQL).
 type Env struct {
 	Kind   string // "sqlite" or "postgres"
@@ -40,14 +42,14 @@ type Env struct {
 	Logs   *SyncBuffer
 }
 
-// forEachDB runs fn against SQLite always and PostgreSQL when
+// ForEachDB runs fn against SQLite always and PostgreSQL when
 // TEST_DATABASE_URL is set.
 func ForEachDB(t *testing.T, fn func(t *testing.T, e *Env)) {
 	t.Helper()
 	ForEachDBConfigured(t, nil, fn)
 }
 
-// forEachDBConfigured is forEachDB on servers whose configuration
+// ForEachDBConfigured is ForEachDB on servers whose configuration
 // configure adjusts.
 func ForEachDBConfigured(t *testing.T, configure func(*config.Config), fn func(t *testing.T, e *Env)) {
 	t.Helper()
@@ -58,9 +60,17 @@ func ForEachDBConfigured(t *testing.T, configure func(*config.Config), fn func(t
 	}
 }
 
-// newTestEnv starts a server on a fresh database. configure may adjust the
+// NewEnv starts a server on a fresh database. configure may adjust the
 // configuration before the server starts.
 func NewEnv(t testing.TB, kind string, configure func(*config.Config)) *Env {
+	t.Helper()
+	return NewEnvAt(t, kind, nil, configure)
+}
+
+// NewEnvAt is NewEnv with the server reading clock (nil for the real one):
+// a test moves a fake clock past a session's expiry or a cache entry's TTL
+// instead of sleeping.
+func NewEnvAt(t testing.TB, kind string, clock clockwork.Clock, configure func(*config.Config)) *Env {
 	t.Helper()
 	cfg, _, err := config.Load([]string{"-password-memory-kib", "1024"}, io.Discard)
 	if err != nil {
@@ -83,7 +93,7 @@ func NewEnv(t testing.TB, kind string, configure func(*config.Config)) *Env {
 	}
 	logs := &SyncBuffer{}
 	logger := httpapi.NewLogger(logs, slog.LevelDebug)
-	store, _, err := cfg.OpenStore(context.Background())
+	store, _, err := cfg.OpenStore(context.Background(), func(o *db.Options) { o.Clock = clock })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +109,7 @@ func NewEnv(t testing.TB, kind string, configure func(*config.Config)) *Env {
 	return &Env{Kind: kind, DSN: cfg.DSN(), Store: store, Server: a, Config: cfg, URL: srv.URL, Logs: logs}
 }
 
-// gqlResponse is a GraphQL answer as a client sees it.
+// Response is a GraphQL answer as a client sees it.
 type Response struct {
 	Status int
 	Header http.Header
@@ -123,7 +133,7 @@ func (r *Response) Code() string {
 	return c
 }
 
-// request is one GraphQL request; Auth is the whole Authorization header.
+// Request is one GraphQL request; Auth is the whole Authorization header.
 type Request struct {
 	Query     string
 	Variables map[string]any
@@ -187,12 +197,12 @@ func (e *Env) FlushUsage(t *testing.T) {
 	}
 }
 
-// user is a signed-up or created user and their session token.
+// User is a signed-up or created user and their session token.
 type User struct {
 	ID, AccountID, Email, Password, Token string
 }
 
-// uniqueEmail returns a fresh address for prefix.
+// UniqueEmail returns a fresh address for prefix.
 func UniqueEmail(prefix string) string {
 	var b [4]byte
 	_, _ = rand.Read(b[:])
@@ -248,7 +258,7 @@ func (e *Env) CreateKey(t testing.TB, u *User, name string) (id, secret string) 
 	return Dig(data, "createApiKey", "apiKey", "id").(string), Dig(data, "createApiKey", "secret").(string)
 }
 
-// dig walks nested JSON objects by key (and arrays by int index).
+// Dig walks nested JSON objects by key (and arrays by int index).
 func Dig(v any, path ...any) any {
 	for _, p := range path {
 		switch k := p.(type) {
@@ -266,7 +276,7 @@ func Dig(v any, path ...any) any {
 	return v
 }
 
-// syncBuffer collects log output from concurrent handlers.
+// SyncBuffer collects log output from concurrent handlers.
 type SyncBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
@@ -331,7 +341,7 @@ func (e *Env) RowCounts(t *testing.T) map[string]int64 {
 	return counts
 }
 
-// assertNoLeak fails if a response looks like a crash or leaks internals.
+// AssertNoLeak fails if a response looks like a crash or leaks internals.
 func AssertNoLeak(t *testing.T, resp *Response) {
 	t.Helper()
 	if resp.Status >= 500 {
@@ -349,7 +359,7 @@ func Basic(username, password string) string {
 	return "Basic " + base64.StdEncoding.EncodeToString([]byte(username+":"+password))
 }
 
-// wantError reports an error unless resp's first error has code and, when
+// WantError reports an error unless resp's first error has code and, when
 // field is not empty, extensions.field == field. It returns whether it matched.
 func WantError(t *testing.T, resp *Response, code, field string) bool {
 	t.Helper()
@@ -366,7 +376,7 @@ func WantError(t *testing.T, resp *Response, code, field string) bool {
 	return true
 }
 
-// mustTime parses a DateTime value from a response.
+// MustTime parses a DateTime value from a response.
 func MustTime(t *testing.T, v any) time.Time {
 	t.Helper()
 	s, ok := v.(string)

@@ -68,7 +68,7 @@ func (b *builtBinary) build(t *testing.T, race bool) string {
 	return b.path
 }
 
-// serverProcess is a running keyfob binary.
+// Process is a running keyfob binary.
 type Process struct {
 	cmd  *exec.Cmd
 	URL  string
@@ -85,14 +85,14 @@ func StartServer(t *testing.T, dsn string, flags ...string) *Process {
 	return p
 }
 
-// launchServer starts the binary against dsn without waiting for it to
+// LaunchServer starts the binary against dsn without waiting for it to
 // serve, so that several can start at the same moment.
 func LaunchServer(t *testing.T, dsn string, flags ...string) *Process {
 	t.Helper()
 	return LaunchBinary(t, BuildKeyfob(t), dsn, flags...)
 }
 
-// launchBinary is launchServer with a binary of the caller's choice.
+// LaunchBinary is launchServer with a binary of the caller's choice.
 func LaunchBinary(t *testing.T, binary, dsn string, flags ...string) *Process {
 	t.Helper()
 	port := FreePort(t)
@@ -117,7 +117,7 @@ func LaunchBinary(t *testing.T, binary, dsn string, flags ...string) *Process {
 	return p
 }
 
-// waitHealthy waits until p answers /healthz, failing fast if it exits.
+// WaitHealthy waits until p answers /healthz, failing fast if it exits.
 func WaitHealthy(t *testing.T, p *Process) {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)

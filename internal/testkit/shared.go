@@ -28,7 +28,7 @@ func Aliases(n int) string {
 	return b.String()
 }
 
-// relRawHTTP sends one request verbatim and reads the answer. The request
+// RawHTTP sends one request verbatim and reads the answer. The request
 // is written from another goroutine: a server that answers early (431) and
 // stops reading must not deadlock the test.
 func RawHTTP(base, method, path string, headers [][2]string, body string) (int, http.Header, string, error) {
@@ -61,7 +61,7 @@ func RawHTTP(base, method, path string, headers [][2]string, body string) (int, 
 	return resp.StatusCode, resp.Header, string(raw), nil
 }
 
-// gqlJSON is a GraphQL POST body whose variables are given as raw JSON text
+// GQLJSON is a GraphQL POST body whose variables are given as raw JSON text
 // (so that it may hold bytes json.Marshal would repair).
 func GQLJSON(query, variables string) string {
 	q, _ := json.Marshal(query)
@@ -71,7 +71,7 @@ func GQLJSON(query, variables string) string {
 	return `{"query":` + string(q) + `,"variables":` + variables + `}`
 }
 
-// assertCredentialWorks checks that a credential authenticates as wantUserID.
+// AssertCredentialWorks checks that a credential authenticates as wantUserID.
 func AssertCredentialWorks(t *testing.T, e *Env, auth, wantUserID string) {
 	t.Helper()
 	resp := e.Do(t, Request{Auth: auth, Query: `{ viewer { id } }`})
@@ -80,7 +80,7 @@ func AssertCredentialWorks(t *testing.T, e *Env, auth, wantUserID string) {
 	}
 }
 
-// setAccessRequest is setUserApiAccess as the holder of auth.
+// SetAccessRequest is setUserApiAccess as the holder of auth.
 func SetAccessRequest(auth, userID string, enabled bool) Request {
 	return Request{Auth: auth, Query: SetAccessMutation,
 		Variables: map[string]any{"in": map[string]any{"userId": userID, "enabled": enabled}}}
@@ -115,14 +115,14 @@ func (e *Env) Verify(t *testing.T, method, suffix, auth string, headers map[stri
 	return VerifyResponse{status, header, body}
 }
 
-// verifyResponse is an answer of the gateway endpoint.
+// VerifyResponse is an answer of the gateway endpoint.
 type VerifyResponse struct {
 	Status int
 	Header http.Header
 	Body   string
 }
 
-// raw sends an HTTP request to the server as a client would and reads back
+// Raw sends an HTTP request to the server as a client would and reads back
 // status, headers and body.
 func (e *Env) Raw(t *testing.T, method, path, contentType, body string, headers map[string]string) (int, http.Header, string) {
 	t.Helper()
@@ -166,7 +166,7 @@ func Itoa(i int) string {
 	return string(b)
 }
 
-// newTenantA signs up an account in 2021 (so its owner has a Default API Key
+// NewTenantA signs up an account in 2021 (so its owner has a Default API Key
 // bound to a mobile session) with an admin, an agent and a key each.
 func NewTenantA(t *testing.T, e *Env) *TenantA {
 	t.Helper()
@@ -209,7 +209,7 @@ func NewTenantA(t *testing.T, e *Env) *TenantA {
 	return a
 }
 
-// tenantA is an account whose ids another account aims at.
+// TenantA is an account whose ids another account aims at.
 type TenantA struct {
 	Owner, Admin, Agent        *User
 	OwnerKeyID, OwnerSecret    string
@@ -219,7 +219,7 @@ type TenantA struct {
 	KeyIDs, UserIDs, Forbidden []string
 }
 
-// sameAnswer fails unless two responses are byte-for-byte the same answer.
+// SameAnswer fails unless two responses are byte-for-byte the same answer.
 func SameAnswer(t *testing.T, what string, got, missing *Response) {
 	t.Helper()
 	if got.Status != missing.Status || got.Body != missing.Body {
@@ -227,14 +227,14 @@ func SameAnswer(t *testing.T, what string, got, missing *Response) {
 	}
 }
 
-// randomHex returns n random lowercase hex characters (n even).
+// RandomHex returns n random lowercase hex characters (n even).
 func RandomHex(n int) string {
 	b := make([]byte, n/2)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
 }
 
-// relRace runs fns at the same moment (as near as goroutines allow) and
+// Race runs fns at the same moment (as near as goroutines allow) and
 // returns their answers in order. Errors end up as a status of -1.
 func Race(c *http.Client, base string, reqs ...Request) []Answer {
 	out := make([]Answer, len(reqs))
