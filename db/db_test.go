@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jonboulle/clockwork"
 	"gorm.io/gorm"
 
 	"github.com/keyfob/keyfob/credential"
@@ -37,6 +38,13 @@ func eachDatabase(t *testing.T, test func(t *testing.T, store *DB)) {
 
 func openMigrated(t *testing.T, dsn string) *DB {
 	t.Helper()
+	return openMigratedAt(t, dsn, nil)
+}
+
+// openMigratedAt is openMigrated with the store reading clock (nil for
+// the real one).
+func openMigratedAt(t *testing.T, dsn string, clock clockwork.Clock) *DB {
+	t.Helper()
 	// Cheap hashing: tests sign many users up and in.
 	params := credential.DefaultPasswordParams
 	params.Memory = 1024
@@ -44,7 +52,7 @@ func openMigrated(t *testing.T, dsn string) *DB {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store, err := Open(dsn, Options{Passwords: passwords})
+	store, err := Open(dsn, Options{Passwords: passwords, Clock: clock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,8 +116,11 @@ func TestTransactionRerunsTheDeadlockVictim(t *testing.T) {
 			t.Fatalf("a side of the deadlock failed: %v", err)
 		}
 	}
-	if n := attempts.Load(); n != 3 {
-		t.Fatalf("%d attempts, want 3: one side should have been aborted and run again", n)
+	// Three attempts is the rule; on a loaded machine both backends can
+	// find the cycle before either aborts, and both run again. What must
+	// hold is that some side ran again and each change applied once.
+	if n := attempts.Load(); n < 3 {
+		t.Fatalf("%d attempts, want at least 3: one side should have been aborted and run again", n)
 	}
 	var counts []int
 	if err := store.gorm.Raw("SELECT n FROM counters ORDER BY id").Scan(&counts).Error; err != nil {
