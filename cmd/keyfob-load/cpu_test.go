@@ -38,8 +38,12 @@ func TestSampleCPUSeesWork(t *testing.T) {
 			t.Fatalf("20 s of spinning showed as %+v", spent)
 		}
 	}
-	if spent.machine < spent.client-2*clockTick {
-		t.Fatalf("the machine's busy time %v is less than this process's %v", spent.machine, spent.client)
+	// The kernel samples the two counters apart, at tick granularity and
+	// with tickless CPUs catching up late: /proc/stat trailed the process
+	// by 30 ms of 200 under -race once. A reader that missed the machine
+	// would be far off, not a fifth.
+	if spent.machine < spent.client*4/5 {
+		t.Fatalf("the machine's busy time %v is well below this process's %v", spent.machine, spent.client)
 	}
 }
 
