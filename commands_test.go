@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -54,7 +55,7 @@ func tableDump(t *testing.T, e *testkit.Env) string {
 
 func TestSeedDemo(t *testing.T) {
 	testkit.ForEachDB(t, func(t *testing.T, e *testkit.Env) {
-		out, errOut, err := e.Run(t, "seed-demo")
+		out, errOut, err := runCommand(t, e, "seed-demo")
 		if err != nil {
 			t.Fatalf("seed-demo: %v\n%s\n%s", err, out, errOut)
 		}
@@ -162,7 +163,7 @@ func TestSeedDemo(t *testing.T) {
 
 		// A second run prints no secret and changes nothing.
 		before := tableDump(t, e)
-		out2, _, err := e.Run(t, "seed-demo")
+		out2, _, err := runCommand(t, e, "seed-demo")
 		if err != nil {
 			t.Fatalf("second seed-demo: %v\n%s", err, out2)
 		}
@@ -188,7 +189,7 @@ func TestSeedDemo(t *testing.T) {
 		// Once anything else is in the database, seed-demo refuses.
 		e.SignUp(t, "Not Demo")
 		before = tableDump(t, e)
-		out3, _, err := e.Run(t, "seed-demo")
+		out3, _, err := runCommand(t, e, "seed-demo")
 		if err == nil {
 			t.Errorf("seed-demo ran on a database with another account:\n%s", out3)
 		}
@@ -209,7 +210,7 @@ func TestSeedDemoRefusesOtherData(t *testing.T) {
 				e.MustDo(t, testkit.Request{Query: testkit.SignUpMutation, Variables: testkit.SignUpVars("Demo Realty", "Imposter", testkit.UniqueEmail("imposter"), "long enough")})
 			}},
 			{"the demo account and another", func(t *testing.T, e *testkit.Env) {
-				if out, _, err := e.Run(t, "seed-demo"); err != nil {
+				if out, _, err := runCommand(t, e, "seed-demo"); err != nil {
 					t.Fatalf("seed-demo: %v\n%s", err, out)
 				}
 				e.SignUp(t, "Real Customer")
@@ -220,7 +221,7 @@ func TestSeedDemoRefusesOtherData(t *testing.T) {
 				c.setup(t, e)
 				e.FlushUsage(t)
 				before := tableDump(t, e)
-				out, _, err := e.Run(t, "seed-demo")
+				out, _, err := runCommand(t, e, "seed-demo")
 				if err == nil {
 					t.Errorf("seed-demo succeeded on a database with other data:\n%s", out)
 				}
@@ -243,7 +244,7 @@ func TestSeedDemoRefusesOtherData(t *testing.T) {
 func TestMigrateCommand(t *testing.T) {
 	testkit.ForEachDB(t, func(t *testing.T, e *testkit.Env) {
 		for i := 0; i < 2; i++ {
-			if out, errOut, err := e.Run(t, "migrate"); err != nil {
+			if out, errOut, err := runCommand(t, e, "migrate"); err != nil {
 				t.Fatalf("migrate run %d: %v\n%s\n%s", i+1, err, out, errOut)
 			}
 		}
@@ -308,7 +309,7 @@ func TestMissingSQLiteDirectory(t *testing.T) {
 func TestUnknownCommand(t *testing.T) {
 	testkit.ForEachDB(t, func(t *testing.T, e *testkit.Env) {
 		for _, args := range [][]string{{"frobnicate"}, {"Migrate"}, {"seed"}, {"power-ups", "enable", "x"}, {"-no-such-flag", "migrate"}} {
-			out, _, err := e.Run(t, args...)
+			out, _, err := runCommand(t, e, args...)
 			if err == nil {
 				t.Errorf("keyfob %q succeeded (stdout %q); want an error", args, out)
 			}
@@ -332,7 +333,7 @@ func TestSeedDemoIsAllOrNothing(t *testing.T) {
 			}
 		}
 		empty := tableDump(t, e)
-		if out, _, err := e.Run(t, "seed-demo"); err == nil {
+		if out, _, err := runCommand(t, e, "seed-demo"); err == nil {
 			t.Fatalf("seed-demo succeeded although the last key could not be created:\n%s", out)
 		}
 		if after := tableDump(t, e); after != empty {
@@ -343,7 +344,7 @@ func TestSeedDemoIsAllOrNothing(t *testing.T) {
 		if err := e.Store.Gorm().Exec(drop).Error; err != nil {
 			t.Fatal(err)
 		}
-		out, _, err := e.Run(t, "seed-demo")
+		out, _, err := runCommand(t, e, "seed-demo")
 		if err != nil || !strings.Contains(out, "Spare key") {
 			t.Fatalf("seed-demo after the failure: %v\n%s", err, out)
 		}
@@ -377,3 +378,87 @@ func TestHelpListsTheCommands(t *testing.T) {
 // Values that parse but make no sense are refused at start-up, naming the
 // flag and its variable, instead of surfacing later as every request
 // refused (a zero rate limit) or usage lost at shutdown (a negative timeout).
+
+// runCommand runs a keyfob command (never "serve") in this process against
+// e's database, as the binary's main would.
+func runCommand(t *testing.T, e *testkit.Env, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	err = run(context.Background(), e.RunArgs(args...), &out, &errOut)
+	return out.String(), errOut.String(), err
+}
+
+// restricted reads whether an account has the Power-Up, from the database.
+func restricted(t *testing.T, e *testkit.Env, accountID string) bool {
+	t.Helper()
+	var on bool
+	if err := e.Store.Gorm().Raw("SELECT api_key_restriction FROM accounts WHERE id = ?", accountID).Scan(&on).Error; err != nil {
+		t.Fatal(err)
+	}
+	return on
+}
+
+func TestPowerUpCommand(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, e *testkit.Env) {
+		owner := e.SignUp(t, "Switchboard")
+		if restricted(t, e, owner.AccountID) {
+			t.Fatal("a new account must start without the Power-Up")
+		}
+
+		out, _, err := runCommand(t, e, "power-up", "enable", owner.AccountID)
+		if err != nil {
+			t.Fatalf("power-up enable: %v", err)
+		}
+		if !strings.Contains(out, owner.AccountID) || !strings.Contains(out, "enabled") {
+			t.Errorf("power-up enable printed %q", out)
+		}
+		if !restricted(t, e, owner.AccountID) {
+			t.Fatal("apiKeyRestriction is false after power-up enable")
+		}
+		// Enabling twice is harmless, and says so.
+		out, _, err = runCommand(t, e, "power-up", "enable", owner.AccountID)
+		if err != nil || !strings.Contains(out, "already enabled; nothing changed") {
+			t.Errorf("a second power-up enable printed %q (err %v)", out, err)
+		}
+		if !restricted(t, e, owner.AccountID) {
+			t.Fatal("apiKeyRestriction is false after a second enable")
+		}
+
+		out, _, err = runCommand(t, e, "power-up", "disable", owner.AccountID)
+		if err != nil {
+			t.Fatalf("power-up disable: %v", err)
+		}
+		if !strings.Contains(out, "disabled") {
+			t.Errorf("power-up disable printed %q", out)
+		}
+		if restricted(t, e, owner.AccountID) {
+			t.Fatal("apiKeyRestriction is true after power-up disable")
+		}
+
+		bad := []struct {
+			name string
+			args []string
+		}{
+			{"no verb", []string{"power-up"}},
+			{"no account", []string{"power-up", "enable"}},
+			{"unknown verb", []string{"power-up", "on", owner.AccountID}},
+			{"upper-case verb", []string{"power-up", "ENABLE", owner.AccountID}},
+			{"extra argument", []string{"power-up", "enable", owner.AccountID, "extra"}},
+			{"unknown account", []string{"power-up", "enable", "acct_doesNotExist0000000"}},
+			{"empty account", []string{"power-up", "enable", ""}},
+			{"user id, not account id", []string{"power-up", "enable", owner.ID}},
+			{"account id with different case", []string{"power-up", "enable", strings.ToUpper(owner.AccountID)}},
+		}
+		for _, tc := range bad {
+			t.Run(tc.name, func(t *testing.T) {
+				out, _, err := runCommand(t, e, tc.args...)
+				if err == nil {
+					t.Errorf("power-up %q succeeded (stdout %q); want an error", tc.args, out)
+				}
+				if restricted(t, e, owner.AccountID) {
+					t.Errorf("power-up %q switched the Power-Up on", tc.args)
+				}
+			})
+		}
+	})
+}

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -95,8 +96,15 @@ func TestKeyCapsCountEveryKey(t *testing.T) {
 	testkit.ForEachDBConfigured(t, smallKeyCaps(3, 4), func(t *testing.T, e *testkit.Env) {
 		// The demo's owner holds 3 keys and its agent 2, made under the
 		// default caps.
-		if out, errOut, err := e.Run(t, "seed-demo"); err != nil {
-			t.Fatalf("seed-demo: %v\n%s\n%s", err, out, errOut)
+		seeder := *e.Config
+		seeder.KeyCaps = model.DefaultKeyCaps
+		store, _, err := seeder.OpenStore(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer store.Close()
+		if _, err := store.SeedDemo(context.Background()); err != nil {
+			t.Fatalf("seed-demo: %v", err)
 		}
 		owner := e.LogIn(t, testkit.SeedOwnerEmail, testkit.SeedOwnerPassword, "WEB")
 		agent := e.LogIn(t, testkit.SeedAgentEmail, testkit.SeedAgentPassword, "WEB")

@@ -15,7 +15,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -306,24 +305,12 @@ func (e *Env) RunArgs(args ...string) []string {
 	return append(flags, args...)
 }
 
-// Run runs a keyfob command (never "serve") against e's database, with
-// the real binary.
-func (e *Env) Run(t *testing.T, args ...string) (stdout, stderr string, err error) {
-	t.Helper()
-	var out, errOut bytes.Buffer
-	cmd := exec.Command(BuildKeyfob(t), e.RunArgs(args...)...)
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	err = cmd.Run()
-	return out.String(), errOut.String(), err
-}
-
-// PowerUp switches the API Key Restriction Power-Up with the operator's
-// subcommand.
+// PowerUp switches the API Key Restriction Power-Up as the operator's
+// power-up command does (that command has tests of its own, in the root).
 func (e *Env) PowerUp(t *testing.T, accountID string, on bool) {
 	t.Helper()
-	verb := map[bool]string{true: "enable", false: "disable"}[on]
-	if out, errOut, err := e.Run(t, "power-up", verb, accountID); err != nil {
-		t.Fatalf("power-up %s %s: %v\nstdout: %s\nstderr: %s", verb, accountID, err, out, errOut)
+	if _, _, err := e.Store.SetPowerUp(context.Background(), accountID, on); err != nil {
+		t.Fatalf("power-up %v for %s: %v", on, accountID, err)
 	}
 }
 
