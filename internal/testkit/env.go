@@ -309,7 +309,20 @@ func (e *Env) RunArgs(args ...string) []string {
 // power-up command does (that command has tests of its own, in the root).
 func (e *Env) PowerUp(t *testing.T, accountID string, on bool) {
 	t.Helper()
-	if _, _, err := e.Store.SetPowerUp(context.Background(), accountID, on); err != nil {
+	store := e.Store
+	if store == nil {
+		// A server this process did not start (a binary): reach its
+		// database directly, as the command would.
+		cfg, _, err := config.Load(e.RunArgs(), io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if store, _, err = cfg.OpenStore(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		defer store.Close()
+	}
+	if _, _, err := store.SetPowerUp(context.Background(), accountID, on); err != nil {
 		t.Fatalf("power-up %v for %s: %v", on, accountID, err)
 	}
 }
