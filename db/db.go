@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/glebarez/sqlite"
@@ -48,7 +49,10 @@ type DB struct {
 	OnRevoke func(hashes []string)
 	keyCaps  model.KeyCaps
 	known    *knownPairs
-	clock    clockwork.Clock
+	// dailyPrunedOn is the UTC day (model.UsageDay) this process last
+	// pruned old daily usage on.
+	dailyPrunedOn atomic.Int64
+	clock         clockwork.Clock
 	// actorSelects caches actorColumns' lists by alias.
 	actorSelects sync.Map
 }

@@ -14,7 +14,9 @@ import (
 	"github.com/keyfob/keyfob/model"
 )
 
-// UsageIncrement is a count of requests one integration made with one key.
+// UsageIncrement is a count of requests one integration made with one key,
+// all admitted on the UTC day of FirstUsedAt: that is the day they count on
+// in daily_usages. (The recorder's increments never span midnight.)
 type UsageIncrement struct {
 	APIKeyID    string
 	Integration string
@@ -43,11 +45,13 @@ func newKnownPairs() *knownPairs {
 	return c
 }
 
-// RecordUsage adds a batch of increments in one transaction with one
-// multi-row upsert. A batch whose flushID was already applied is skipped,
-// so retrying after an unknown commit outcome never counts twice. A key
-// keeps at most MaxIntegrations named integrations; further ones count as
-// "other". Increments for deleted keys are dropped by the upsert itself.
+// RecordUsage adds a batch of increments in one transaction: one multi-row
+// upsert per key and integration, one per key and day. A batch whose
+// flushID was already applied is skipped, for both, so retrying after an
+// unknown commit outcome never counts twice and the daily counts add up to
+// the integrations' counts. A key keeps at most MaxIntegrations named
+// integrations; further ones count as "other". Increments for deleted keys
+// are dropped by the upserts themselves.
 func (db *DB) RecordUsage(ctx context.Context, flushID string, incs []UsageIncrement) (err error) {
 	if len(incs) == 0 {
 		return nil
@@ -65,7 +69,9 @@ func (db *DB) RecordUsage(ctx context.Context, flushID string, incs []UsageIncre
 
 func (db *DB) recordUsage(ctx context.Context, flushID string, incs []UsageIncrement) error {
 	var written []usagePair
+	var pruned int64
 	err := db.transaction(ctx, func(tx *gorm.DB) error {
+		pruned = 0
 		mark := tx.Clauses(clause.OnConflict{DoNothing: true}).
 			Create(&usageFlush{ID: flushID, AppliedAt: db.now()})
 		if mark.Error != nil {
@@ -76,6 +82,14 @@ func (db *DB) recordUsage(ctx context.Context, flushID string, incs []UsageIncre
 		}
 		if err := tx.Where("applied_at < ?", db.now().Add(-flushIDRetention)).Delete(&usageFlush{}).Error; err != nil {
 			return err
+		}
+		// Before any upsert, so that two instances pruning at once wait on
+		// the old rows alone and not on each other's new ones.
+		if today := model.UsageDay(db.now()); db.dailyPrunedOn.Load() < today {
+			if err := pruneDailyUsage(tx, today); err != nil {
+				return err
+			}
+			pruned = today
 		}
 		rows, err := db.usageRows(tx, incs)
 		if err != nil {
@@ -90,6 +104,11 @@ func (db *DB) recordUsage(ctx context.Context, flushID string, incs []UsageIncre
 				return err
 			}
 		}
+		for chunk := range slices.Chunk(dailyRows(incs), chunk) {
+			if err := db.upsertDailyUsage(tx, chunk); err != nil {
+				return err
+			}
+		}
 		written = written[:0]
 		for _, r := range rows {
 			written = append(written, usagePair{r.APIKeyID, r.Integration})
@@ -100,8 +119,111 @@ func (db *DB) recordUsage(ctx context.Context, flushID string, incs []UsageIncre
 		for _, p := range written {
 			db.known.Add(p, struct{}{})
 		}
+		if pruned > 0 {
+			db.dailyPrunedOn.Store(pruned)
+		}
 	}
 	return err
+}
+
+// pruneDailyUsage deletes the days older than the MaxDailyUsageDays kept
+// on today. The flush does it, once per UTC day on each instance, and not
+// a task of its own: the flush is the table's one writer and runs wherever
+// usage is counted, and the deletion then shares its transaction and its
+// retries. Reads never ask for older days, so a day pruned late is never
+// shown.
+func pruneDailyUsage(tx *gorm.DB, today int64) error {
+	return tx.Exec("DELETE FROM daily_usages WHERE day < ?", model.UsageDate(model.FirstKeptUsageDay(today))).Error
+}
+
+// dailyRow is one key's requests on one UTC day.
+type dailyRow struct {
+	keyID    string
+	day      int64 // model.UsageDay
+	requests int
+}
+
+// dailyRows sums increments by key and the day their requests were
+// admitted, whatever their integrations (and the cap on them).
+func dailyRows(incs []UsageIncrement) []dailyRow {
+	type keyDay struct {
+		keyID string
+		day   int64
+	}
+	index := make(map[keyDay]int)
+	var rows []dailyRow
+	for _, inc := range incs {
+		k := keyDay{inc.APIKeyID, model.UsageDay(inc.FirstUsedAt)}
+		if i, ok := index[k]; ok {
+			rows[i].requests += inc.Requests
+			continue
+		}
+		index[k] = len(rows)
+		rows = append(rows, dailyRow{k.keyID, k.day, inc.Requests})
+	}
+	return rows
+}
+
+// upsertDailyUsage adds rows to daily_usages in one statement, dropping
+// those of deleted keys as upsertUsage does.
+func (db *DB) upsertDailyUsage(tx *gorm.DB, rows []dailyRow) error {
+	const conflict = `
+ON CONFLICT (api_key_id, day) DO UPDATE SET
+  request_count = daily_usages.request_count + excluded.request_count`
+	if db.postgres {
+		keys, days, counts := make([]string, len(rows)), make([]string, len(rows)), make([]int64, len(rows))
+		for i, r := range rows {
+			keys[i], days[i], counts[i] = r.keyID, model.UsageDate(r.day), int64(r.requests)
+		}
+		sql := `INSERT INTO daily_usages (api_key_id, day, request_count)
+SELECT v.k, v.d::date, v.n
+FROM unnest($1::text[], $2::text[], $3::bigint[]) AS v(k, d, n)
+JOIN api_keys ON api_keys.id = v.k` + conflict
+		_, err := tx.Statement.ConnPool.ExecContext(tx.Statement.Context, sql, keys, days, counts)
+		return err
+	}
+	values := make([]string, len(rows))
+	args := make([]any, 0, 3*len(rows))
+	for i, r := range rows {
+		values[i] = "(?, ?, ?)"
+		args = append(args, r.keyID, model.UsageDate(r.day), r.requests)
+	}
+	sql := `INSERT INTO daily_usages (api_key_id, day, request_count)
+SELECT v.column1, v.column2, v.column3
+FROM (VALUES ` + strings.Join(values, ", ") + `) AS v
+JOIN api_keys ON api_keys.id = v.column1
+WHERE true` + conflict
+	return tx.Exec(sql, args...).Error
+}
+
+// DailyUsageByKeys reads each key's requests per UTC day over the days
+// kept, today last, with 0 for days without requests: dailyUsage's
+// answer for the largest days, which smaller ones end.
+func (db *DB) DailyUsageByKeys(ctx context.Context, keyIDs []string) (map[string][]*model.DailyUsage, error) {
+	first := model.FirstKeptUsageDay(model.UsageDay(db.now()))
+	var rows []struct {
+		APIKeyID     string
+		Day          time.Time
+		RequestCount int
+	}
+	err := db.gorm.WithContext(ctx).Table("daily_usages").Select("api_key_id, day, request_count").
+		Where("api_key_id IN ? AND day >= ?", keyIDs, model.UsageDate(first)).Scan(&rows).Error
+	if err != nil {
+		return nil, translate(err)
+	}
+	counts := make(map[string]map[int64]int, len(keyIDs))
+	for _, r := range rows {
+		if counts[r.APIKeyID] == nil {
+			counts[r.APIKeyID] = map[int64]int{}
+		}
+		counts[r.APIKeyID][model.UsageDay(r.Day)] = r.RequestCount
+	}
+	dates := model.KeptUsageDates(first)
+	out := make(map[string][]*model.DailyUsage, len(keyIDs))
+	for _, id := range keyIDs {
+		out[id] = model.KeptDailyUsage(dates, first, counts[id]) // never used is an answer, not a miss
+	}
+	return out, nil
 }
 
 type usageFlush struct {

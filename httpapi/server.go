@@ -70,7 +70,7 @@ func New(cfg *config.Config, store *db.DB, logger *slog.Logger) *Server {
 	// them before they exist; the cache they read is there by the first
 	// scrape.
 	s.metrics = metrics.New(store.SQL(), func() (hits, misses uint64) { return s.authn.Cache.Stats() })
-	s.usage = usage.NewRecorder(store, usage.Options{Interval: cfg.UsageFlush, Logger: logger,
+	s.usage = usage.NewRecorder(store, usage.Options{Interval: cfg.UsageFlush, Logger: logger, Clock: store.Clock(),
 		Observe: func(r usage.FlushReport) { s.metrics.UsageFlush(r.Pairs, r.Requests, r.Lag, r.Err, r.Shed) }})
 	s.authn = authn.New(store, s.usage, logger, authn.Options{
 		CacheTTL: cfg.CacheTTL, NegativeCacheTTL: cfg.NegativeTTL, CacheSize: 100_000, RateLimits: cfg.RateLimits,

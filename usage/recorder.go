@@ -1,6 +1,6 @@
-// Package usage counts requests per (API key, integration) in memory and
-// writes them in batches, so that database writes grow with the number of
-// distinct pairs rather than with the request rate.
+// Package usage counts requests per (API key, integration) and UTC day in
+// memory and writes them in batches, so that database writes grow with the
+// number of distinct pairs rather than with the request rate.
 package usage
 
 import (
@@ -11,8 +11,11 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jonboulle/clockwork"
+
 	"github.com/keyfob/keyfob/credential"
 	"github.com/keyfob/keyfob/db"
+	"github.com/keyfob/keyfob/model"
 )
 
 // Store is where batches go: one call writes one batch atomically, and a
@@ -21,12 +24,19 @@ type Store interface {
 	RecordUsage(ctx context.Context, flushID string, incs []db.UsageIncrement) error
 }
 
-type pair struct{ keyID, integration string }
+// pair is what one increment counts. The day is in it so that requests
+// admitted before midnight UTC and flushed after count on their own day,
+// which then needs no clock reading beyond the one each request makes.
+type pair struct {
+	keyID, integration string
+	day                int64 // model.UsageDay
+}
 
 // Recorder aggregates usage increments and flushes them periodically.
 type Recorder struct {
 	store    Store
 	logger   *slog.Logger
+	clock    clockwork.Clock // tells when requests are admitted
 	interval time.Duration
 	// maxPairs bounds memory while the database is unreachable.
 	maxPairs int
@@ -81,6 +91,9 @@ type Options struct {
 	Interval time.Duration // how often to flush; default 1s
 	MaxPairs int           // most distinct pairs held; default 100,000
 	Logger   *slog.Logger
+	// Clock tells when each request is admitted, and so its day; nil is
+	// the real clock. The flushes keep the real interval.
+	Clock clockwork.Clock
 	// Observe, if set, learns about each flush and each dropped increment
 	// (for metrics).
 	Observe func(FlushReport)
@@ -100,8 +113,11 @@ func NewRecorder(store Store, opts Options) *Recorder {
 	if opts.Observe == nil {
 		opts.Observe = func(FlushReport) {}
 	}
+	if opts.Clock == nil {
+		opts.Clock = clockwork.NewRealClock()
+	}
 	r := &Recorder{
-		store: store, logger: opts.Logger, interval: opts.Interval, maxPairs: opts.MaxPairs,
+		store: store, logger: opts.Logger, clock: opts.Clock, interval: opts.Interval, maxPairs: opts.MaxPairs,
 		stop: make(chan struct{}), done: make(chan struct{}), observe: opts.Observe,
 	}
 	for i := range r.shards {
@@ -113,8 +129,8 @@ func NewRecorder(store Store, opts Options) *Recorder {
 
 // Record counts one request made by integration with the key keyID.
 func (r *Recorder) Record(keyID, integration string) {
-	at := time.Now().UTC().Truncate(time.Microsecond)
-	k := pair{keyID, integration}
+	at := r.clock.Now().UTC().Truncate(time.Microsecond)
+	k := pair{keyID, integration, model.UsageDay(at)}
 	sh := r.shardOf(keyID)
 	sh.mu.Lock()
 	if inc, ok := sh.pending[k]; ok {
@@ -189,7 +205,7 @@ func (r *Recorder) Flush(ctx context.Context) error {
 
 func (r *Recorder) write(ctx context.Context, b *batch) error {
 	report := FlushReport{Pairs: len(b.incs)}
-	oldest := time.Now()
+	oldest := r.clock.Now()
 	for _, inc := range b.incs {
 		report.Requests += inc.Requests
 		if inc.FirstUsedAt.Before(oldest) {
@@ -197,7 +213,7 @@ func (r *Recorder) write(ctx context.Context, b *batch) error {
 		}
 	}
 	report.Err = r.store.RecordUsage(ctx, b.id, b.incs)
-	report.Lag = time.Since(oldest)
+	report.Lag = r.clock.Since(oldest)
 	r.observe(report)
 	if report.Err != nil {
 		r.logger.Warn("usage flush failed; the batch is kept and retried", "pairs", report.Pairs, "requests", report.Requests, "error", report.Err)
