@@ -54,6 +54,7 @@ type ComplexityRoot struct {
 	ApiKey struct {
 		ActiveMobileSessions func(childComplexity int) int
 		CreatedAt            func(childComplexity int) int
+		DailyUsage           func(childComplexity int, days *int) int
 		ID                   func(childComplexity int) int
 		IsDefault            func(childComplexity int) int
 		Last4                func(childComplexity int) int
@@ -114,6 +115,11 @@ type ComplexityRoot struct {
 
 	CreateUserPayload struct {
 		User func(childComplexity int) int
+	}
+
+	DailyUsage struct {
+		Date         func(childComplexity int) int
+		RequestCount func(childComplexity int) int
 	}
 
 	DeleteApiKeyPayload struct {
@@ -181,6 +187,7 @@ type ApiKeyResolver interface {
 	ActiveMobileSessions(ctx context.Context, obj *model.APIKey) (int, error)
 	Owner(ctx context.Context, obj *model.APIKey) (*model.User, error)
 	UsageByIntegration(ctx context.Context, obj *model.APIKey) ([]*model.IntegrationUsage, error)
+	DailyUsage(ctx context.Context, obj *model.APIKey, days *int) ([]*model.DailyUsage, error)
 }
 type ApiKeyConnectionResolver interface {
 	Nodes(ctx context.Context, obj *model.KeyPage) ([]*model.APIKey, error)
@@ -279,6 +286,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ApiKey.CreatedAt(childComplexity), true
+	case "ApiKey.dailyUsage":
+		if e.ComplexityRoot.ApiKey.DailyUsage == nil {
+			break
+		}
+
+		args, err := ec.field_ApiKey_dailyUsage_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.ApiKey.DailyUsage(childComplexity, args["days"].(*int)), true
 	case "ApiKey.id":
 		if e.ComplexityRoot.ApiKey.ID == nil {
 			break
@@ -503,6 +521,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CreateUserPayload.User(childComplexity), true
+
+	case "DailyUsage.date":
+		if e.ComplexityRoot.DailyUsage.Date == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DailyUsage.Date(childComplexity), true
+	case "DailyUsage.requestCount":
+		if e.ComplexityRoot.DailyUsage.RequestCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DailyUsage.RequestCount(childComplexity), true
 
 	case "DeleteApiKeyPayload.deletedApiKeyId":
 		if e.ComplexityRoot.DeleteApiKeyPayload.DeletedAPIKeyID == nil {
@@ -827,7 +858,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "audit.graphqls" "keys.graphqls" "schema.graphqls" "users.graphqls"
+//go:embed "audit.graphqls" "keys.graphqls" "schema.graphqls" "usage.graphqls" "users.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -842,6 +873,7 @@ var sources = []*ast.Source{
 	{Name: "audit.graphqls", Input: sourceData("audit.graphqls"), BuiltIn: false},
 	{Name: "keys.graphqls", Input: sourceData("keys.graphqls"), BuiltIn: false},
 	{Name: "schema.graphqls", Input: sourceData("schema.graphqls"), BuiltIn: false},
+	{Name: "usage.graphqls", Input: sourceData("usage.graphqls"), BuiltIn: false},
 	{Name: "users.graphqls", Input: sourceData("users.graphqls"), BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -886,6 +918,8 @@ func (ec *executionContext) childFields_ApiKey(ctx context.Context, field graphq
 		return ec.fieldContext_ApiKey_owner(ctx, field)
 	case "usageByIntegration":
 		return ec.fieldContext_ApiKey_usageByIntegration(ctx, field)
+	case "dailyUsage":
+		return ec.fieldContext_ApiKey_dailyUsage(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ApiKey", field.Name)
 }
@@ -994,6 +1028,16 @@ func (ec *executionContext) childFields_CreateUserPayload(ctx context.Context, f
 		return ec.fieldContext_CreateUserPayload_user(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CreateUserPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_DailyUsage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "date":
+		return ec.fieldContext_DailyUsage_date(ctx, field)
+	case "requestCount":
+		return ec.fieldContext_DailyUsage_requestCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DailyUsage", field.Name)
 }
 
 func (ec *executionContext) childFields_DeleteApiKeyPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1177,6 +1221,20 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 // endregion ************************** internal!.gotpl ***************************
 
 // region    ***************************** args.gotpl *****************************
+
+func (ec *executionContext) field_ApiKey_dailyUsage_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "days",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["days"] = arg0
+	return args, nil
+}
 
 func (ec *executionContext) field_Mutation_createApiKey_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
@@ -1753,6 +1811,50 @@ func (ec *executionContext) fieldContext_ApiKey_usageByIntegration(_ context.Con
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_IntegrationUsage(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ApiKey_dailyUsage(ctx context.Context, field graphql.CollectedField, obj *model.APIKey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApiKey_dailyUsage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.ApiKey().DailyUsage(ctx, obj, fc.Args["days"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.DailyUsage) graphql.Marshaler {
+			return ec.marshalNDailyUsage2ᚕᚖgithubᚗcomᚋkeyfobᚋkeyfobᚋmodelᚐDailyUsageᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApiKey_dailyUsage(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ApiKey",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DailyUsage(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_ApiKey_dailyUsage_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -2539,6 +2641,52 @@ func (ec *executionContext) fieldContext_CreateUserPayload_user(_ context.Contex
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _DailyUsage_date(ctx context.Context, field graphql.CollectedField, obj *model.DailyUsage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DailyUsage_date(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Date, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DailyUsage_date(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DailyUsage", field, false, false, "String")
+}
+
+func (ec *executionContext) _DailyUsage_requestCount(ctx context.Context, field graphql.CollectedField, obj *model.DailyUsage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DailyUsage_requestCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RequestCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DailyUsage_requestCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DailyUsage", field, false, false, "Int")
 }
 
 func (ec *executionContext) _DeleteApiKeyPayload_deletedApiKeyId(ctx context.Context, field graphql.CollectedField, obj *model.DeleteAPIKeyPayload) (ret graphql.Marshaler) {
@@ -5046,6 +5194,12 @@ func (ec *executionContext) _ApiKey(ctx context.Context, sel ast.SelectionSet, o
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._ApiKey_usageByIntegration(ctx, field, obj)
 				})
+		case "dailyUsage":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ApiKey_dailyUsage(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -5420,6 +5574,44 @@ func (ec *executionContext) _CreateUserPayload(ctx context.Context, sel ast.Sele
 			out.Values[i] = graphql.MarshalString("CreateUserPayload")
 		case "user":
 			out.Values[i] = ec._CreateUserPayload_user(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var dailyUsageImplementors = []string{"DailyUsage"}
+
+func (ec *executionContext) _DailyUsage(ctx context.Context, sel ast.SelectionSet, obj *model.DailyUsage) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, dailyUsageImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DailyUsage")
+		case "date":
+			out.Values[i] = ec._DailyUsage_date(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "requestCount":
+			out.Values[i] = ec._DailyUsage_requestCount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -6375,6 +6567,30 @@ func (ec *executionContext) marshalNCreateUserPayload2ᚖgithubᚗcomᚋkeyfob�
 		return graphql.Null
 	}
 	return ec._CreateUserPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDailyUsage2ᚕᚖgithubᚗcomᚋkeyfobᚋkeyfobᚋmodelᚐDailyUsageᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.DailyUsage) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDailyUsage2ᚖgithubᚗcomᚋkeyfobᚋkeyfobᚋmodelᚐDailyUsage(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDailyUsage2ᚖgithubᚗcomᚋkeyfobᚋkeyfobᚋmodelᚐDailyUsage(ctx context.Context, sel ast.SelectionSet, v *model.DailyUsage) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DailyUsage!")
+		return graphql.Null
+	}
+	return ec._DailyUsage(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNDateTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {

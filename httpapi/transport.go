@@ -282,14 +282,16 @@ func (l queryShapeLimit) MutateOperationParameters(ctx context.Context, params *
 }
 
 // pricing is how the schema's lists are costed: a connection by its page
-// size, its totalCount as the COUNT query it is, and Account.users (which
-// has no page size) as if every account had usersCost users. users →
-// account → users once grew as the users count to the power of the
-// nesting, and a few aliases per level took gigabytes.
+// size, its totalCount as the COUNT query it is, ApiKey.dailyUsage by its
+// days (a page of 100 keys with 90 days each is 9,000 entries), and
+// Account.users (which has no page size) as if every account had usersCost
+// users. users → account → users once grew as the users count to the power
+// of the nesting, and a few aliases per level took gigabytes.
 var pricing = querylimit.Pricing{
 	PageArgument: "first", MaxPage: model.MaxPageSize,
 	CountField: "totalCount", CountCost: totalCountCost,
 	Unpaged: map[string]int{"Account.users": usersCost},
+	SizedBy: map[string]querylimit.SizeArgument{"ApiKey.dailyUsage": {Name: "days", Max: model.MaxDailyUsageDays}},
 }
 
 const (

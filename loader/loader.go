@@ -22,6 +22,10 @@ type Loaders struct {
 	Account              *dataloadgen.Loader[string, *model.Account]
 	Usage                *dataloadgen.Loader[string, []*model.IntegrationUsage]
 	ActiveMobileSessions *dataloadgen.Loader[string, int]
+	// DailyUsage loads every kept day, whatever days a field asks for, so
+	// that a page is primed without reading arguments and aliases with
+	// different days share one query; the resolver keeps the last days.
+	DailyUsage *dataloadgen.Loader[string, []*model.DailyUsage]
 }
 
 // wait is how long a loader gathers keys before it queries. Resolvers of one
@@ -36,6 +40,7 @@ func New(store *db.DB) *Loaders {
 		Account:              dataloadgen.NewMappedLoader(store.AccountsByIDs, opt),
 		Usage:                dataloadgen.NewMappedLoader(store.UsageByKeys, opt),
 		ActiveMobileSessions: dataloadgen.NewMappedLoader(store.ActiveMobileSessions, opt),
+		DailyUsage:           dataloadgen.NewMappedLoader(store.DailyUsageByKeys, opt),
 	}
 }
 

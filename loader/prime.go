@@ -29,6 +29,9 @@ func (l *Loaders) PrimeKeys(ctx context.Context, keys []*model.APIKey, fields ma
 	if fields["activeMobileSessions"] {
 		l.ActiveMobileSessions.LoadAllThunk(ctx, ids)
 	}
+	if fields["dailyUsage"] {
+		l.DailyUsage.LoadAllThunk(ctx, ids)
+	}
 }
 
 // RequestedFields names the fields selected below the resolving field, or

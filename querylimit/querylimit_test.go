@@ -169,7 +169,8 @@ func TestWalksStopWhenTheRequestEnds(t *testing.T) {
 	}
 }
 
-var testPricing = Pricing{PageArgument: "first", MaxPage: 100, CountField: "totalCount", CountCost: 100, Unpaged: map[string]int{"Account.users": 100}}
+var testPricing = Pricing{PageArgument: "first", MaxPage: 100, CountField: "totalCount", CountCost: 100, Unpaged: map[string]int{"Account.users": 100},
+	SizedBy: map[string]SizeArgument{"ApiKey.dailyUsage": {Name: "days", Max: 90}}}
 
 func TestCost(t *testing.T) {
 	schema := keyfobSchema(t)
@@ -189,6 +190,11 @@ func TestCost(t *testing.T) {
 		{"totalCount through a fragment", "{ apiKeys(first: 100) { ...C } } fragment C on ApiKeyConnection { totalCount nodes { name } }", nil, 1 + 100*2 + 100},
 		{"100 aliased totalCounts", aliasedCounts(100), nil, 100 * (1 + 100)},
 		{"users are costed as 100", "{ viewer { account { users { id } } } }", nil, 1 + 1 + 1 + 100*1},
+		{"dailyUsage costs its days", `{ apiKey(id: "k") { dailyUsage(days: 7) { date requestCount } } }`, nil, 1 + 1 + 7*2},
+		{"dailyUsage's default is 30 days", `{ apiKey(id: "k") { dailyUsage { date } } }`, nil, 1 + 1 + 30*1},
+		{"days from a variable", `query($d: Int) { apiKey(id: "k") { dailyUsage(days: $d) { date } } }`, map[string]any{"d": int64(90)}, 1 + 1 + 90*1},
+		{"out-of-range days cost one", `{ apiKey(id: "k") { dailyUsage(days: 1000) { date } } }`, nil, 1 + 1 + 1},
+		{"days inside a page", "{ apiKeys(first: 10) { nodes { dailyUsage(days: 3) { date } } } }", nil, 1 + 10*(1+1+3*1)},
 		{"introspection is priced by its size instead", "{ __schema { types { name } } }", nil, 0},
 		{"fragments priced once, counted each spread", "{ ...A ...B } fragment A on Query { viewer { id } } fragment B on Query { ...A }", nil, 4},
 	}
@@ -200,6 +206,14 @@ func TestCost(t *testing.T) {
 			}
 		})
 	}
+	t.Run("90 days of 100 keys exceed 5,000, 7 days of them do not", func(t *testing.T) {
+		const page = `query($days: Int) { apiKeys(first: 100) { nodes { dailyUsage(days: $days) { date requestCount } } } }`
+		ninety, _ := Cost(context.Background(), validated(t, schema, page), map[string]any{"days": int64(90)}, testPricing)
+		seven, _ := Cost(context.Background(), validated(t, schema, page), map[string]any{"days": int64(7)}, testPricing)
+		if ninety <= 5000 || seven > 5000 {
+			t.Fatalf("90 days cost %d, 7 days %d", ninety, seven)
+		}
+	})
 	t.Run("the review's 100 totalCounts exceed 5,000, one page of 100 does not", func(t *testing.T) {
 		many, _ := Cost(context.Background(), validated(t, schema, aliasedCounts(100)), nil, testPricing)
 		one, _ := Cost(context.Background(), validated(t, schema, "{ apiKeys(first: 100) { totalCount nodes { name } } }"), nil, testPricing)
@@ -247,6 +261,7 @@ func FuzzQueryChecks(f *testing.F) {
 		"{ ...A ...B } fragment A on Query { viewer { id } } fragment B on Query { ...A ...A }",
 		"{ apiKeys(first: 100) { totalCount nodes { name owner { account { users { id } } } } } }",
 		"query($n: Int) { a: apiKeys(first: $n) { totalCount } b: apiKeys { ...C } } fragment C on ApiKeyConnection { totalCount nodes { id } }",
+		"query($d: Int) { apiKeys { nodes { dailyUsage(days: $d) { date } d: dailyUsage { requestCount } } } }",
 		"{ __schema { types { fields { type { ofType { ofType { name } } } } } } }",
 		"{ ...A } fragment A on Query { ...B } fragment B on Query { ...A }",
 	} {

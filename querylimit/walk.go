@@ -142,6 +142,18 @@ type Pricing struct {
 	// Unpaged prices lists that have no page size ("Type.field"): each
 	// is costed as returning this many items.
 	Unpaged map[string]int
+	// SizedBy prices lists whose length an argument other than
+	// PageArgument sets ("Type.field"): each costs one plus that
+	// argument's value times what each item selects.
+	SizedBy map[string]SizeArgument
+}
+
+// SizeArgument names the argument that sets a list's length, and the
+// largest value a resolver accepts. A value outside 1..Max is refused when
+// the field resolves, so it costs as one item.
+type SizeArgument struct {
+	Name string
+	Max  int
 }
 
 // maxCost is where sums and products stop growing, far above any limit.
@@ -221,23 +233,27 @@ func (c *costWalk) field(f *ast.Field) int {
 	}
 	child := c.set(f.SelectionSet)
 	if f.Definition != nil && f.Definition.Arguments.ForName(c.pricing.PageArgument) != nil {
-		items := c.pageSize(f)
+		items := c.size(f, SizeArgument{c.pricing.PageArgument, c.pricing.MaxPage})
 		return addCost(1, addCost(mulCost(items, child.cost), mulCost(child.counts, c.pricing.CountCost)))
 	}
 	each := addCost(child.cost, child.counts)
 	if f.ObjectDefinition != nil {
-		if n, ok := c.pricing.Unpaged[f.ObjectDefinition.Name+"."+f.Name]; ok {
+		coord := f.ObjectDefinition.Name + "." + f.Name
+		if arg, ok := c.pricing.SizedBy[coord]; ok {
+			return addCost(1, mulCost(c.size(f, arg), each))
+		}
+		if n, ok := c.pricing.Unpaged[coord]; ok {
 			return addCost(1, mulCost(n, each))
 		}
 	}
 	return addCost(1, each)
 }
 
-// pageSize is the page a paged field asks for, from its argument, a
+// size is how many items a field asks for with arg, from the argument, a
 // variable or the schema's default.
-func (c *costWalk) pageSize(f *ast.Field) int {
+func (c *costWalk) size(f *ast.Field, arg SizeArgument) int {
 	var n int64
-	switch v := f.ArgumentMap(c.vars)[c.pricing.PageArgument].(type) {
+	switch v := f.ArgumentMap(c.vars)[arg.Name].(type) {
 	case int:
 		n = int64(v)
 	case int32:
@@ -249,7 +265,7 @@ func (c *costWalk) pageSize(f *ast.Field) int {
 	case json.Number:
 		n, _ = v.Int64()
 	}
-	if n < 1 || n > int64(c.pricing.MaxPage) {
+	if n < 1 || n > int64(arg.Max) {
 		return 1
 	}
 	return int(n)

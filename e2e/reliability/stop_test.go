@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -188,7 +189,8 @@ func checkMutationsKept(t *testing.T, g *gorm.DB, l *stopLoad) {
 }
 
 // SIGTERM while integrations and people are busy: the server drains, flushes
-// and exits 0; every admitted request is counted, every accepted mutation kept.
+// and exits 0; every admitted request is counted, in its key's integrations
+// and in its days alike, and every accepted mutation is kept.
 func TestSIGTERMUnderLoadLosesNothing(t *testing.T) {
 	for _, kind := range testkit.DBKinds() {
 		t.Run(kind, func(t *testing.T) {
@@ -209,7 +211,35 @@ func TestSIGTERMUnderLoadLosesNothing(t *testing.T) {
 			g := testkit.Inspect(t, dsn)
 			testkit.CompareUsage(t, l.tally.Admitted(), testkit.Usage(t, g))
 			checkMutationsKept(t, g, l)
+			checkDailyUsageAddsUp(t, dsn, owner, ids, l.tally.Admitted())
 		})
+	}
+}
+
+// checkDailyUsageAddsUp serves dsn again and fails unless each key's
+// dailyUsage adds up to its integrations' requestCount and to the requests
+// admitted with it.
+func checkDailyUsageAddsUp(t *testing.T, dsn string, owner *testkit.User, ids []string, admitted map[string]int64) {
+	t.Helper()
+	sc := testkit.StartServer(t, dsn).Client()
+	for _, id := range ids {
+		var want int64
+		for pair, n := range admitted {
+			if strings.HasPrefix(pair, id+"/") {
+				want += n
+			}
+		}
+		// Two days, in case the load ran across midnight UTC.
+		_, counts, requestCount := sc.DailyUsage(t, testkit.Bearer(owner.Token), id, 2)
+		days := 0
+		for _, n := range counts {
+			days += n
+		}
+		if int64(days) != want || requestCount != days {
+			t.Errorf("key %s: its days add up to %d, its integrations to %d; %d admitted", id, days, requestCount, want)
+		} else {
+			t.Logf("key %s: %d requests admitted, in its days and its integrations alike", id, want)
+		}
 	}
 }
 

@@ -27,3 +27,8 @@ const CreateUserMutation = `mutation($in: CreateUserInput!) { createUser(input: 
 
 // DeleteKeyMutation deletes the key $id.
 const DeleteKeyMutation = `mutation($id: ID!) { deleteApiKey(input: {id: $id}) { deletedApiKeyId loggedOutMobileSessions } }`
+
+// DailyUsageQuery reads key $id's last $days days of usage and its
+// integrations' counts, which the days must add up to.
+const DailyUsageQuery = `query($id: ID!, $days: Int) { apiKey(id: $id) {
+  dailyUsage(days: $days) { date requestCount } usageByIntegration { requestCount } } }`
