@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"strconv"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -14,23 +15,39 @@ import (
 func newKey(owner *model.User, name, secret string, at time.Time) *model.APIKey {
 	return &model.APIKey{
 		ID: credential.NewID("key"), AccountID: owner.AccountID, UserID: owner.ID, Name: name,
-		SecretHash: credential.Hash(secret), Last4: credential.Last4(secret), CreatedAt: at,
+		SecretHash: credential.Hash(secret), Last4: credential.Last4(secret), Access: model.KeyAccessFull, CreatedAt: at,
 	}
 }
 
-// CreateAPIKey makes a key for the signed-in actor and returns it with its
-// secret, the only time the secret ever exists outside the caller's hands.
+// NewAPIKey is what a key is made with: its name, a note ("" for none) and
+// its access.
+type NewAPIKey struct {
+	Name, Note string
+	Access     model.KeyAccess
+}
+
+// CreateAPIKey makes a key with full access and no note for the signed-in
+// actor, as CreateAPIKeyWith does.
 func (db *DB) CreateAPIKey(ctx context.Context, actor *model.Actor, name string) (*model.APIKey, string, error) {
+	return db.CreateAPIKeyWith(ctx, actor, NewAPIKey{Name: name, Access: model.KeyAccessFull})
+}
+
+// CreateAPIKeyWith makes a key for the signed-in actor and returns it with
+// its secret, the only time the secret ever exists outside the caller's
+// hands.
+func (db *DB) CreateAPIKeyWith(ctx context.Context, actor *model.Actor, spec NewAPIKey) (*model.APIKey, string, error) {
 	owner, err := actor.SignedInUser()
 	if err != nil {
 		return nil, "", err
 	}
-	return db.createAPIKey(ctx, owner, name)
+	return db.createAPIKey(ctx, owner, spec)
 }
 
-// createAPIKey makes a key for owner, as CreateAPIKey does.
-func (db *DB) createAPIKey(ctx context.Context, owner *model.User, name string) (*model.APIKey, string, error) {
-	name, err := model.CleanName("name", name)
+// createAPIKey makes a key for owner, as CreateAPIKeyWith does.
+func (db *DB) createAPIKey(ctx context.Context, owner *model.User, spec NewAPIKey) (*model.APIKey, string, error) {
+	// A new key is a blank one with the change to its values applied, so
+	// that creating and updating clean them by the same rules.
+	settings, err := model.KeyChange{Name: &spec.Name, Note: &spec.Note, Access: &spec.Access}.Clean()
 	if err != nil {
 		return nil, "", err
 	}
@@ -61,7 +78,8 @@ func (db *DB) createAPIKey(ctx context.Context, owner *model.User, name string) 
 		if err := db.keyCaps.CheckNewKey(userKeys, accountKeys); err != nil {
 			return err
 		}
-		key = newKey(&user, name, secret, db.now())
+		key = newKey(&user, "", secret, db.now())
+		settings.ApplyTo(key)
 		if err := tx.Create(key).Error; err != nil {
 			return err
 		}
@@ -151,6 +169,54 @@ func (db *DB) deleteKey(ctx context.Context, tx *gorm.DB, actor *model.User, key
 		return 0, err
 	}
 	return len(sessions), nil
+}
+
+// UpdateAPIKey changes the name, note or access of a key the signed-in
+// actor may see: whoever may delete a key may change it. It records what
+// changed in the audit log, and nothing when nothing did.
+func (db *DB) UpdateAPIKey(ctx context.Context, actor *model.Actor, id string, change model.KeyChange) (*model.APIKey, error) {
+	user, err := actor.SignedInUser()
+	if err != nil {
+		return nil, err
+	}
+	change, err = change.Clean()
+	if err != nil {
+		return nil, err
+	}
+	if !credential.ValidID("key", id) {
+		return nil, model.ErrNotFound
+	}
+	var key model.APIKey
+	err = db.revokingTransaction(ctx, func(tx *gorm.DB, revoke func(...string)) error {
+		key = model.APIKey{} // a rerun transaction reads the key afresh
+		if err := db.forUpdate(tx).First(&key, "id = ? AND account_id = ?", id, user.AccountID).Error; err != nil {
+			return err
+		}
+		if !model.CanSeeKey(user, &key) {
+			return model.ErrNotFound
+		}
+		changed := change.ApplyTo(&key)
+		if len(changed) == 0 {
+			return nil
+		}
+		err := tx.Model(&model.APIKey{}).Where("id = ?", key.ID).
+			Updates(map[string]any{"name": key.Name, "note": key.Note, "access": key.Access}).Error
+		if err != nil {
+			return err
+		}
+		// Every instance's cached actor for this key carries the key as it
+		// was, access included: revoked as a deletion is, the entries go
+		// at once here and within 100 ms elsewhere, and the next request
+		// reads the key as it is now.
+		revoke(key.SecretHash)
+		ev := keyEvent(model.AuditAPIKeyUpdated, user, &key)
+		ev.Detail = optional(strings.Join(changed, ", "))
+		return db.recordEvent(ctx, tx, ev)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &key, nil
 }
 
 // APIKey returns the key with id if the actor may see it, or nil.

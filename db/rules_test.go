@@ -51,10 +51,10 @@ func newTeam(t *testing.T, store *DB, name string) []member {
 }
 
 // APIKeys filters keys in SQL with model.CanSeeKey's rule, so that the
-// database pages and counts only what the viewer may see; APIKey and
-// DeleteAPIKey ask CanSeeKey itself. Each role, through a session and
-// through a key, against its own key, each colleague's and each of another
-// account's: the SQL and the rule agree.
+// database pages and counts only what the viewer may see; APIKey,
+// DeleteAPIKey and UpdateAPIKey ask CanSeeKey itself. Each role, through a
+// session and through a key, against its own key, each colleague's and
+// each of another account's: the SQL and the rule agree.
 func TestKeyVisibilityFollowsCanSeeKey(t *testing.T) {
 	eachDatabase(t, func(t *testing.T, store *DB) {
 		ctx := context.Background()
@@ -95,6 +95,13 @@ func TestKeyVisibilityFollowsCanSeeKey(t *testing.T) {
 							t.Errorf("%s deleting %s's key: %v, want NOT_FOUND", who, owner.label, err)
 						}
 					}
+					if via.name == "session" {
+						// An empty change finds the key, or not, and changes nothing.
+						_, err := store.UpdateAPIKey(ctx, via.actor, owner.key.ID, model.KeyChange{})
+						if want && err != nil || !want && model.ErrorCode(err) != model.CodeNotFound {
+							t.Errorf("%s updating %s's key: %v, CanSeeKey %v", who, owner.label, err, want)
+						}
+					}
 				}
 				if page.TotalCount != visible || len(page.Keys) != visible {
 					t.Errorf("%s: a page of %d keys of %d, CanSeeKey allows %d", who, len(page.Keys), page.TotalCount, visible)
@@ -126,6 +133,11 @@ func TestSignedInOperationsRefuseAPIKeys(t *testing.T) {
 		}{
 			{"CreateAPIKey", func(a *model.Actor) error { _, _, err := store.CreateAPIKey(ctx, a, "Another"); return err }},
 			{"DeleteAPIKey", func(a *model.Actor) error { _, _, err := store.DeleteAPIKey(ctx, a, agent.key.ID); return err }},
+			{"UpdateAPIKey", func(a *model.Actor) error {
+				name := "Renamed by a key"
+				_, err := store.UpdateAPIKey(ctx, a, agent.key.ID, model.KeyChange{Name: &name})
+				return err
+			}},
 			{"CreateUser", func(a *model.Actor) error {
 				_, err := store.CreateUser(ctx, a, "New", "new@a.test", "correct horse battery", model.RoleAgent)
 				return err

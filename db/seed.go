@@ -111,7 +111,7 @@ func (db *DB) seedDemo(ctx context.Context) (*DemoResult, error) {
 	base := db.now()
 	var incs []UsageIncrement
 	for _, p := range plans {
-		key, secret, err := db.createAPIKey(ctx, p.owner, p.name)
+		key, secret, err := db.createAPIKey(ctx, p.owner, NewAPIKey{Name: p.name, Access: model.KeyAccessFull})
 		if err != nil {
 			return nil, err
 		}

@@ -17,6 +17,7 @@ const (
 	AuditUserCreated             AuditAction = "USER_CREATED"
 	AuditAPIKeyCreated           AuditAction = "API_KEY_CREATED"
 	AuditAPIKeyDeleted           AuditAction = "API_KEY_DELETED"
+	AuditAPIKeyUpdated           AuditAction = "API_KEY_UPDATED"
 	AuditAPIAccessChanged        AuditAction = "API_ACCESS_CHANGED"
 	AuditPowerUpChanged          AuditAction = "POWER_UP_CHANGED"
 	AuditMobileSessionsLoggedOut AuditAction = "MOBILE_SESSIONS_LOGGED_OUT"
@@ -54,7 +55,7 @@ func (a *AuditAction) UnmarshalGQL(v any) error {
 	s, _ := v.(string)
 	switch AuditAction(s) {
 	case AuditSignedUp, AuditLoggedIn, AuditLoginFailed, AuditLoggedOut, AuditUserCreated, AuditAPIKeyCreated,
-		AuditAPIKeyDeleted, AuditAPIAccessChanged, AuditPowerUpChanged, AuditMobileSessionsLoggedOut:
+		AuditAPIKeyDeleted, AuditAPIKeyUpdated, AuditAPIAccessChanged, AuditPowerUpChanged, AuditMobileSessionsLoggedOut:
 		*a = AuditAction(s)
 		return nil
 	}

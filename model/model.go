@@ -58,11 +58,25 @@ type APIKey struct {
 	SecretHash string
 	Last4      string
 	IsDefault  bool
-	CreatedAt  time.Time
+	// Note says what the key is for, beyond its name; nil when it has none.
+	Note *string
+	// Access is what the key's requests may do. The cached actor of a
+	// verified request carries its key, access included, so whatever
+	// changes a key revokes the key's cache entries.
+	Access    KeyAccess
+	CreatedAt time.Time
 }
 
 // TableName keeps GORM from naming the table "api_keys" from "APIKey" by accident of casing.
 func (APIKey) TableName() string { return "api_keys" }
+
+// KeyAccess is what a key's requests may do.
+type KeyAccess string
+
+const (
+	KeyAccessFull     KeyAccess = "FULL"
+	KeyAccessReadOnly KeyAccess = "READ_ONLY"
+)
 
 // IntegrationUsage is how one integration has used one key.
 type IntegrationUsage struct {
@@ -125,3 +139,16 @@ func (c *ClientKind) UnmarshalGQL(v any) error {
 
 // MarshalGQL writes the client kind as its enum name.
 func (c ClientKind) MarshalGQL(w io.Writer) { _, _ = io.WriteString(w, strconv.Quote(string(c))) }
+
+// UnmarshalGQL accepts only the accesses the schema declares.
+func (a *KeyAccess) UnmarshalGQL(v any) error {
+	s, _ := v.(string)
+	if err := CheckKeyAccess(KeyAccess(s)); err != nil {
+		return err
+	}
+	*a = KeyAccess(s)
+	return nil
+}
+
+// MarshalGQL writes the access as its enum name.
+func (a KeyAccess) MarshalGQL(w io.Writer) { _, _ = io.WriteString(w, strconv.Quote(string(a))) }

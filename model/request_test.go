@@ -47,7 +47,7 @@ func TestRequestInfoContext(t *testing.T) {
 
 func TestAuditActionUnmarshal(t *testing.T) {
 	for _, in := range []string{"SIGNED_UP", "LOGGED_IN", "LOGIN_FAILED", "LOGGED_OUT", "USER_CREATED", "API_KEY_CREATED",
-		"API_KEY_DELETED", "API_ACCESS_CHANGED", "POWER_UP_CHANGED", "MOBILE_SESSIONS_LOGGED_OUT"} {
+		"API_KEY_DELETED", "API_KEY_UPDATED", "API_ACCESS_CHANGED", "POWER_UP_CHANGED", "MOBILE_SESSIONS_LOGGED_OUT"} {
 		var a AuditAction
 		if err := a.UnmarshalGQL(in); err != nil || string(a) != in {
 			t.Errorf("AuditAction.UnmarshalGQL(%q) = %q, %v", in, a, err)

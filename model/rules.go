@@ -12,6 +12,7 @@ import (
 // Limits on what people type. They are part of the API contract.
 const (
 	MaxNameLength       = 100
+	MaxNoteLength       = 500
 	MinPasswordLength   = 8
 	MaxPasswordLength   = 256
 	MaxEmailLength      = 254
@@ -44,10 +45,24 @@ func HasDefaultAPIKey(signedUpAt time.Time) bool {
 // characters.
 func CleanName(field, name string) (string, error) {
 	name = strings.TrimSpace(name)
-	if err := checkText(name); err != "" {
+	if err := checkText(name, MaxNameLength, false); err != "" {
 		return "", InvalidInput(field, "%s %s", field, err)
 	}
 	return name, nil
+}
+
+// CleanNote trims a key's note and checks it as CleanName checks a name,
+// except that it may break lines, since a note explains where a name
+// labels, and run to MaxNoteLength characters. Empty means no note.
+func CleanNote(note string) (string, error) {
+	note = strings.TrimSpace(note)
+	if note == "" {
+		return "", nil
+	}
+	if err := checkText(note, MaxNoteLength, true); err != "" {
+		return "", InvalidInput("note", "note %s", err)
+	}
+	return note, nil
 }
 
 // CleanIntegration normalises an X-System header: trimmed, case kept; empty
@@ -57,14 +72,16 @@ func CleanIntegration(system string) (string, error) {
 	if system == "" {
 		return UnknownIntegration, nil
 	}
-	if err := checkText(system); err != "" {
+	if err := checkText(system, MaxNameLength, false); err != "" {
 		return "", InvalidInput("X-System", "X-System %s", err)
 	}
 	return system, nil
 }
 
-// checkText returns why s is not an acceptable name, or "" if it is.
-func checkText(s string) string {
+// checkText returns why s is not acceptable text of 1 to most characters,
+// or "" if it is. Line breaks (CR, LF, and Unicode's line and paragraph
+// separators) are allowed only where lineBreaks says so.
+func checkText(s string, most int, lineBreaks bool) string {
 	// U+FFFD is what decoders leave of invalid bytes or lone surrogates; a
 	// name holding it was damaged on the way, so it is refused, not stored.
 	if !utf8.ValidString(s) || strings.ContainsRune(s, utf8.RuneError) {
@@ -74,12 +91,19 @@ func checkText(s string) string {
 	if n == 0 {
 		return "must not be empty"
 	}
-	if n > MaxNameLength {
-		return fmt.Sprintf("must be at most %d characters", MaxNameLength)
+	if n > most {
+		return fmt.Sprintf("must be at most %d characters", most)
 	}
 	visible := false
 	for _, r := range s {
-		if unicode.IsControl(r) || unicode.In(r, unicode.Zl, unicode.Zp) {
+		lineBreak := r == '\n' || r == '\r' || unicode.In(r, unicode.Zl, unicode.Zp)
+		if lineBreak && lineBreaks {
+			continue
+		}
+		if lineBreak || unicode.IsControl(r) {
+			if lineBreaks {
+				return "must not contain control characters other than line breaks"
+			}
 			return "must not contain control characters or line breaks"
 		}
 		if r == '\u202D' || r == '\u202E' {
@@ -232,6 +256,78 @@ func CanSeeKey(viewer *User, k *APIKey) bool {
 		return false
 	}
 	return k.UserID == viewer.ID || viewer.Role.IsManager()
+}
+
+// CheckKeyAccess refuses anything but the accesses the schema declares.
+func CheckKeyAccess(a KeyAccess) error {
+	switch a {
+	case KeyAccessFull, KeyAccessReadOnly:
+		return nil
+	}
+	return InvalidInput("access", "access must be FULL or READ_ONLY")
+}
+
+// KeyChange is a change to a key's name, note or access. A nil field stays
+// as it is; an empty Note removes the note.
+type KeyChange struct {
+	Name   *string
+	Note   *string
+	Access *KeyAccess
+}
+
+// Clean checks and trims the change's values by the rules for names,
+// notes and accesses.
+func (c KeyChange) Clean() (KeyChange, error) {
+	if c.Name != nil {
+		name, err := CleanName("name", *c.Name)
+		if err != nil {
+			return KeyChange{}, err
+		}
+		c.Name = &name
+	}
+	if c.Note != nil {
+		note, err := CleanNote(*c.Note)
+		if err != nil {
+			return KeyChange{}, err
+		}
+		c.Note = &note
+	}
+	if c.Access != nil {
+		if err := CheckKeyAccess(*c.Access); err != nil {
+			return KeyChange{}, err
+		}
+	}
+	return c, nil
+}
+
+// ApplyTo makes a cleaned change to k and says what it changed, as the
+// audit log words it: "name", "note", and "access" with the new access. A
+// value the key already has is no change.
+func (c KeyChange) ApplyTo(k *APIKey) (changed []string) {
+	if c.Name != nil && *c.Name != k.Name {
+		k.Name = *c.Name
+		changed = append(changed, "name")
+	}
+	if c.Note != nil && *c.Note != noteText(k.Note) {
+		k.Note = nil
+		if *c.Note != "" {
+			k.Note = c.Note
+		}
+		changed = append(changed, "note")
+	}
+	if c.Access != nil && *c.Access != k.Access {
+		k.Access = *c.Access
+		changed = append(changed, "access "+string(k.Access))
+	}
+	return changed
+}
+
+// noteText is a key's note, "" for none.
+func noteText(note *string) string {
+	if note == nil {
+		return ""
+	}
+	return *note
 }
 
 // CheckNewRole refuses a second owner and unknown roles.

@@ -80,6 +80,101 @@ func TestCleanName(t *testing.T) {
 	}
 }
 
+// A note follows the name rule except that it may be empty (no note), may
+// break lines, and may be MaxNoteLength characters long.
+func TestCleanNote(t *testing.T) {
+	cases := []struct {
+		name, in, want string
+		ok             bool
+	}{
+		{"plain", "Posts new leads to Zapier", "Posts new leads to Zapier", true},
+		{"empty is no note", "", "", true},
+		{"blank is no note", " \t\r\n ", "", true},
+		{"trimmed", "  For the web form \n", "For the web form", true},
+		{"LF inside", "line one\nline two", "line one\nline two", true},
+		{"CRLF inside", "line one\r\nline two", "line one\r\nline two", true},
+		{"line and paragraph separators", "a\u2028b\u2029c", "a\u2028b\u2029c", true},
+		{"500 characters", strings.Repeat("n", 500), strings.Repeat("n", 500), true},
+		{"500 four-byte characters", strings.Repeat("🔑", 500), strings.Repeat("🔑", 500), true},
+		{"501 characters", strings.Repeat("n", 501), "", false},
+		{"501 two-byte characters", strings.Repeat("é", 501), "", false},
+		{"tab", "a\tb", "", false},
+		{"NUL", "a\x00b", "", false},
+		{"ESC", "\x1b[31mred", "", false},
+		{"C1 NEL", "a\u0085b", "", false},
+		{"invalid UTF-8", "a\xffb", "", false},
+		{"replacement character", "a\ufffdb", "", false},
+		{"only zero-width spaces", "\u200b\u200b", "", false},
+		{"only line breaks around a zero-width space", "\n\u200b\n", "", false},
+		{"right-to-left override", "\u202egpj.exe", "", false},
+		{"right-to-left isolate", "Sync \u2067مزامنة\u2069", "Sync \u2067مزامنة\u2069", true},
+	}
+	for _, c := range cases {
+		got, err := CleanNote(c.in)
+		if c.ok {
+			if err != nil || got != c.want {
+				t.Errorf("%s: CleanNote(%q) = %q, %v; want %q", c.name, c.in, got, err, c.want)
+			}
+			continue
+		}
+		if got != "" {
+			t.Errorf("%s: CleanNote(%q) returned %q with its error", c.name, c.in, got)
+		}
+		wantInputError(t, c.name, err, "note")
+	}
+}
+
+// A change is cleaned field by field, and applying it says what changed in
+// the audit log's words; values the key already has are no change.
+func TestKeyChange(t *testing.T) {
+	ptr := func(s string) *string { return &s }
+	readOnly, full, bogus := KeyAccessReadOnly, KeyAccessFull, KeyAccess("ADMIN")
+	refused := []struct {
+		name   string
+		change KeyChange
+		field  string
+	}{
+		{"blank name", KeyChange{Name: ptr("  ")}, "name"},
+		{"name with a line break", KeyChange{Name: ptr("a\nb")}, "name"},
+		{"note of 501 characters", KeyChange{Note: ptr(strings.Repeat("n", 501))}, "note"},
+		{"unknown access", KeyChange{Access: &bogus}, "access"},
+	}
+	for _, c := range refused {
+		_, err := c.change.Clean()
+		wantInputError(t, c.name, err, c.field)
+	}
+
+	key := &APIKey{Name: "Zapier", Note: ptr("old"), Access: KeyAccessFull}
+	steps := []struct {
+		name       string
+		change     KeyChange
+		changed    string
+		wantName   string
+		wantNote   *string
+		wantAccess KeyAccess
+	}{
+		{"nothing", KeyChange{}, "", "Zapier", ptr("old"), KeyAccessFull},
+		{"the same values", KeyChange{Name: ptr(" Zapier "), Note: ptr("old\n"), Access: &full}, "", "Zapier", ptr("old"), KeyAccessFull},
+		{"everything", KeyChange{Name: ptr("Make"), Note: ptr("new\nnote"), Access: &readOnly}, "name, note, access READ_ONLY", "Make", ptr("new\nnote"), KeyAccessReadOnly},
+		{"note cleared", KeyChange{Note: ptr("  ")}, "note", "Make", nil, KeyAccessReadOnly},
+		{"note cleared again", KeyChange{Note: ptr("")}, "", "Make", nil, KeyAccessReadOnly},
+		{"access back", KeyChange{Access: &full}, "access FULL", "Make", nil, KeyAccessFull},
+	}
+	for _, s := range steps {
+		clean, err := s.change.Clean()
+		if err != nil {
+			t.Fatalf("%s: %v", s.name, err)
+		}
+		if got := strings.Join(clean.ApplyTo(key), ", "); got != s.changed {
+			t.Errorf("%s: changed %q, want %q", s.name, got, s.changed)
+		}
+		if key.Name != s.wantName || noteText(key.Note) != noteText(s.wantNote) || (key.Note == nil) != (s.wantNote == nil) || key.Access != s.wantAccess {
+			t.Errorf("%s: key is %q/%q (nil %v)/%s, want %q/%q (nil %v)/%s", s.name, key.Name, noteText(key.Note), key.Note == nil, key.Access,
+				s.wantName, noteText(s.wantNote), s.wantNote == nil, s.wantAccess)
+		}
+	}
+}
+
 func TestCleanIntegration(t *testing.T) {
 	cases := []struct {
 		name, in, want string
@@ -325,6 +420,16 @@ func TestEnumUnmarshal(t *testing.T) {
 	for _, in := range []any{"mobile", "Web", "", "TABLET", 2, nil} {
 		var c ClientKind
 		wantInputError(t, "ClientKind.UnmarshalGQL", c.UnmarshalGQL(in), "client")
+	}
+	for _, in := range []any{"FULL", "READ_ONLY"} {
+		var a KeyAccess
+		if err := a.UnmarshalGQL(in); err != nil || string(a) != in {
+			t.Errorf("KeyAccess.UnmarshalGQL(%v) = %q, %v", in, a, err)
+		}
+	}
+	for _, in := range []any{"full", "READ", "", "WRITE", 3, nil} {
+		var a KeyAccess
+		wantInputError(t, "KeyAccess.UnmarshalGQL", a.UnmarshalGQL(in), "access")
 	}
 }
 

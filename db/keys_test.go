@@ -1,0 +1,73 @@
+package db
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	"github.com/keyfob/keyfob/model"
+)
+
+// An update is stored, audited with what changed, and revoked as a
+// deletion is, so that the next request reads the key again: its cached
+// actor carries the key, access included. A change to nothing does none
+// of that.
+func TestUpdateAPIKeyRevokesAndAudits(t *testing.T) {
+	eachDatabase(t, func(t *testing.T, store *DB) {
+		ctx := context.Background()
+		team := newTeam(t, store, "u")
+		owner, agent := team[0], team[2]
+		var revoked [][]string
+		store.OnRevoke = func(hashes []string) { revoked = append(revoked, hashes) }
+		updated := func() []model.AuditEvent {
+			var events []model.AuditEvent
+			if err := store.gorm.Where("action = ?", model.AuditAPIKeyUpdated).Order("occurred_at").Find(&events).Error; err != nil {
+				t.Fatal(err)
+			}
+			return events
+		}
+
+		note, readOnly := "Line one\nline two", model.KeyAccessReadOnly
+		key, err := store.UpdateAPIKey(ctx, owner.session, agent.key.ID, model.KeyChange{Note: &note, Access: &readOnly})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if key.Access != readOnly || key.Note == nil || *key.Note != note || key.Name != agent.key.Name {
+			t.Errorf("updated key %+v", key)
+		}
+		if want := [][]string{{agent.key.SecretHash}}; !slices.EqualFunc(revoked, want, slices.Equal[[]string]) {
+			t.Errorf("revoked %v, want the key's hash once: %v", revoked, want)
+		}
+		actor, err := store.ActorByAPIKey(ctx, agent.key.SecretHash)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if actor.APIKey.Access != readOnly {
+			t.Errorf("the key's next look-up has access %q, want %q", actor.APIKey.Access, readOnly)
+		}
+		events := updated()
+		if len(events) != 1 {
+			t.Fatalf("%d API_KEY_UPDATED events, want 1", len(events))
+		}
+		ev := events[0]
+		str := func(p *string) string {
+			if p == nil {
+				return ""
+			}
+			return *p
+		}
+		if str(ev.Detail) != "note, access READ_ONLY" ||
+			str(ev.ActorUserID) != owner.session.User.ID || str(ev.TargetUserID) != agent.session.User.ID ||
+			str(ev.APIKeyID) != agent.key.ID || str(ev.APIKeyName) != agent.key.Name || str(ev.APIKeyLast4) != agent.key.Last4 {
+			t.Errorf("event %+v", ev)
+		}
+
+		// The same values again change nothing.
+		if _, err := store.UpdateAPIKey(ctx, owner.session, agent.key.ID, model.KeyChange{Note: &note, Access: &readOnly}); err != nil {
+			t.Fatal(err)
+		}
+		if len(revoked) != 1 || len(updated()) != 1 {
+			t.Errorf("a change to nothing revoked %d times and recorded %d events, want 1 and 1", len(revoked), len(updated()))
+		}
+	})
+}
