@@ -44,6 +44,7 @@ func TestSchemaStatesThePageSize(t *testing.T) {
 func TestSchemaStatesTheLimits(t *testing.T) {
 	name := fmt.Sprintf(", 1 to %d characters.", model.MaxNameLength)
 	password := fmt.Sprintf(", %d to %d characters.", model.MinPasswordLength, model.MaxPasswordLength)
+	note := fmt.Sprintf(", up to %d characters;", model.MaxNoteLength)
 	cases := []struct{ typ, field, says string }{
 		{"SignUpInput", "accountName", name},
 		{"SignUpInput", "name", name},
@@ -51,6 +52,9 @@ func TestSchemaStatesTheLimits(t *testing.T) {
 		{"CreateUserInput", "name", name},
 		{"CreateUserInput", "password", password},
 		{"CreateApiKeyInput", "name", name},
+		{"CreateApiKeyInput", "note", note},
+		{"UpdateApiKeyInput", "name", name},
+		{"UpdateApiKeyInput", "note", note},
 		{"IntegrationUsage", "integration", fmt.Sprintf("beyond a key's first %d integrations.", model.MaxIntegrations)},
 		{"AuditEvent", "userAgent", fmt.Sprintf("cut to %d bytes;", model.MaxUserAgentLength)},
 	}

@@ -2,6 +2,10 @@
 
 package model
 
+import (
+	"github.com/99designs/gqlgen/graphql"
+)
+
 // An API key and its place in the list.
 type APIKeyEdge struct {
 	// Pass as `after` to continue after this key.
@@ -30,6 +34,11 @@ type AuthPayload struct {
 type CreateAPIKeyInput struct {
 	// The name of the integration the key is for, 1 to 100 characters.
 	Name string `json:"name"`
+	// What the key is for, up to 500 characters; unlike a name, it may break
+	// lines. Null or an empty string means no note.
+	Note *string `json:"note,omitempty"`
+	// What the key's requests may do.
+	Access *KeyAccess `json:"access,omitempty"`
 }
 
 // The result of createApiKey.
@@ -126,4 +135,24 @@ type SignUpInput struct {
 	Email string `json:"email"`
 	// The owner's password, 8 to 256 characters.
 	Password string `json:"password"`
+}
+
+// A change to a key. A field left out stays as it is. Only the note may be
+// null, which removes it: a key always has a name and an access.
+type UpdateAPIKeyInput struct {
+	// The key's id.
+	ID string `json:"id"`
+	// The key's new name, 1 to 100 characters.
+	Name graphql.Omittable[*string] `json:"name,omitempty"`
+	// The key's new note, up to 500 characters; unlike a name, it may break
+	// lines. Null or an empty string removes the note.
+	Note graphql.Omittable[*string] `json:"note,omitempty"`
+	// What the key's requests may do from now on.
+	Access graphql.Omittable[*KeyAccess] `json:"access,omitempty"`
+}
+
+// The result of updateApiKey.
+type UpdateAPIKeyPayload struct {
+	// The key as it is now.
+	APIKey *APIKey `json:"apiKey"`
 }

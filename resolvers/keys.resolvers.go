@@ -67,7 +67,11 @@ func (r *mutationResolver) CreateAPIKey(ctx context.Context, input model.CreateA
 	if err != nil {
 		return nil, err
 	}
-	key, secret, err := r.DB.CreateAPIKey(ctx, actor, input.Name)
+	spec, err := newAPIKey(input)
+	if err != nil {
+		return nil, err
+	}
+	key, secret, err := r.DB.CreateAPIKeyWith(ctx, actor, spec)
 	if err != nil {
 		return nil, err
 	}
@@ -85,6 +89,23 @@ func (r *mutationResolver) DeleteAPIKey(ctx context.Context, input model.DeleteA
 		return nil, err
 	}
 	return &model.DeleteAPIKeyPayload{DeletedAPIKeyID: key.ID, LoggedOutMobileSessions: loggedOut}, nil
+}
+
+// UpdateAPIKey is the resolver for the updateApiKey field.
+func (r *mutationResolver) UpdateAPIKey(ctx context.Context, input model.UpdateAPIKeyInput) (*model.UpdateAPIKeyPayload, error) {
+	actor, err := model.ActorFromContext(ctx)
+	if err != nil {
+		return nil, err
+	}
+	change, err := keyChange(input)
+	if err != nil {
+		return nil, err
+	}
+	key, err := r.DB.UpdateAPIKey(ctx, actor, input.ID, change)
+	if err != nil {
+		return nil, err
+	}
+	return &model.UpdateAPIKeyPayload{APIKey: key}, nil
 }
 
 // APIKeys is the resolver for the apiKeys field.

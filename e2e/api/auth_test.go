@@ -292,6 +292,7 @@ func TestAnonymousRequests(t *testing.T) {
 			{"logOut", `mutation { logOut }`},
 			{"createApiKey", `mutation { createApiKey(input: {name: "x"}) { secret } }`},
 			{"deleteApiKey", `mutation { deleteApiKey(input: {id: "` + keyID + `"}) { deletedApiKeyId } }`},
+			{"updateApiKey", `mutation { updateApiKey(input: {id: "` + keyID + `", name: "x"}) { apiKey { id } } }`},
 			{"createUser", `mutation { createUser(input: {name: "x", email: "x@example.test", password: "long enough password", role: AGENT}) { user { id } } }`},
 			{"setUserApiAccess", `mutation { setUserApiAccess(input: {userId: "` + owner.ID + `", enabled: true}) { user { id } } }`},
 		}
@@ -564,6 +565,8 @@ func TestAPIKeyCallerActsAsOwner(t *testing.T) {
 			{"createApiKey", `mutation { createApiKey(input: {name: "From a key"}) { secret } }`},
 			{"deleteApiKey own key", `mutation { deleteApiKey(input: {id: "` + ownerKeyID + `"}) { deletedApiKeyId } }`},
 			{"deleteApiKey other key", `mutation { deleteApiKey(input: {id: "` + agentKeyID + `"}) { deletedApiKeyId } }`},
+			{"updateApiKey own key", `mutation { updateApiKey(input: {id: "` + ownerKeyID + `", access: READ_ONLY}) { apiKey { id } } }`},
+			{"updateApiKey other key", `mutation { updateApiKey(input: {id: "` + agentKeyID + `", name: "Taken"}) { apiKey { id } } }`},
 			{"createUser", `mutation { createUser(input: {name: "Eve", email: "` + testkit.UniqueEmail("eve") + `", password: "long enough password", role: ADMIN}) { user { id } } }`},
 			{"setUserApiAccess", `mutation { setUserApiAccess(input: {userId: "` + agent.ID + `", enabled: false}) { deletedApiKeys } }`},
 		}

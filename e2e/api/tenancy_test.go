@@ -36,9 +36,13 @@ func TestHiddenKeysAnswerLikeMissingOnes(t *testing.T) {
 		agent := testkit.Bearer(a.Agent.Token)
 
 		missing := apiKeyByID(t, e, agent, missingKey)
+		rename := func(id string) map[string]any {
+			return map[string]any{"id": id, "name": "Hijacked", "access": "READ_ONLY"}
+		}
 		for _, id := range []string{a.OwnerKeyID, a.DefaultKeyID} {
 			testkit.SameAnswer(t, "agent's apiKey(owner's key)", apiKeyByID(t, e, agent, id), missing)
 			testkit.SameAnswer(t, "agent's deleteApiKey(owner's key)", tryDeleteKey(t, e, agent, id), tryDeleteKey(t, e, agent, missingKey))
+			testkit.SameAnswer(t, "agent's updateApiKey(owner's key)", updateKey(t, e, agent, rename(id)), updateKey(t, e, agent, rename(missingKey)))
 		}
 		data := e.MustDo(t, testkit.Request{Auth: agent, Query: `{ apiKeys { totalCount nodes { id } } }`})
 		if testkit.Dig(data, "apiKeys", "totalCount") != 1.0 || testkit.Dig(data, "apiKeys", "nodes", 0, "id") != a.AgentKeyID {

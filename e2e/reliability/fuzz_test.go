@@ -44,6 +44,9 @@ func fuzzMutations(ownerEmail, userID, keyID string) []fuzzMutation {
 			map[string]any{"id": keyID}},
 		{"setUserApiAccess", `mutation($in: SetUserApiAccessInput!) { setUserApiAccess(input: $in) { user { id apiAccess } deletedApiKeys } }`, false,
 			map[string]any{"userId": userID, "enabled": true}},
+		// Last, so that the corpus's earlier entries keep their mutation.
+		{"updateApiKey", `mutation($in: UpdateApiKeyInput!) { updateApiKey(input: $in) { apiKey { id name note access } } }`, false,
+			map[string]any{"id": keyID, "name": "Fuzz renamed", "note": "Fuzz note\nline two", "access": "READ_ONLY"}},
 	}
 }
 

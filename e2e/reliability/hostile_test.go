@@ -141,9 +141,19 @@ func testHostileInputs(t *testing.T, kind string) {
 		logIn     = `mutation($in: LogInInput!) { logIn(input: $in) { token } }`
 		createUsr = `mutation($in: CreateUserInput!) { createUser(input: $in) { user { id } } }`
 		delKey    = `mutation($in: DeleteApiKeyInput!) { deleteApiKey(input: $in) { deletedApiKeyId } }`
+		updKey    = `mutation($in: UpdateApiKeyInput!) { updateApiKey(input: $in) { apiKey { id name note access } } }`
 		setAccess = `mutation($in: SetUserApiAccessInput!) { setUserApiAccess(input: $in) { deletedApiKeys } }`
 	)
 	keyName := func(name string) string { return testkit.GQLJSON(createKey, `{"in":{"name":`+jsonStr(name)+`}}`) }
+	keyNote := func(note string) string {
+		return testkit.GQLJSON(createKey, `{"in":{"name":"Noted","note":`+jsonStr(note)+`}}`)
+	}
+	// update changes the legitimate key; fields is raw JSON members.
+	update := func(fields string) string {
+		return testkit.GQLJSON(updKey, `{"in":{"id":`+jsonStr(keyID)+`,`+fields+`}}`)
+	}
+	newNote := func(note string) string { return update(`"note":` + jsonStr(note)) }
+	newName := func(name string) string { return update(`"name":` + jsonStr(name)) }
 	signUpWith := func(account, name, email, password string) string {
 		return testkit.GQLJSON(signUp, fmt.Sprintf(`{"in":{"accountName":%s,"name":%s,"email":%s,"password":%s}}`,
 			jsonStr(account), jsonStr(name), jsonStr(email), jsonStr(password)))
@@ -221,6 +231,32 @@ func testHostileInputs(t *testing.T, kind string) {
 		gql("60 KiB key id", deleteID("key_"+mib[:60<<10])),
 		gql("1 MiB query document", testkit.GQLJSON("#"+mib+"\nmutation { createApiKey(input: {name: \"padded\"}) { secret } }", "")),
 		gql("2 MiB request body", testkit.GQLJSON(createKey, `{"in":{"name":"x"},"pad":"`+mib+mib+`"}`)),
+		// A key's note and a new name: the name's rules, but a note may
+		// break lines and run to 500 characters.
+		gql("invalid UTF-8 in a note", newNote("Zap\xff\xfeier")),
+		gql("lone surrogate in a note", update(`"note":"Zap\ud800ier"`)),
+		gql("NUL in a note", newNote("line\x00break")),
+		gql("NUL in a new note at creation", keyNote("a\x00b")),
+		gql("escape sequence in a note", newNote("\x1b[2J\x1b[31mred")),
+		gql("tab in a note", newNote("a\tb")),
+		gql("C1 control in a note", newNote("a\u0085b")),
+		gql("right-to-left override in a note", newNote("\u202egpj.exe")),
+		gql("only zero-width spaces and line breaks as a note", newNote("\u200b\n\u200b")),
+		gql("501-character note", newNote(strings.Repeat("n", 501))),
+		gql("60 KiB note", newNote(mib[:60<<10])),
+		gql("60 KiB note at creation", keyNote(mib[:60<<10])),
+		gql("1 MiB note", newNote(mib)),
+		gql("invalid UTF-8 in a new name", newName("Zap\xffier")),
+		gql("NUL in a new name", newName("Zap\x00ier")),
+		gql("newline in a new name", newName("two\nlines")),
+		gql("blank new name", newName(" \u3164 ")),
+		gql("60 KiB new name", newName(mib[:60<<10])),
+		gql("null name", update(`"name":null`)),
+		gql("null access", update(`"access":null`)),
+		gql("unknown access", update(`"access":"ADMIN"`)),
+		gql("access as an object", update(`"access":{"$ne":"FULL"}`)),
+		gql("note as an array", update(`"note":["a","b"]`)),
+		gql("SQL in an updated key id", testkit.GQLJSON(updKey, `{"in":{"id":"key_' OR '1'='1","name":"x"}}`)),
 		// SQL- and script-looking values where they are not valid.
 		gql("SQL in a key id", deleteID("key_' OR '1'='1")),
 		gql("SQL in a user id", testkit.GQLJSON(setAccess, `{"in":{"userId":"user_'; DROP TABLE users; --","enabled":false}}`)),
@@ -287,7 +323,7 @@ func testHostileInputs(t *testing.T, kind string) {
 
 	// Values that merely look like SQL or script are data: stored and
 	// returned verbatim, and the schema is untouched.
-	t.Run("SQL- and script-looking names are data", func(t *testing.T) {
+	t.Run("SQL- and script-looking names and notes are data", func(t *testing.T) {
 		for _, name := range []string{`Robert'); DROP TABLE api_keys;--`, `' OR '1'='1`, `<script>alert(1)</script>`, `"; DELETE FROM users; --`, `%s%n%x{{.}}${jndi:ldap://x}`} {
 			data := sc.MustDo(t, testkit.Request{Auth: testkit.Bearer(owner.Token), Query: `mutation($in: CreateApiKeyInput!) { createApiKey(input: $in) { apiKey { id name } } }`,
 				Variables: map[string]any{"in": map[string]any{"name": name}}})
@@ -299,6 +335,16 @@ func testHostileInputs(t *testing.T, kind string) {
 			g.Raw("SELECT name FROM api_keys WHERE id = ?", id).Scan(&stored)
 			if stored != name {
 				t.Errorf("name %q stored as %q", name, stored)
+			}
+			// The same, as a note.
+			data = sc.MustDo(t, testkit.Request{Auth: testkit.Bearer(owner.Token), Query: updKey,
+				Variables: map[string]any{"in": map[string]any{"id": id, "note": name}}})
+			if got := testkit.Dig(data, "updateApiKey", "apiKey", "note"); got != name {
+				t.Errorf("note %q came back as %q", name, got)
+			}
+			g.Raw("SELECT note FROM api_keys WHERE id = ?", id).Scan(&stored)
+			if stored != name {
+				t.Errorf("note %q stored as %q", name, stored)
 			}
 		}
 		if after := testkit.Tables(t, g); !slices.Equal(after, tablesBefore) {

@@ -177,6 +177,21 @@ func TestNoSecretInDatabaseOrLogs(t *testing.T) {
 		}
 	}
 
+	// Changes to keys, which revoke their cached verdicts as a deletion
+	// does; the keys are used again afterwards, so they are read afresh.
+	for _, change := range []map[string]any{
+		{"id": keys[0].id, "name": "Renamed integration", "note": "Rotated quarterly\nby the ops team"},
+		{"id": keys[0].id, "access": "READ_ONLY"},
+		{"id": keys[3].id, "access": "READ_ONLY", "note": nil},
+	} {
+		sc.MustDo(t, testkit.Request{Auth: testkit.Bearer(owners[0].Token), Query: testkit.UpdateKeyMutation, Variables: map[string]any{"in": change}})
+	}
+	for _, k := range []key{keys[0], keys[3]} {
+		if got, err := testkit.VerifyKey(c, srv.URL, testkit.Bearer(k.secret), "After the change"); err != nil || got.Status != http.StatusOK {
+			t.Fatalf("verify after an update: %v %d", err, got.Status)
+		}
+	}
+
 	// Deletions: a key, the demo's Default API Key (logging out its mobile
 	// session), and a logout.
 	sc.MustDo(t, testkit.Request{Auth: testkit.Bearer(owners[0].Token), Query: testkit.DeleteKeyMutation, Variables: map[string]any{"id": keys[1].id}})

@@ -1,8 +1,9 @@
 package reliability
 
-// Several real server processes on one PostgreSQL schema: revocation
-// reaches every instance within 100 ms, usage recorded through all of them
-// adds up exactly, and instances that start together migrate once.
+// Several real server processes on one PostgreSQL schema: revocations and
+// access changes reach every instance within 100 ms, usage recorded
+// through all of them adds up exactly, and instances that start together
+// migrate once.
 
 import (
 	"fmt"
@@ -56,30 +57,7 @@ func TestMultiInstanceRevocationWithin100ms(t *testing.T) {
 		if got, err := testkit.VerifyKey(c, a.URL, testkit.Bearer(secret), "Fleet"); err != nil || got.Status != http.StatusUnauthorized {
 			t.Fatalf("round %d: the deleting instance still admits the key: %v %d", i, err, got.Status)
 		}
-		took := make([]time.Duration, len(others))
-		var wg sync.WaitGroup
-		for j, p := range others {
-			wg.Go(func() {
-				for {
-					got, err := testkit.VerifyKey(c, p.URL, testkit.Bearer(secret), "Fleet")
-					if err == nil && got.Status == http.StatusUnauthorized {
-						took[j] = time.Since(deleted)
-						return
-					}
-					if err != nil || got.Status != http.StatusOK {
-						took[j] = -1
-						return
-					}
-					if time.Since(deleted) > 5*time.Second {
-						took[j] = time.Since(deleted)
-						return
-					}
-					time.Sleep(time.Millisecond)
-				}
-			})
-		}
-		wg.Wait()
-		for j, d := range took {
+		for j, d := range refusalDelays(c, others, secret, deleted) {
 			if d < 0 {
 				t.Fatalf("round %d: instance %s answered neither 200 nor 401", i, others[j].URL)
 			}
@@ -93,6 +71,87 @@ func TestMultiInstanceRevocationWithin100ms(t *testing.T) {
 	if worst > 100*time.Millisecond {
 		t.Errorf("worst propagation %v exceeds 100 ms", worst)
 	}
+}
+
+// An access change through instance A reaches B's and C's caches within
+// 100 ms, announced as a deletion is, so that their next request reads the
+// key as it now is. The key is then deleted behind the service's back,
+// unannounced: only the access change's announcement can make B and C read
+// it again, and so refuse it.
+func TestMultiInstanceAccessChangeWithin100ms(t *testing.T) {
+	testkit.TimeBound(t)
+	testkit.RequirePostgres(t)
+	dsn := pgtest.FreshSchema(t)
+	flags := []string{"-cache-ttl", "10m", "-rate-limit", "1000000", "-failed-auth-per-ip", "1000000"}
+	a := testkit.StartServer(t, dsn, flags...)
+	others := []*testkit.Process{testkit.StartServer(t, dsn, flags...), testkit.StartServer(t, dsn, flags...)}
+	c := testkit.HTTPClient(t)
+	g := testkit.Inspect(t, dsn)
+	ac := a.Client()
+	owner := ac.SignUp(t, "Fleet Access")
+	for _, p := range others {
+		testkit.ProbeCache(t, c, ac, owner, p.URL, g)
+	}
+
+	var delays []time.Duration
+	for i := range 10 {
+		keyID, secret := ac.CreateKey(t, owner, fmt.Sprintf("read-only key %d", i))
+		for _, p := range others {
+			for range 2 { // the second is served from the cache
+				if got, err := testkit.VerifyKey(c, p.URL, testkit.Bearer(secret), "Fleet"); err != nil || got.Status != http.StatusOK {
+					t.Fatalf("round %d: %s refused a live key: %v %d", i, p.URL, err, got.Status)
+				}
+			}
+		}
+		ac.MustDo(t, testkit.Request{Auth: testkit.Bearer(owner.Token), Query: testkit.UpdateKeyMutation,
+			Variables: map[string]any{"in": map[string]any{"id": keyID, "access": "READ_ONLY"}}})
+		changed := time.Now()
+		if err := g.Exec("DELETE FROM api_keys WHERE id = ?", keyID).Error; err != nil {
+			t.Fatal(err)
+		}
+		for j, d := range refusalDelays(c, others, secret, changed) {
+			if d < 0 {
+				t.Fatalf("round %d: instance %s answered neither 200 nor 401", i, others[j].URL)
+			}
+			delays = append(delays, d)
+		}
+	}
+	slices.Sort(delays)
+	worst := delays[len(delays)-1]
+	t.Logf("%d access changes × %d other instances: propagation p50 %v, worst %v", len(delays)/len(others), len(others), testkit.Percentile(delays, 50), worst)
+	if worst > 100*time.Millisecond {
+		t.Errorf("worst propagation %v exceeds 100 ms", worst)
+	}
+}
+
+// refusalDelays asks each instance about secret until it refuses it, and
+// says how long after since each one did: -1 for an instance that answered
+// neither 200 nor 401, and over 5 s for one that never refused.
+func refusalDelays(c *http.Client, instances []*testkit.Process, secret string, since time.Time) []time.Duration {
+	took := make([]time.Duration, len(instances))
+	var wg sync.WaitGroup
+	for j, p := range instances {
+		wg.Go(func() {
+			for {
+				got, err := testkit.VerifyKey(c, p.URL, testkit.Bearer(secret), "Fleet")
+				if err == nil && got.Status == http.StatusUnauthorized {
+					took[j] = time.Since(since)
+					return
+				}
+				if err != nil || got.Status != http.StatusOK {
+					took[j] = -1
+					return
+				}
+				if time.Since(since) > 5*time.Second {
+					took[j] = time.Since(since)
+					return
+				}
+				time.Sleep(time.Millisecond)
+			}
+		})
+	}
+	wg.Wait()
+	return took
 }
 
 // Requests spread over three instances, two endpoints, several keys and

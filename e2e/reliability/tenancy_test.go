@@ -266,6 +266,23 @@ var tenancyCases = map[string]func(t *testing.T, w *tenancyWorld, c tenancyCalle
 		w.likeMissing(t, c, "deleteApiKey", testkit.DeleteKeyMutation,
 			func(id string) map[string]any { return map[string]any{"id": id} }, credential.NewID("key"))
 	},
+	"Mutation.updateApiKey": func(t *testing.T, w *tenancyWorld, c tenancyCaller) {
+		for _, in := range []map[string]any{
+			{"name": "Renamed by B", "note": "B was here", "access": "READ_ONLY"},
+			{"note": nil},
+			{},
+		} {
+			w.likeMissing(t, c, fmt.Sprintf("updateApiKey(%v)", in), testkit.UpdateKeyMutation,
+				func(id string) map[string]any {
+					change := map[string]any{"id": id}
+					for k, v := range in {
+						change[k] = v
+					}
+					return map[string]any{"in": change}
+				},
+				credential.NewID("key"))
+		}
+	},
 	"Mutation.setUserApiAccess": func(t *testing.T, w *tenancyWorld, c tenancyCaller) {
 		for _, enabled := range []bool{false, true} {
 			w.likeMissing(t, c, fmt.Sprintf("setUserApiAccess(enabled: %v)", enabled), testkit.SetAccessMutation,

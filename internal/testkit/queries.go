@@ -7,6 +7,9 @@ const SetAccessMutation = `mutation($in: SetUserApiAccessInput!) {
   setUserApiAccess(input: $in) { user { id role apiAccess } deletedApiKeys loggedOutMobileSessions }
 }`
 
+// UpdateKeyMutation changes a key as $in says, answering what it now holds.
+const UpdateKeyMutation = `mutation($in: UpdateApiKeyInput!) { updateApiKey(input: $in) { apiKey { id name note access last4 } } }`
+
 // The demo data's credentials, as README publishes them: seed-demo must
 // create exactly these.
 const (
