@@ -45,7 +45,8 @@ type CreateAPIKeyInput struct {
 type CreateAPIKeyPayload struct {
 	// The new key.
 	APIKey *APIKey `json:"apiKey"`
-	// The key's full secret. It is shown this once and never again.
+	// The key's full secret. It is shown this once and never again, so a
+	// selection without it is refused.
 	Secret string `json:"secret"`
 }
 

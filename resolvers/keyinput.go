@@ -1,11 +1,25 @@
 package resolvers
 
 import (
+	"context"
+
 	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/keyfob/keyfob/db"
 	"github.com/keyfob/keyfob/model"
 )
+
+// requireSecretSelected refuses a mutation that shows a key's secret once
+// when its selection leaves the secret out: a secret nobody read can never
+// be recovered. It runs before the mutation changes anything.
+func requireSecretSelected(ctx context.Context) error {
+	for _, f := range graphql.CollectFieldsCtx(ctx, nil) {
+		if f.Name == "secret" {
+			return nil
+		}
+	}
+	return model.InvalidInput("secret", "select secret in the payload: it is shown only in this answer and can never be recovered")
+}
 
 // newAPIKey is the key createApiKey's input asks for.
 func newAPIKey(in model.CreateAPIKeyInput) (db.NewAPIKey, error) {

@@ -63,6 +63,9 @@ func (r *apiKeyConnectionResolver) PageInfo(ctx context.Context, obj *model.KeyP
 
 // CreateAPIKey is the resolver for the createApiKey field.
 func (r *mutationResolver) CreateAPIKey(ctx context.Context, input model.CreateAPIKeyInput) (*model.CreateAPIKeyPayload, error) {
+	if err := requireSecretSelected(ctx); err != nil {
+		return nil, err
+	}
 	actor, err := model.ActorFromContext(ctx)
 	if err != nil {
 		return nil, err

@@ -211,6 +211,74 @@ func TestUpdateAPIKeyPermissions(t *testing.T) {
 	})
 }
 
+// A createApiKey that does not select the secret is refused before
+// anything is made: the secret would be lost for good.
+func TestCreateAPIKeyRefusesASelectionWithoutTheSecret(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, e *testkit.Env) {
+		owner := e.SignUp(t, "Guarded")
+		auth := testkit.Bearer(owner.Token)
+		auditEvents := func() float64 {
+			data := e.MustDo(t, testkit.Request{Auth: auth, Query: `{ auditEvents { totalCount } }`})
+			return testkit.Dig(data, "auditEvents", "totalCount").(float64)
+		}
+		// yes sets $yes for the documents that declare it.
+		yes := func(query string, value bool) map[string]any {
+			if !strings.Contains(query, "$yes") {
+				return nil
+			}
+			return map[string]any{"yes": value}
+		}
+		refused := []struct{ name, query string }{
+			{"only the key", `mutation { createApiKey(input: {name: "Lost"}) { apiKey { id last4 } } }`},
+			{"only __typename", `mutation { createApiKey(input: {name: "Lost"}) { __typename } }`},
+			{"secret skipped", `mutation { createApiKey(input: {name: "Lost"}) { secret @skip(if: true) apiKey { id } } }`},
+			{"secret not included", `mutation($yes: Boolean!) { createApiKey(input: {name: "Lost"}) { secret @include(if: $yes) apiKey { id } } }`},
+			{"secret in a skipped fragment", `mutation { createApiKey(input: {name: "Lost"}) { ...S @skip(if: true) apiKey { id } } } fragment S on CreateApiKeyPayload { secret }`},
+		}
+		for _, c := range refused {
+			t.Run(c.name, func(t *testing.T) {
+				before, events := e.RowCounts(t), auditEvents()
+				resp := e.Do(t, testkit.Request{Auth: auth, Query: c.query, Variables: yes(c.query, false)})
+				if !testkit.WantError(t, resp, "BAD_USER_INPUT", "secret") {
+					return
+				}
+				if msg := resp.Errors[0].Message; !strings.Contains(msg, "select secret") {
+					t.Errorf("message %q does not tell the caller to select secret", msg)
+				}
+				if resp.Data["createApiKey"] != nil {
+					t.Errorf("answered a key: %s", resp.Body)
+				}
+				if after := e.RowCounts(t); after["api_keys"] != before["api_keys"] {
+					t.Errorf("keys %d -> %d: a key was made", before["api_keys"], after["api_keys"])
+				}
+				if n := auditEvents(); n != events {
+					t.Errorf("audit events %v -> %v: something was recorded", events, n)
+				}
+			})
+		}
+
+		accepted := []struct{ name, query string }{
+			{"secret", `mutation { createApiKey(input: {name: "Kept"}) { secret } }`},
+			{"secret under an alias", `mutation { createApiKey(input: {name: "Kept"}) { copyMe: secret } }`},
+			{"secret in a fragment", `mutation { createApiKey(input: {name: "Kept"}) { ...S } } fragment S on CreateApiKeyPayload { secret }`},
+			{"secret in an inline fragment", `mutation { createApiKey(input: {name: "Kept"}) { ... on CreateApiKeyPayload { secret } } }`},
+			{"secret included", `mutation($yes: Boolean!) { createApiKey(input: {name: "Kept"}) { secret @include(if: $yes) } }`},
+		}
+		for _, c := range accepted {
+			t.Run(c.name, func(t *testing.T) {
+				before := e.RowCounts(t)
+				resp := e.Do(t, testkit.Request{Auth: auth, Query: c.query, Variables: yes(c.query, true)})
+				if len(resp.Errors) > 0 || !strings.Contains(resp.Body, `"kf_`) {
+					t.Fatalf("refused: %s", resp.Body)
+				}
+				if after := e.RowCounts(t); after["api_keys"] != before["api_keys"]+1 {
+					t.Errorf("keys %d -> %d, want one more", before["api_keys"], after["api_keys"])
+				}
+			})
+		}
+	})
+}
+
 // API_KEY_UPDATED says what changed; an update that changes nothing
 // records nothing.
 func TestAuditKeyUpdated(t *testing.T) {

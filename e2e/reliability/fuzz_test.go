@@ -103,7 +103,7 @@ func FuzzMutationVariables(f *testing.F) {
 	data = gql(testkit.Bearer(token), `mutation($in: CreateUserInput!) { createUser(input: $in) { user { id } } }`,
 		map[string]any{"in": map[string]any{"name": "Agent", "email": "fuzz-agent@example.test", "password": "agent password", "role": "AGENT"}})
 	userID := testkit.Dig(data, "createUser", "user", "id").(string)
-	data = gql(testkit.Bearer(token), `mutation($in: CreateApiKeyInput!) { createApiKey(input: $in) { apiKey { id } } }`,
+	data = gql(testkit.Bearer(token), `mutation($in: CreateApiKeyInput!) { createApiKey(input: $in) { secret apiKey { id } } }`,
 		map[string]any{"in": map[string]any{"name": "target"}})
 	keyID := testkit.Dig(data, "createApiKey", "apiKey", "id").(string)
 	mutations := fuzzMutations(ownerEmail, userID, keyID)

@@ -257,6 +257,7 @@ func testHostileInputs(t *testing.T, kind string) {
 		gql("access as an object", update(`"access":{"$ne":"FULL"}`)),
 		gql("note as an array", update(`"note":["a","b"]`)),
 		gql("SQL in an updated key id", testkit.GQLJSON(updKey, `{"in":{"id":"key_' OR '1'='1","name":"x"}}`)),
+		gql("createApiKey without selecting the secret", testkit.GQLJSON(`mutation { createApiKey(input: {name: "Lost secret"}) { apiKey { id } } }`, "")),
 		// SQL- and script-looking values where they are not valid.
 		gql("SQL in a key id", deleteID("key_' OR '1'='1")),
 		gql("SQL in a user id", testkit.GQLJSON(setAccess, `{"in":{"userId":"user_'; DROP TABLE users; --","enabled":false}}`)),
@@ -325,7 +326,7 @@ func testHostileInputs(t *testing.T, kind string) {
 	// returned verbatim, and the schema is untouched.
 	t.Run("SQL- and script-looking names and notes are data", func(t *testing.T) {
 		for _, name := range []string{`Robert'); DROP TABLE api_keys;--`, `' OR '1'='1`, `<script>alert(1)</script>`, `"; DELETE FROM users; --`, `%s%n%x{{.}}${jndi:ldap://x}`} {
-			data := sc.MustDo(t, testkit.Request{Auth: testkit.Bearer(owner.Token), Query: `mutation($in: CreateApiKeyInput!) { createApiKey(input: $in) { apiKey { id name } } }`,
+			data := sc.MustDo(t, testkit.Request{Auth: testkit.Bearer(owner.Token), Query: `mutation($in: CreateApiKeyInput!) { createApiKey(input: $in) { secret apiKey { id name } } }`,
 				Variables: map[string]any{"in": map[string]any{"name": name}}})
 			id := testkit.Dig(data, "createApiKey", "apiKey", "id").(string)
 			if got := testkit.Dig(data, "createApiKey", "apiKey", "name"); got != name {

@@ -255,7 +255,7 @@ var tenancyCases = map[string]func(t *testing.T, w *tenancyWorld, c tenancyCalle
 	},
 	"Mutation.createApiKey": func(t *testing.T, w *tenancyWorld, c tenancyCaller) {
 		// No id to aim with: a key made by B's caller is B's caller's.
-		resp := w.do(t, c.auth, `mutation($in: CreateApiKeyInput!) { createApiKey(input: $in) { apiKey { id owner { id account { id } } } } }`,
+		resp := w.do(t, c.auth, `mutation($in: CreateApiKeyInput!) { createApiKey(input: $in) { secret apiKey { id owner { id account { id } } } } }`,
 			map[string]any{"in": map[string]any{"name": "B's own key"}})
 		w.noneOfA(t, "createApiKey", resp)
 		if owner := testkit.Dig(resp.Data, "createApiKey", "apiKey", "owner", "id"); owner != nil && owner != c.user.ID {
