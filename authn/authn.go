@@ -97,8 +97,10 @@ const (
 
 // Admit authenticates r. With acceptSessions false (the gateway endpoint)
 // only API keys count. A request without credentials yields a nil actor
-// when anonymous requests are allowed.
-func (a *Authenticator) Admit(w http.ResponseWriter, r *http.Request, acceptSessions bool) (*model.Actor, error) {
+// when anonymous requests are allowed. A method that is not empty is the
+// one the key's access must allow (model.KeyAccess.Allows); a key refused
+// for it records no usage.
+func (a *Authenticator) Admit(w http.ResponseWriter, r *http.Request, acceptSessions bool, method string) (*model.Actor, error) {
 	headers := r.Header.Values("Authorization")
 	if len(headers) == 0 || headers[0] == "" && len(headers) == 1 {
 		if acceptSessions {
@@ -123,6 +125,9 @@ func (a *Authenticator) Admit(w http.ResponseWriter, r *http.Request, acceptSess
 		// its rate-limit headers, and a bad request still counts.
 		if err := a.limits.admitKey(w, r, actor.APIKey.ID); err != nil {
 			return nil, err
+		}
+		if method != "" && !actor.APIKey.Access.Allows(method) {
+			return nil, model.ErrReadOnlyKey
 		}
 		systems := r.Header.Values("X-System")
 		if len(systems) > 1 {

@@ -62,13 +62,13 @@ func BenchmarkWarmVerify(b *testing.B) {
 	req := httptest.NewRequest(http.MethodGet, "/auth/verify", nil)
 	req.Header.Set("Authorization", "Bearer "+secret)
 	req.Header.Set("X-System", "Bench")
-	if _, err := a.Admit(httptest.NewRecorder(), req, false); err != nil { // warm the cache
+	if _, err := a.Admit(httptest.NewRecorder(), req, false, http.MethodGet); err != nil { // warm the cache
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		if actor, err := a.Admit(httptest.NewRecorder(), req, false); err != nil || actor.APIKey == nil {
+		if actor, err := a.Admit(httptest.NewRecorder(), req, false, http.MethodGet); err != nil || actor.APIKey == nil {
 			b.Fatalf("%v %v", actor, err)
 		}
 	}

@@ -13,6 +13,9 @@ const (
 	HeaderAccountID = "X-Keyfob-Account-Id"
 	HeaderUserID    = "X-Keyfob-User-Id"
 	HeaderKeyID     = "X-Keyfob-Key-Id"
+	// HeaderKeyAccess is the key's access, FULL or READ_ONLY, so that the
+	// upstream can apply finer rules.
+	HeaderKeyAccess = "X-Keyfob-Key-Access"
 	// HeaderStatus carries the status on every answer, so that nginx's
 	// auth_request (which turns anything but 2xx, 401 and 403 into 500) can
 	// still pass 429 and 503 on to the client.
@@ -23,7 +26,8 @@ const (
 // through anonymous: resolvers decide what they may do.
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		actor, err := s.authn.Admit(w, r, true)
+		// A key runs queries only on /graphql, whatever the method.
+		actor, err := s.authn.Admit(w, r, true, "")
 		s.authn.Observe(r, actor, err)
 		if err != nil {
 			writeError(w, authn.ClientError(err))
@@ -46,7 +50,7 @@ var errKeyRequired = &model.Error{Code: model.CodeUnauthenticated, Message: "a v
 // JSON error.
 func (s *Server) verify() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		actor, err := s.authn.Admit(w, r, false)
+		actor, err := s.authn.Admit(w, r, false, s.originalMethod(r))
 		s.authn.Observe(r, actor, err)
 		if err != nil {
 			e := asDomain(authn.ClientError(err))
@@ -65,8 +69,30 @@ func (s *Server) verify() http.Handler {
 		h.Set(HeaderAccountID, actor.APIKey.AccountID)
 		h.Set(HeaderUserID, actor.APIKey.UserID)
 		h.Set(HeaderKeyID, actor.APIKey.ID)
+		h.Set(HeaderKeyAccess, string(actor.APIKey.Access))
 		h.Set(HeaderStatus, "200")
 		h.Set("Cache-Control", "no-store")
 		w.WriteHeader(http.StatusOK)
 	})
+}
+
+// untrustedMethod stands for a method claimed by a peer that is not a
+// trusted proxy. It is no HTTP method (a token has no parentheses), so only
+// a FULL key allows it.
+const untrustedMethod = "(untrusted X-Forwarded-Method)"
+
+// originalMethod is the method of the request a gateway asks about: the
+// X-Forwarded-Method a trusted proxy sends (nginx's auth_request always
+// asks with GET), or, without the header, the verify request's own method
+// (Envoy's ext_authz keeps it). The header from any other peer, or twice,
+// is a claim that cannot be believed.
+func (s *Server) originalMethod(r *http.Request) string {
+	claimed := r.Header.Values("X-Forwarded-Method")
+	if len(claimed) == 0 {
+		return r.Method
+	}
+	if len(claimed) == 1 && s.clientIPs.isTrustedPeer(r) {
+		return claimed[0]
+	}
+	return untrustedMethod
 }

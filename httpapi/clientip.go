@@ -27,6 +27,16 @@ func (c *clientIPs) isTrusted(addr netip.Addr) bool {
 	return false
 }
 
+// isTrustedPeer reports whether r's connection comes from a trusted proxy.
+func (c *clientIPs) isTrustedPeer(r *http.Request) bool {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	peer, err := netip.ParseAddr(host)
+	return err == nil && c.isTrusted(peer)
+}
+
 // resolve returns the client address of r.
 func (c *clientIPs) resolve(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
