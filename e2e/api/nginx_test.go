@@ -51,10 +51,20 @@ func TestNginxAuthRequest(t *testing.T) {
 	})
 	owner := e.SignUp(t, "Behind nginx")
 	keyID, secret := e.CreateKey(t, owner, "Proxied")
+	// Two READ_ONLY keys, as the limit of 3 requests per key would not let
+	// one key make all six requests below.
+	var readOnly [2]struct{ id, secret string }
+	for i := range readOnly {
+		readOnly[i].id, readOnly[i].secret = e.CreateKey(t, owner, fmt.Sprintf("Reader %d", i))
+		if resp := updateKey(t, e, testkit.Bearer(owner.Token), map[string]any{"id": readOnly[i].id, "access": "READ_ONLY"}); len(resp.Errors) > 0 {
+			t.Fatalf("updateApiKey: %s", resp.Body)
+		}
+	}
 
 	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprintf(w, "upstream saw key=%s user=%s account=%s path=%s",
-			r.Header.Get("X-Keyfob-Key-Id"), r.Header.Get("X-Keyfob-User-Id"), r.Header.Get("X-Keyfob-Account-Id"), r.URL.Path)
+		fmt.Fprintf(w, "upstream saw key=%s user=%s account=%s access=%s method=%s path=%s",
+			r.Header.Get("X-Keyfob-Key-Id"), r.Header.Get("X-Keyfob-User-Id"), r.Header.Get("X-Keyfob-Account-Id"),
+			r.Header.Get("X-Keyfob-Key-Access"), r.Method, r.URL.Path)
 	}))
 	defer upstream.Close()
 
@@ -92,10 +102,14 @@ http {
 	}
 	defer func() { cmd.Process.Kill(); cmd.Wait() }()
 	front := fmt.Sprintf("http://127.0.0.1:%d", port)
+	var do func(method, auth string, extra map[string]string) (int, http.Header, string)
 	waitFor(t, front, out, dir)
 
 	get := func(auth string, extra map[string]string) (int, http.Header, string) {
-		req, _ := http.NewRequest(http.MethodGet, front+"/api/people", nil)
+		return do(http.MethodGet, auth, extra)
+	}
+	do = func(method, auth string, extra map[string]string) (int, http.Header, string) {
+		req, _ := http.NewRequest(method, front+"/api/people", nil)
 		if auth != "" {
 			req.Header.Set("Authorization", auth)
 		}
@@ -112,9 +126,34 @@ http {
 	}
 
 	// Admitted, with identity from Keyfob even when the client forges it.
-	status, _, body := get(testkit.Bearer(secret), map[string]string{"X-Keyfob-Key-Id": "key_forged", "X-System": "nginx-test"})
-	if status != http.StatusOK || !strings.Contains(body, "key="+keyID) || !strings.Contains(body, "user="+owner.ID) || !strings.Contains(body, "path=/api/people") {
+	status, _, body := get(testkit.Bearer(secret), map[string]string{"X-Keyfob-Key-Id": "key_forged", "X-Keyfob-Key-Access": "READ_ONLY", "X-System": "nginx-test"})
+	if status != http.StatusOK || !strings.Contains(body, "key="+keyID) || !strings.Contains(body, "user="+owner.ID) ||
+		!strings.Contains(body, "access=FULL ") || !strings.Contains(body, "path=/api/people") {
 		t.Fatalf("admitted request: %d %s", status, body)
+	}
+	// A READ_ONLY key is refused anything but GET (HEAD, OPTIONS) with
+	// Keyfob's JSON 403, even when the client claims GET itself.
+	const forbidden = `{"error":{"code":"FORBIDDEN","message":"this API key is read-only: it may only GET, HEAD and OPTIONS"}}` + "\n"
+	refusals := []struct {
+		key    int
+		method string
+		extra  map[string]string
+	}{
+		{0, http.MethodPost, nil},
+		{0, http.MethodPut, nil},
+		{0, http.MethodPatch, nil},
+		{1, http.MethodDelete, nil},
+		{1, http.MethodDelete, map[string]string{"X-Forwarded-Method": "GET"}},
+	}
+	for _, r := range refusals {
+		status, header, body := do(r.method, testkit.Bearer(readOnly[r.key].secret), r.extra)
+		if status != http.StatusForbidden || body != forbidden || !strings.HasPrefix(header.Get("Content-Type"), "application/json") {
+			t.Fatalf("READ_ONLY key, %s %v through nginx: %d %v %q", r.method, r.extra, status, header, body)
+		}
+	}
+	status, _, body = get(testkit.Bearer(readOnly[1].secret), map[string]string{"X-Keyfob-Key-Access": "FULL"})
+	if status != http.StatusOK || !strings.Contains(body, "key="+readOnly[1].id) || !strings.Contains(body, "access=READ_ONLY method=GET") {
+		t.Fatalf("READ_ONLY key, GET through nginx: %d %s", status, body)
 	}
 	// Refused: no key, and an unknown key, with a JSON body and a Bearer challenge.
 	for _, auth := range []string{"", "Bearer kf_nope"} {
@@ -155,6 +194,12 @@ http {
 	// ones are not counted as usage.
 	if counts["nginx-test"] != 1.0 || counts["unknown"] != 1.0 || len(counts) != 2 {
 		t.Fatalf("usage recorded through nginx = %v", counts)
+	}
+	// The READ_ONLY keys' refusals are not usage either: only the GET is.
+	for i, want := range []int{0, 1} {
+		if got := keyRequests(t, e, testkit.Bearer(owner.Token), readOnly[i].id); got != want {
+			t.Errorf("READ_ONLY key %d: %d requests recorded through nginx, want %d", i, got, want)
+		}
 	}
 }
 
