@@ -121,6 +121,7 @@ func (a *Authenticator) Admit(w http.ResponseWriter, r *http.Request, acceptSess
 		return nil, err
 	}
 	if actor.APIKey != nil {
+		setKeyExpiry(w, actor.APIKey)
 		// The limit comes first: every answer to a verified key carries
 		// its rate-limit headers, and a bad request still counts.
 		if err := a.limits.admitKey(w, r, actor.APIKey.ID); err != nil {
@@ -198,11 +199,7 @@ func (a *Authenticator) lookUp(ctx context.Context, digest credential.Digest, ki
 	if err != nil {
 		return nil, err
 	}
-	ttl := a.Cache.ttl
-	if actor.Session != nil {
-		ttl = min(ttl, actor.Session.ExpiresAt.Sub(a.Cache.clock.Now()))
-	}
-	a.Cache.fill(digest, verdict{actor: actor, ttl: ttl}, generation)
+	a.Cache.fill(digest, a.Cache.found(actor), generation)
 	return actor, nil
 }
 

@@ -18,10 +18,19 @@ import (
 type verdict struct {
 	actor *model.Actor
 	ttl   time.Duration
+	// expiresAt (Unix nanoseconds, 0 for never): see expired.
+	expiresAt int64
 	// refreshAt (Unix nanoseconds, 0 for never) is when a hit starts a look-up
 	// in the background, so a credential in use is renewed before its TTL ends
 	// instead of making a request wait for the database when it does.
 	refreshAt int64
+}
+
+// expiresAt (Unix nanoseconds, 0 for never) is when the credential itself
+// stops working: a key's expiresAt, a session's end. The entry's TTL ends
+// there too, but otter may not have evicted it yet, so get checks it.
+func (v verdict) expired(now time.Time) bool {
+	return v.expiresAt != 0 && now.UnixNano() >= v.expiresAt
 }
 
 // refreshDue reports whether a hit at now should renew the entry.
@@ -100,12 +109,35 @@ func (c *Cache) get(d credential.Digest) (verdict, bool) {
 		return verdict{}, false
 	}
 	v, ok := c.entries.GetIfPresent(d)
+	if ok && v.expired(c.clock.Now()) {
+		// From its expiry on, an entry answers nothing: the look-up that
+		// follows finds the credential expired and remembers that instead.
+		ok = false
+	}
 	if ok {
 		c.hits.Add(1)
 	} else {
 		c.misses.Add(1)
 	}
 	return v, ok
+}
+
+// found is the verdict for a credential the database knows, now: trusted
+// for the cache's TTL, or until the credential expires if that is sooner.
+func (c *Cache) found(actor *model.Actor) verdict {
+	v := verdict{actor: actor, ttl: c.ttl}
+	var expiresAt *time.Time
+	switch {
+	case actor.Session != nil:
+		expiresAt = &actor.Session.ExpiresAt
+	case actor.APIKey != nil:
+		expiresAt = actor.APIKey.ExpiresAt
+	}
+	if expiresAt != nil {
+		v.ttl = min(v.ttl, expiresAt.Sub(c.clock.Now()))
+		v.expiresAt = expiresAt.UnixNano()
+	}
+	return v
 }
 
 // RefreshesInFlight is how many background refreshes are running now: a

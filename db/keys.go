@@ -19,11 +19,12 @@ func newKey(owner *model.User, name, secret string, at time.Time) *model.APIKey 
 	}
 }
 
-// NewAPIKey is what a key is made with: its name, a note ("" for none) and
-// its access.
+// NewAPIKey is what a key is made with: its name, a note ("" for none),
+// its access and when it expires (nil for never).
 type NewAPIKey struct {
 	Name, Note string
 	Access     model.KeyAccess
+	ExpiresAt  *time.Time
 }
 
 // CreateAPIKey makes a key with full access and no note for the signed-in
@@ -48,6 +49,10 @@ func (db *DB) createAPIKey(ctx context.Context, owner *model.User, spec NewAPIKe
 	// A new key is a blank one with the change to its values applied, so
 	// that creating and updating clean them by the same rules.
 	settings, err := model.KeyChange{Name: &spec.Name, Note: &spec.Note, Access: &spec.Access}.Clean()
+	if err != nil {
+		return nil, "", err
+	}
+	expiresAt, err := model.CleanKeyExpiry(spec.ExpiresAt, db.now())
 	if err != nil {
 		return nil, "", err
 	}
@@ -80,6 +85,7 @@ func (db *DB) createAPIKey(ctx context.Context, owner *model.User, spec NewAPIKe
 		}
 		key = newKey(&user, "", secret, db.now())
 		settings.ApplyTo(key)
+		key.ExpiresAt = expiresAt
 		if err := tx.Create(key).Error; err != nil {
 			return err
 		}

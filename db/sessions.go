@@ -124,7 +124,8 @@ func (db *DB) ActorBySession(ctx context.Context, tokenHash string) (*model.Acto
 }
 
 // ActorByAPIKey returns the owner of the key with this secret hash, acting
-// through that key, or NOT_FOUND.
+// through that key, or NOT_FOUND. An expired key is NOT_FOUND, as an
+// unknown one is: it stays in the table for admins to see, not to use.
 func (db *DB) ActorByAPIKey(ctx context.Context, secretHash string) (*model.Actor, error) {
 	var row struct {
 		Key     model.APIKey  `gorm:"embedded;embeddedPrefix:k_"`
@@ -133,6 +134,11 @@ func (db *DB) ActorByAPIKey(ctx context.Context, secretHash string) (*model.Acto
 	}
 	if err := db.actorQuery(ctx, &row, "api_keys", "k", &model.APIKey{}, "k.secret_hash = ?", secretHash); err != nil {
 		return nil, err
+	}
+	// Compared here, by the store's clock, rather than in SQL: SQLite
+	// keeps times as text, and the rule is model's.
+	if row.Key.Expired(db.now()) {
+		return nil, model.ErrNotFound
 	}
 	return &model.Actor{User: &row.User, Account: &row.Account, APIKey: &row.Key}, nil
 }

@@ -56,6 +56,7 @@ type ComplexityRoot struct {
 		ActiveMobileSessions func(childComplexity int) int
 		CreatedAt            func(childComplexity int) int
 		DailyUsage           func(childComplexity int, days *int) int
+		ExpiresAt            func(childComplexity int) int
 		ID                   func(childComplexity int) int
 		IsDefault            func(childComplexity int) int
 		Last4                func(childComplexity int) int
@@ -63,6 +64,7 @@ type ComplexityRoot struct {
 		Name                 func(childComplexity int) int
 		Note                 func(childComplexity int) int
 		Owner                func(childComplexity int) int
+		Status               func(childComplexity int) int
 		UsageByIntegration   func(childComplexity int) int
 	}
 
@@ -191,6 +193,7 @@ type AccountResolver interface {
 type ApiKeyResolver interface {
 	LastUsedAt(ctx context.Context, obj *model.APIKey) (*time.Time, error)
 
+	Status(ctx context.Context, obj *model.APIKey) (model.APIKeyStatus, error)
 	ActiveMobileSessions(ctx context.Context, obj *model.APIKey) (int, error)
 	Owner(ctx context.Context, obj *model.APIKey) (*model.User, error)
 	UsageByIntegration(ctx context.Context, obj *model.APIKey) ([]*model.IntegrationUsage, error)
@@ -311,6 +314,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ApiKey.DailyUsage(childComplexity, args["days"].(*int)), true
+	case "ApiKey.expiresAt":
+		if e.ComplexityRoot.ApiKey.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiKey.ExpiresAt(childComplexity), true
 	case "ApiKey.id":
 		if e.ComplexityRoot.ApiKey.ID == nil {
 			break
@@ -353,6 +362,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ApiKey.Owner(childComplexity), true
+	case "ApiKey.status":
+		if e.ComplexityRoot.ApiKey.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiKey.Status(childComplexity), true
 	case "ApiKey.usageByIntegration":
 		if e.ComplexityRoot.ApiKey.UsageByIntegration == nil {
 			break
@@ -955,6 +970,10 @@ func (ec *executionContext) childFields_ApiKey(ctx context.Context, field graphq
 		return ec.fieldContext_ApiKey_note(ctx, field)
 	case "access":
 		return ec.fieldContext_ApiKey_access(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_ApiKey_expiresAt(ctx, field)
+	case "status":
+		return ec.fieldContext_ApiKey_status(ctx, field)
 	case "activeMobileSessions":
 		return ec.fieldContext_ApiKey_activeMobileSessions(ctx, field)
 	case "owner":
@@ -1837,6 +1856,52 @@ func (ec *executionContext) _ApiKey_access(ctx context.Context, field graphql.Co
 }
 func (ec *executionContext) fieldContext_ApiKey_access(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ApiKey", field, false, false, "KeyAccess")
+}
+
+func (ec *executionContext) _ApiKey_expiresAt(ctx context.Context, field graphql.CollectedField, obj *model.APIKey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApiKey_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ApiKey_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApiKey", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _ApiKey_status(ctx context.Context, field graphql.CollectedField, obj *model.APIKey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApiKey_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ApiKey().Status(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.APIKeyStatus) graphql.Marshaler {
+			return ec.marshalNApiKeyStatus2githubᚗcomᚋkeyfobᚋkeyfobᚋmodelᚐAPIKeyStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApiKey_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApiKey", field, true, true, "ApiKeyStatus")
 }
 
 func (ec *executionContext) _ApiKey_activeMobileSessions(ctx context.Context, field graphql.CollectedField, obj *model.APIKey) (ret graphql.Marshaler) {
@@ -4955,7 +5020,7 @@ func (ec *executionContext) unmarshalInputCreateApiKeyInput(ctx context.Context,
 		asMap["access"] = "FULL"
 	}
 
-	fieldsInOrder := [...]string{"name", "note", "access"}
+	fieldsInOrder := [...]string{"name", "note", "access", "expiresAt"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -4983,6 +5048,13 @@ func (ec *executionContext) unmarshalInputCreateApiKeyInput(ctx context.Context,
 				return it, err
 			}
 			it.Access = data
+		case "expiresAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expiresAt"))
+			data, err := ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpiresAt = data
 		}
 	}
 	return it, nil
@@ -5454,6 +5526,17 @@ func (ec *executionContext) _ApiKey(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "expiresAt":
+			out.Values[i] = ec._ApiKey_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ApiKey_status(ctx, field, obj)
+				})
 		case "activeMobileSessions":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -6773,6 +6856,16 @@ func (ec *executionContext) marshalNApiKeyEdge2ᚖgithubᚗcomᚋkeyfobᚋkeyfob
 	return ec._ApiKeyEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNApiKeyStatus2githubᚗcomᚋkeyfobᚋkeyfobᚋmodelᚐAPIKeyStatus(ctx context.Context, v any) (model.APIKeyStatus, error) {
+	var res model.APIKeyStatus
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNApiKeyStatus2githubᚗcomᚋkeyfobᚋkeyfobᚋmodelᚐAPIKeyStatus(ctx context.Context, sel ast.SelectionSet, v model.APIKeyStatus) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNAuditAction2githubᚗcomᚋkeyfobᚋkeyfobᚋmodelᚐAuditAction(ctx context.Context, v any) (model.AuditAction, error) {
 	var res model.AuditAction
 	err := res.UnmarshalGQL(v)
@@ -6912,7 +7005,7 @@ func (ec *executionContext) marshalNDailyUsage2ᚖgithubᚗcomᚋkeyfobᚋkeyfob
 }
 
 func (ec *executionContext) unmarshalNDateTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
-	res, err := model.UnmarshalDateTime(v)
+	res, err := model.UnmarshalDateTime(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -6922,7 +7015,7 @@ func (ec *executionContext) marshalNDateTime2timeᚐTime(ctx context.Context, se
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "DateTime!")
 	}
-	return res
+	return graphql.WrapContextMarshaler(ctx, res)
 }
 
 func (ec *executionContext) unmarshalNDeleteApiKeyInput2githubᚗcomᚋkeyfobᚋkeyfobᚋmodelᚐDeleteAPIKeyInput(ctx context.Context, v any) (model.DeleteAPIKeyInput, error) {
@@ -7275,7 +7368,7 @@ func (ec *executionContext) unmarshalODateTime2ᚖtimeᚐTime(ctx context.Contex
 	if v == nil {
 		return nil, nil
 	}
-	res, err := model.UnmarshalDateTime(v)
+	res, err := model.UnmarshalDateTime(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -7284,9 +7377,8 @@ func (ec *executionContext) marshalODateTime2ᚖtimeᚐTime(ctx context.Context,
 		return graphql.Null
 	}
 	_ = sel
-	_ = ctx
 	res := model.MarshalDateTime(*v)
-	return res
+	return graphql.WrapContextMarshaler(ctx, res)
 }
 
 func (ec *executionContext) unmarshalOID2ᚖstring(ctx context.Context, v any) (*string, error) {

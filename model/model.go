@@ -63,8 +63,25 @@ type APIKey struct {
 	// Access is what the key's requests may do. The cached actor of a
 	// verified request carries its key, access included, so whatever
 	// changes a key revokes the key's cache entries.
-	Access    KeyAccess
+	Access KeyAccess
+	// ExpiresAt is when the key stops working; nil is never. It is set
+	// when the key is made and never changes.
+	ExpiresAt *time.Time
 	CreatedAt time.Time
+}
+
+// Expired reports whether the key no longer works at now: at its expiry
+// and after.
+func (k *APIKey) Expired(now time.Time) bool {
+	return k.ExpiresAt != nil && !now.Before(*k.ExpiresAt)
+}
+
+// Status is the key's status at now.
+func (k *APIKey) Status(now time.Time) APIKeyStatus {
+	if k.Expired(now) {
+		return APIKeyStatusExpired
+	}
+	return APIKeyStatusActive
 }
 
 // TableName keeps GORM from naming the table "api_keys" from "APIKey" by accident of casing.

@@ -3,6 +3,12 @@
 package model
 
 import (
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+
 	"github.com/99designs/gqlgen/graphql"
 )
 
@@ -39,6 +45,9 @@ type CreateAPIKeyInput struct {
 	Note *string `json:"note,omitempty"`
 	// What the key's requests may do.
 	Access *KeyAccess `json:"access,omitempty"`
+	// When the key stops working: a time in the future. Null or left out means
+	// the key never expires. It cannot be changed later.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 }
 
 // The result of createApiKey.
@@ -156,4 +165,62 @@ type UpdateAPIKeyInput struct {
 type UpdateAPIKeyPayload struct {
 	// The key as it is now.
 	APIKey *APIKey `json:"apiKey"`
+}
+
+// Whether a key still works.
+type APIKeyStatus string
+
+const (
+	// The key authenticates requests.
+	APIKeyStatusActive APIKeyStatus = "ACTIVE"
+	// The key's expiresAt has come: every request with it is refused as unauthenticated.
+	APIKeyStatusExpired APIKeyStatus = "EXPIRED"
+)
+
+var AllAPIKeyStatus = []APIKeyStatus{
+	APIKeyStatusActive,
+	APIKeyStatusExpired,
+}
+
+func (e APIKeyStatus) IsValid() bool {
+	switch e {
+	case APIKeyStatusActive, APIKeyStatusExpired:
+		return true
+	}
+	return false
+}
+
+func (e APIKeyStatus) String() string {
+	return string(e)
+}
+
+func (e *APIKeyStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = APIKeyStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ApiKeyStatus", str)
+	}
+	return nil
+}
+
+func (e APIKeyStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *APIKeyStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e APIKeyStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }

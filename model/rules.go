@@ -330,6 +330,20 @@ func noteText(note *string) string {
 	return *note
 }
 
+// CleanKeyExpiry checks a new key's expiry against now: nil (never) or a
+// time in the future. The time is kept to the microsecond, as the database
+// stores it, so that the key shows the instant it expires at.
+func CleanKeyExpiry(expiresAt *time.Time, now time.Time) (*time.Time, error) {
+	if expiresAt == nil {
+		return nil, nil
+	}
+	t := expiresAt.UTC().Truncate(time.Microsecond)
+	if !t.After(now) {
+		return nil, InvalidInput("expiresAt", "expiresAt must be in the future, or null for a key that never expires")
+	}
+	return &t, nil
+}
+
 // CheckNewRole refuses a second owner and unknown roles.
 func CheckNewRole(r Role) error {
 	switch r {

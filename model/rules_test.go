@@ -461,3 +461,26 @@ func TestKeyCapsCheckNewKey(t *testing.T) {
 		}
 	}
 }
+
+func TestCleanKeyExpiry(t *testing.T) {
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	if got, err := CleanKeyExpiry(nil, now); got != nil || err != nil {
+		t.Errorf("nil: %v, %v; want never", got, err)
+	}
+	for _, past := range []time.Time{now, now.Add(-time.Hour), now.Add(time.Nanosecond)} {
+		_, err := CleanKeyExpiry(&past, now)
+		wantInputError(t, past.String(), err, "expiresAt")
+	}
+	later := now.Add(time.Hour + 1500*time.Nanosecond).In(time.FixedZone("CET", 3600))
+	got, err := CleanKeyExpiry(&later, now)
+	if err != nil || !got.Equal(now.Add(time.Hour+time.Microsecond)) || got.Location() != time.UTC {
+		t.Errorf("an hour later: %v, %v; want it in UTC to the microsecond", got, err)
+	}
+	k := &APIKey{ExpiresAt: got}
+	if k.Status(got.Add(-time.Nanosecond)) != APIKeyStatusActive || k.Status(*got) != APIKeyStatusExpired {
+		t.Errorf("status around the expiry is wrong")
+	}
+	if (&APIKey{}).Status(now.Add(100*365*24*time.Hour)) != APIKeyStatusActive {
+		t.Errorf("a key without expiry expired")
+	}
+}

@@ -26,7 +26,7 @@ func newAPIKey(in model.CreateAPIKeyInput) (db.NewAPIKey, error) {
 	if in.Access == nil {
 		return db.NewAPIKey{}, nullRefused("access")
 	}
-	spec := db.NewAPIKey{Name: in.Name, Access: *in.Access}
+	spec := db.NewAPIKey{Name: in.Name, Access: *in.Access, ExpiresAt: in.ExpiresAt}
 	if in.Note != nil {
 		spec.Note = *in.Note
 	}

@@ -25,6 +25,11 @@ func (r *apiKeyResolver) LastUsedAt(ctx context.Context, obj *model.APIKey) (*ti
 	return &usage[0].LastUsedAt, nil
 }
 
+// Status is the resolver for the status field.
+func (r *apiKeyResolver) Status(ctx context.Context, obj *model.APIKey) (model.APIKeyStatus, error) {
+	return obj.Status(r.DB.Clock().Now()), nil
+}
+
 // ActiveMobileSessions is the resolver for the activeMobileSessions field.
 func (r *apiKeyResolver) ActiveMobileSessions(ctx context.Context, obj *model.APIKey) (int, error) {
 	return loader.For(ctx).ActiveMobileSessions.Load(ctx, obj.ID)

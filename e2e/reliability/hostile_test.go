@@ -256,6 +256,14 @@ func testHostileInputs(t *testing.T, kind string) {
 		gql("unknown access", update(`"access":"ADMIN"`)),
 		gql("access as an object", update(`"access":{"$ne":"FULL"}`)),
 		gql("note as an array", update(`"note":["a","b"]`)),
+		// A new key's expiry: an RFC 3339 time in the future, or null.
+		gql("expiresAt in the past", testkit.GQLJSON(createKey, `{"in":{"name":"Late","expiresAt":"2001-01-01T00:00:00Z"}}`)),
+		gql("expiresAt at the zero time", testkit.GQLJSON(createKey, `{"in":{"name":"Late","expiresAt":"0001-01-01T00:00:00Z"}}`)),
+		gql("expiresAt in the year 10000", testkit.GQLJSON(createKey, `{"in":{"name":"Far","expiresAt":"10000-01-01T00:00:00Z"}}`)),
+		gql("expiresAt as a number", testkit.GQLJSON(createKey, `{"in":{"name":"Epoch","expiresAt":4102444800}}`)),
+		gql("expiresAt without a zone", testkit.GQLJSON(createKey, `{"in":{"name":"Local","expiresAt":"2100-01-01T00:00:00"}}`)),
+		gql("SQL as expiresAt", testkit.GQLJSON(createKey, `{"in":{"name":"Late","expiresAt":"' OR 1=1 --"}}`)),
+		gql("expiresAt on updateApiKey", update(`"expiresAt":"2100-01-01T00:00:00Z"`)),
 		gql("SQL in an updated key id", testkit.GQLJSON(updKey, `{"in":{"id":"key_' OR '1'='1","name":"x"}}`)),
 		gql("createApiKey without selecting the secret", testkit.GQLJSON(`mutation { createApiKey(input: {name: "Lost secret"}) { apiKey { id } } }`, "")),
 		// SQL- and script-looking values where they are not valid.
