@@ -168,6 +168,11 @@ func TestNoSecretInDatabaseOrLogs(t *testing.T) {
 		id, secret := sc.CreateKey(t, u, "Integration "+testkit.RandomHex(4))
 		keys = append(keys, key{id, issue(secret, "an API key")})
 	}
+	// A key that expires: its answers name the expiry, never the secret.
+	data := sc.MustDo(t, testkit.Request{Auth: testkit.Bearer(owners[1].Token),
+		Query:     `mutation($in: CreateApiKeyInput!) { createApiKey(input: $in) { secret apiKey { id } } }`,
+		Variables: map[string]any{"in": map[string]any{"name": "Expiring integration", "expiresAt": "2100-01-01T00:00:00Z"}}})
+	keys = append(keys, key{testkit.Dig(data, "createApiKey", "apiKey", "id").(string), issue(testkit.Dig(data, "createApiKey", "secret").(string), "an expiring API key")})
 	for i, k := range keys {
 		for _, auth := range []string{testkit.Bearer(k.secret), testkit.Basic(k.secret, "")} {
 			if got, err := testkit.VerifyKey(c, srv.URL, auth, fmt.Sprintf("System %d", i)); err != nil || got.Status != http.StatusOK {
@@ -195,7 +200,7 @@ func TestNoSecretInDatabaseOrLogs(t *testing.T) {
 	// Deletions: a key, the demo's Default API Key (logging out its mobile
 	// session), and a logout.
 	sc.MustDo(t, testkit.Request{Auth: testkit.Bearer(owners[0].Token), Query: testkit.DeleteKeyMutation, Variables: map[string]any{"id": keys[1].id}})
-	data := sc.MustDo(t, testkit.Request{Auth: testkit.Bearer(demoToken), Query: `{ apiKeys { nodes { id isDefault } } }`})
+	data = sc.MustDo(t, testkit.Request{Auth: testkit.Bearer(demoToken), Query: `{ apiKeys { nodes { id isDefault } } }`})
 	for _, n := range testkit.Dig(data, "apiKeys", "nodes").([]any) {
 		if testkit.Dig(n, "isDefault") == true {
 			sc.MustDo(t, testkit.Request{Auth: testkit.Bearer(demoToken), Query: testkit.DeleteKeyMutation, Variables: map[string]any{"id": testkit.Dig(n, "id")}})

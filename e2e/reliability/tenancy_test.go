@@ -185,7 +185,7 @@ var tenancyCases = map[string]func(t *testing.T, w *tenancyWorld, c tenancyCalle
 		}
 	},
 	"Query.apiKeys": func(t *testing.T, w *tenancyWorld, c tenancyCaller) {
-		const q = `query($after: String) { apiKeys(first: 100, after: $after) { totalCount nodes { id name owner { id } dailyUsage(days: 2) { requestCount } } edges { cursor } pageInfo { endCursor } } }`
+		const q = `query($after: String) { apiKeys(first: 100, after: $after) { totalCount nodes { id name expiresAt status owner { id } dailyUsage(days: 2) { requestCount } } edges { cursor } pageInfo { endCursor } } }`
 		w.noneOfA(t, "apiKeys", w.do(t, c.auth, q, nil))
 		got := w.do(t, c.auth, q, map[string]any{"after": w.aKeyCursor})
 		want := w.do(t, c.auth, q, map[string]any{"after": forgeCursor(t, w.aKeyCursor)})
@@ -193,7 +193,7 @@ var tenancyCases = map[string]func(t *testing.T, w *tenancyWorld, c tenancyCalle
 		testkit.SameAnswer(t, "apiKeys(after: A's cursor)", got, want)
 	},
 	"Query.apiKey": func(t *testing.T, w *tenancyWorld, c tenancyCaller) {
-		w.likeMissing(t, c, "apiKey", `query($id: ID!) { apiKey(id: $id) { id name last4 owner { id } dailyUsage(days: 2) { date requestCount } } }`,
+		w.likeMissing(t, c, "apiKey", `query($id: ID!) { apiKey(id: $id) { id name last4 expiresAt status owner { id } dailyUsage(days: 2) { date requestCount } } }`,
 			func(id string) map[string]any { return map[string]any{"id": id} }, credential.NewID("key"))
 	},
 	"Query.auditEvents": func(t *testing.T, w *tenancyWorld, c tenancyCaller) {
