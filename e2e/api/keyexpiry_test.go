@@ -104,6 +104,10 @@ func TestKeyExpiry(t *testing.T) {
 			}
 
 			admitted("fresh")
+			// A refusal after authentication names the expiry too.
+			if v := e.Verify(t, "GET", "", cached, map[string]string{"X-System": "\u202eevil"}); v.Status != http.StatusBadRequest || v.Header.Get("X-Keyfob-Key-Expires-At") != want {
+				t.Errorf("bad X-System: %d, X-Keyfob-Key-Expires-At %q, want 400 and %q", v.Status, v.Header.Get("X-Keyfob-Key-Expires-At"), want)
+			}
 			clock.Advance(expiresAt.Sub(clock.Now()) - time.Nanosecond)
 			admitted("a nanosecond before expiresAt")
 			clock.Advance(time.Nanosecond)
