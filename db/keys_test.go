@@ -2,9 +2,15 @@ package db
 
 import (
 	"context"
+	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 
+	"github.com/jonboulle/clockwork"
+
+	"github.com/keyfob/keyfob/credential"
+	"github.com/keyfob/keyfob/internal/pgtest"
 	"github.com/keyfob/keyfob/model"
 )
 
@@ -70,4 +76,44 @@ func TestUpdateAPIKeyRevokesAndAudits(t *testing.T) {
 			t.Errorf("a change to nothing revoked %d times and recorded %d events, want 1 and 1", len(revoked), len(updated()))
 		}
 	})
+}
+
+// A key with an expiry is stored with it, to the microsecond, and is
+// NOT_FOUND from that instant on, by the store's clock, while it stays in
+// the table.
+func TestAPIKeyExpiry(t *testing.T) {
+	for kind, dsn := range map[string]func(t *testing.T) string{
+		"sqlite":   func(t *testing.T) string { return filepath.Join(t.TempDir(), "keyfob.db") },
+		"postgres": func(t *testing.T) string { return pgtest.FreshSchema(t) },
+	} {
+		t.Run(kind, func(t *testing.T) {
+			ctx := context.Background()
+			clock := clockwork.NewFakeClockAt(time.Now())
+			store := openMigratedAt(t, dsn(t), clock)
+			owner := newTeam(t, store, "x")[0]
+			past := clock.Now()
+			if _, _, err := store.CreateAPIKeyWith(ctx, owner.session, NewAPIKey{Name: "Late", Access: model.KeyAccessFull, ExpiresAt: &past}); model.ErrorCode(err) != model.CodeBadUserInput {
+				t.Fatalf("expiresAt now: %v, want BAD_USER_INPUT", err)
+			}
+			expires := clock.Now().Add(time.Hour + 1500*time.Nanosecond)
+			key, secret, err := store.CreateAPIKeyWith(ctx, owner.session, NewAPIKey{Name: "Expiring", Access: model.KeyAccessFull, ExpiresAt: &expires})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := expires.UTC().Truncate(time.Microsecond)
+			stored, err := store.APIKey(ctx, owner.session, key.ID)
+			if err != nil || stored == nil || stored.ExpiresAt == nil || !stored.ExpiresAt.Equal(want) || !key.ExpiresAt.Equal(want) {
+				t.Fatalf("stored %+v (%v), want expiresAt %v", stored, err, want)
+			}
+			clock.Advance(want.Sub(clock.Now()) - time.Nanosecond)
+			keyActor(t, store, secret)
+			clock.Advance(time.Nanosecond)
+			if _, err := store.ActorByAPIKey(ctx, credential.Hash(secret)); err != model.ErrNotFound {
+				t.Fatalf("at expiresAt: %v, want NOT_FOUND", err)
+			}
+			if stored, _ := store.APIKey(ctx, owner.session, key.ID); stored == nil || stored.Status(clock.Now()) != model.APIKeyStatusExpired {
+				t.Errorf("the expired key: %+v, want it kept and EXPIRED", stored)
+			}
+		})
+	}
 }
