@@ -131,6 +131,20 @@ http {
 		!strings.Contains(body, "access=FULL ") || !strings.Contains(body, "path=/api/people") {
 		t.Fatalf("admitted request: %d %s", status, body)
 	}
+	// A key that expires says when to the client, through nginx; one that
+	// never expires sends no such header.
+	_, lasting := e.CreateKey(t, owner, "Lasting")
+	if _, header, _ := get(testkit.Bearer(lasting), nil); header.Get("X-Keyfob-Key-Expires-At") != "" {
+		t.Fatalf("a key without an expiry answered X-Keyfob-Key-Expires-At %q", header.Get("X-Keyfob-Key-Expires-At"))
+	}
+	expiresAt := time.Now().Add(24 * time.Hour).UTC().Truncate(time.Second).Format(time.RFC3339Nano)
+	expiring := e.MustDo(t, testkit.Request{Auth: testkit.Bearer(owner.Token),
+		Query:     `mutation($in: CreateApiKeyInput!) { createApiKey(input: $in) { secret apiKey { expiresAt } } }`,
+		Variables: map[string]any{"in": map[string]any{"name": "Expiring", "expiresAt": expiresAt}}})
+	expiringSecret := testkit.Dig(expiring, "createApiKey", "secret").(string)
+	if status, header, body := get(testkit.Bearer(expiringSecret), nil); status != http.StatusOK || header.Get("X-Keyfob-Key-Expires-At") != testkit.Dig(expiring, "createApiKey", "apiKey", "expiresAt") {
+		t.Fatalf("an expiring key through nginx: %d, X-Keyfob-Key-Expires-At %q, want %v: %s", status, header.Get("X-Keyfob-Key-Expires-At"), testkit.Dig(expiring, "createApiKey", "apiKey", "expiresAt"), body)
+	}
 	// A READ_ONLY key is refused anything but GET (HEAD, OPTIONS) with
 	// Keyfob's JSON 403, even when the client claims GET itself.
 	const forbidden = `{"error":{"code":"FORBIDDEN","message":"this API key is read-only: it may only GET, HEAD and OPTIONS"}}` + "\n"
