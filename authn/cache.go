@@ -123,7 +123,8 @@ func (c *Cache) get(d credential.Digest) (verdict, bool) {
 }
 
 // found is the verdict for a credential the database knows, now: trusted
-// for the cache's TTL, or until the credential expires if that is sooner.
+// for the cache's TTL, or until the credential expires if that is sooner
+// (for a rolled key's previous secret, when its grace ends).
 func (c *Cache) found(actor *model.Actor) verdict {
 	v := verdict{actor: actor, ttl: c.ttl}
 	var expiresAt *time.Time
@@ -132,6 +133,11 @@ func (c *Cache) found(actor *model.Actor) verdict {
 		expiresAt = &actor.Session.ExpiresAt
 	case actor.APIKey != nil:
 		expiresAt = actor.APIKey.ExpiresAt
+		// A rolled key's previous secret stops at its grace's end, which
+		// is never after the key's own expiry.
+		if until := actor.PreviousSecretExpiresAt; until != nil && (expiresAt == nil || until.Before(*expiresAt)) {
+			expiresAt = until
+		}
 	}
 	if expiresAt != nil {
 		v.ttl = min(v.ttl, expiresAt.Sub(c.clock.Now()))

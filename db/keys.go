@@ -154,7 +154,7 @@ func (db *DB) deleteKey(ctx context.Context, tx *gorm.DB, actor *model.User, key
 	if deleted.RowsAffected == 0 {
 		return 0, model.ErrNotFound
 	}
-	revoke(key.SecretHash)
+	revoke(key.LiveHashes(db.now())...)
 	if err := db.recordEvent(ctx, tx, keyEvent(model.AuditAPIKeyDeleted, actor, key)); err != nil {
 		return 0, err
 	}
@@ -214,7 +214,7 @@ func (db *DB) UpdateAPIKey(ctx context.Context, actor *model.Actor, id string, c
 		// was, access included: revoked as a deletion is, the entries go
 		// at once here and within 100 ms elsewhere, and the next request
 		// reads the key as it is now.
-		revoke(key.SecretHash)
+		revoke(key.LiveHashes(db.now())...)
 		ev := keyEvent(model.AuditAPIKeyUpdated, user, &key)
 		ev.Detail = optional(strings.Join(changed, ", "))
 		return db.recordEvent(ctx, tx, ev)
@@ -223,6 +223,67 @@ func (db *DB) UpdateAPIKey(ctx context.Context, actor *model.Actor, id string, c
 		return nil, err
 	}
 	return &key, nil
+}
+
+// RollAPIKey gives a key the signed-in actor may see a new secret, in the
+// kf_ format whatever the old one was, and returns the key with it: whoever
+// may delete a key may roll it. The key keeps everything else. The secret
+// it had keeps working for grace seconds (0 to 7 days), and no longer; a
+// previous secret still live from an earlier roll stops at once, so at most
+// two secrets work at a time. An expired key is refused.
+func (db *DB) RollAPIKey(ctx context.Context, actor *model.Actor, id string, graceSeconds int) (*model.APIKey, string, error) {
+	user, err := actor.SignedInUser()
+	if err != nil {
+		return nil, "", err
+	}
+	grace, err := model.CleanRollGrace(graceSeconds)
+	if err != nil {
+		return nil, "", err
+	}
+	if !credential.ValidID("key", id) {
+		return nil, "", model.ErrNotFound
+	}
+	secret := credential.NewAPIKey()
+	var key model.APIKey
+	err = db.revokingTransaction(ctx, func(tx *gorm.DB, revoke func(...string)) error {
+		key = model.APIKey{} // a rerun transaction reads the key afresh
+		if err := db.forUpdate(tx).First(&key, "id = ? AND account_id = ?", id, user.AccountID).Error; err != nil {
+			return err
+		}
+		if !model.CanSeeKey(user, &key) {
+			return model.ErrNotFound
+		}
+		now := db.now()
+		if err := model.CheckRollKey(&key, now); err != nil {
+			return err
+		}
+		// Every cache entry for the key's secrets goes, here at once and
+		// elsewhere within 100 ms: an older previous secret stops now, and
+		// the secret being replaced is looked up afresh, which finds it as
+		// the previous secret with the grace's end as its expiry (or, with
+		// no grace, finds nothing).
+		revoke(key.LiveHashes(now)...)
+		key.PreviousSecretHash, key.PreviousSecretExpiresAt = nil, nil
+		if grace > 0 {
+			previous, until := key.SecretHash, now.Add(grace)
+			key.PreviousSecretHash, key.PreviousSecretExpiresAt = &previous, &until
+		}
+		key.SecretHash, key.Last4 = credential.Hash(secret), credential.Last4(secret)
+		err := tx.Model(&model.APIKey{}).Where("id = ?", key.ID).Updates(map[string]any{
+			"secret_hash": key.SecretHash, "last4": key.Last4,
+			"previous_secret_hash": key.PreviousSecretHash, "previous_secret_expires_at": key.PreviousSecretExpiresAt,
+		}).Error
+		if err != nil {
+			return err
+		}
+		ev := keyEvent(model.AuditAPIKeyRolled, user, &key)
+		ev.Detail = optional("grace " + strconv.Itoa(graceSeconds) + "s")
+		return db.recordEvent(ctx, tx, ev)
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return &key, secret, nil
 }
 
 // APIKey returns the key with id if the actor may see it, or nil.

@@ -132,15 +132,26 @@ func (db *DB) ActorByAPIKey(ctx context.Context, secretHash string) (*model.Acto
 		User    model.User    `gorm:"embedded;embeddedPrefix:u_"`
 		Account model.Account `gorm:"embedded;embeddedPrefix:a_"`
 	}
-	if err := db.actorQuery(ctx, &row, "api_keys", "k", &model.APIKey{}, "k.secret_hash = ?", secretHash); err != nil {
+	// A key is found by its current secret, or by the previous one while
+	// the grace after a roll lasts.
+	where := "k.secret_hash = ? OR k.previous_secret_hash = ?"
+	if err := db.actorQuery(ctx, &row, "api_keys", "k", &model.APIKey{}, where, secretHash, secretHash); err != nil {
 		return nil, err
 	}
 	// Compared here, by the store's clock, rather than in SQL: SQLite
 	// keeps times as text, and the rule is model's.
-	if row.Key.Expired(db.now()) {
+	now := db.now()
+	if row.Key.Expired(now) {
 		return nil, model.ErrNotFound
 	}
-	return &model.Actor{User: &row.User, Account: &row.Account, APIKey: &row.Key}, nil
+	actor := &model.Actor{User: &row.User, Account: &row.Account, APIKey: &row.Key}
+	if row.Key.SecretHash != secretHash {
+		if !row.Key.PreviousSecretLive(now) {
+			return nil, model.ErrNotFound
+		}
+		actor.PreviousSecretExpiresAt = row.Key.PreviousSecretExpiresAt
+	}
+	return actor, nil
 }
 
 // actorQuery loads a credential row with its user (prefixed u_) and account

@@ -52,20 +52,21 @@ type ComplexityRoot struct {
 	}
 
 	ApiKey struct {
-		Access               func(childComplexity int) int
-		ActiveMobileSessions func(childComplexity int) int
-		CreatedAt            func(childComplexity int) int
-		DailyUsage           func(childComplexity int, days *int) int
-		ExpiresAt            func(childComplexity int) int
-		ID                   func(childComplexity int) int
-		IsDefault            func(childComplexity int) int
-		Last4                func(childComplexity int) int
-		LastUsedAt           func(childComplexity int) int
-		Name                 func(childComplexity int) int
-		Note                 func(childComplexity int) int
-		Owner                func(childComplexity int) int
-		Status               func(childComplexity int) int
-		UsageByIntegration   func(childComplexity int) int
+		Access                  func(childComplexity int) int
+		ActiveMobileSessions    func(childComplexity int) int
+		CreatedAt               func(childComplexity int) int
+		DailyUsage              func(childComplexity int, days *int) int
+		ExpiresAt               func(childComplexity int) int
+		ID                      func(childComplexity int) int
+		IsDefault               func(childComplexity int) int
+		Last4                   func(childComplexity int) int
+		LastUsedAt              func(childComplexity int) int
+		Name                    func(childComplexity int) int
+		Note                    func(childComplexity int) int
+		Owner                   func(childComplexity int) int
+		PreviousSecretExpiresAt func(childComplexity int) int
+		Status                  func(childComplexity int) int
+		UsageByIntegration      func(childComplexity int) int
 	}
 
 	ApiKeyConnection struct {
@@ -144,6 +145,7 @@ type ComplexityRoot struct {
 		DeleteAPIKey     func(childComplexity int, input model.DeleteAPIKeyInput) int
 		LogIn            func(childComplexity int, input model.LogInInput) int
 		LogOut           func(childComplexity int) int
+		RollAPIKey       func(childComplexity int, input model.RollAPIKeyInput) int
 		SetUserAPIAccess func(childComplexity int, input model.SetUserAPIAccessInput) int
 		SignUp           func(childComplexity int, input model.SignUpInput) int
 		UpdateAPIKey     func(childComplexity int, input model.UpdateAPIKeyInput) int
@@ -160,6 +162,11 @@ type ComplexityRoot struct {
 		Account     func(childComplexity int) int
 		AuditEvents func(childComplexity int, first *int, after *string) int
 		Viewer      func(childComplexity int) int
+	}
+
+	RollApiKeyPayload struct {
+		APIKey func(childComplexity int) int
+		Secret func(childComplexity int) int
 	}
 
 	SetUserApiAccessPayload struct {
@@ -194,6 +201,7 @@ type ApiKeyResolver interface {
 	LastUsedAt(ctx context.Context, obj *model.APIKey) (*time.Time, error)
 
 	Status(ctx context.Context, obj *model.APIKey) (model.APIKeyStatus, error)
+	PreviousSecretExpiresAt(ctx context.Context, obj *model.APIKey) (*time.Time, error)
 	ActiveMobileSessions(ctx context.Context, obj *model.APIKey) (int, error)
 	Owner(ctx context.Context, obj *model.APIKey) (*model.User, error)
 	UsageByIntegration(ctx context.Context, obj *model.APIKey) ([]*model.IntegrationUsage, error)
@@ -218,6 +226,7 @@ type MutationResolver interface {
 	CreateAPIKey(ctx context.Context, input model.CreateAPIKeyInput) (*model.CreateAPIKeyPayload, error)
 	DeleteAPIKey(ctx context.Context, input model.DeleteAPIKeyInput) (*model.DeleteAPIKeyPayload, error)
 	UpdateAPIKey(ctx context.Context, input model.UpdateAPIKeyInput) (*model.UpdateAPIKeyPayload, error)
+	RollAPIKey(ctx context.Context, input model.RollAPIKeyInput) (*model.RollAPIKeyPayload, error)
 	SignUp(ctx context.Context, input model.SignUpInput) (*model.AuthPayload, error)
 	LogIn(ctx context.Context, input model.LogInInput) (*model.AuthPayload, error)
 	LogOut(ctx context.Context) (bool, error)
@@ -362,6 +371,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ApiKey.Owner(childComplexity), true
+	case "ApiKey.previousSecretExpiresAt":
+		if e.ComplexityRoot.ApiKey.PreviousSecretExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiKey.PreviousSecretExpiresAt(childComplexity), true
 	case "ApiKey.status":
 		if e.ComplexityRoot.ApiKey.Status == nil {
 			break
@@ -658,6 +673,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.LogOut(childComplexity), true
+	case "Mutation.rollApiKey":
+		if e.ComplexityRoot.Mutation.RollAPIKey == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_rollApiKey_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RollAPIKey(childComplexity, args["input"].(model.RollAPIKeyInput)), true
 	case "Mutation.setUserApiAccess":
 		if e.ComplexityRoot.Mutation.SetUserAPIAccess == nil {
 			break
@@ -752,6 +778,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.Viewer(childComplexity), true
 
+	case "RollApiKeyPayload.apiKey":
+		if e.ComplexityRoot.RollApiKeyPayload.APIKey == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RollApiKeyPayload.APIKey(childComplexity), true
+	case "RollApiKeyPayload.secret":
+		if e.ComplexityRoot.RollApiKeyPayload.Secret == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RollApiKeyPayload.Secret(childComplexity), true
+
 	case "SetUserApiAccessPayload.deletedApiKeys":
 		if e.ComplexityRoot.SetUserApiAccessPayload.DeletedAPIKeys == nil {
 			break
@@ -834,6 +873,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreateUserInput", ec.unmarshalInputCreateUserInput),
 			graphql.NewInputUnmarshaler("DeleteApiKeyInput", ec.unmarshalInputDeleteApiKeyInput),
 			graphql.NewInputUnmarshaler("LogInInput", ec.unmarshalInputLogInInput),
+			graphql.NewInputUnmarshaler("RollApiKeyInput", ec.unmarshalInputRollApiKeyInput),
 			graphql.NewInputUnmarshaler("SetUserApiAccessInput", ec.unmarshalInputSetUserApiAccessInput),
 			graphql.NewInputUnmarshaler("SignUpInput", ec.unmarshalInputSignUpInput),
 			graphql.NewInputUnmarshaler("UpdateApiKeyInput", ec.unmarshalInputUpdateApiKeyInput),
@@ -974,6 +1014,8 @@ func (ec *executionContext) childFields_ApiKey(ctx context.Context, field graphq
 		return ec.fieldContext_ApiKey_expiresAt(ctx, field)
 	case "status":
 		return ec.fieldContext_ApiKey_status(ctx, field)
+	case "previousSecretExpiresAt":
+		return ec.fieldContext_ApiKey_previousSecretExpiresAt(ctx, field)
 	case "activeMobileSessions":
 		return ec.fieldContext_ApiKey_activeMobileSessions(ctx, field)
 	case "owner":
@@ -1134,6 +1176,16 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 		return ec.fieldContext_PageInfo_endCursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
+}
+
+func (ec *executionContext) childFields_RollApiKeyPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "apiKey":
+		return ec.fieldContext_RollApiKeyPayload_apiKey(ctx, field)
+	case "secret":
+		return ec.fieldContext_RollApiKeyPayload_secret(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RollApiKeyPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_SetUserApiAccessPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1354,6 +1406,20 @@ func (ec *executionContext) field_Mutation_logIn_args(ctx context.Context, rawAr
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.LogInInput, error) {
 			return ec.unmarshalNLogInInput2githubᚗcomᚋkeyfobᚋkeyfobᚋmodelᚐLogInInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_rollApiKey_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RollAPIKeyInput, error) {
+			return ec.unmarshalNRollApiKeyInput2githubᚗcomᚋkeyfobᚋkeyfobᚋmodelᚐRollAPIKeyInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -1902,6 +1968,29 @@ func (ec *executionContext) _ApiKey_status(ctx context.Context, field graphql.Co
 }
 func (ec *executionContext) fieldContext_ApiKey_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ApiKey", field, true, true, "ApiKeyStatus")
+}
+
+func (ec *executionContext) _ApiKey_previousSecretExpiresAt(ctx context.Context, field graphql.CollectedField, obj *model.APIKey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApiKey_previousSecretExpiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ApiKey().PreviousSecretExpiresAt(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ApiKey_previousSecretExpiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApiKey", field, true, true, "DateTime")
 }
 
 func (ec *executionContext) _ApiKey_activeMobileSessions(ctx context.Context, field graphql.CollectedField, obj *model.APIKey) (ret graphql.Marshaler) {
@@ -3135,6 +3224,50 @@ func (ec *executionContext) fieldContext_Mutation_updateApiKey(ctx context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_rollApiKey(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_rollApiKey(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RollAPIKey(ctx, fc.Args["input"].(model.RollAPIKeyInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RollAPIKeyPayload) graphql.Marshaler {
+			return ec.marshalNRollApiKeyPayload2ᚖgithubᚗcomᚋkeyfobᚋkeyfobᚋmodelᚐRollAPIKeyPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_rollApiKey(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RollApiKeyPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_rollApiKey_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_signUp(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -3650,6 +3783,61 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _RollApiKeyPayload_apiKey(ctx context.Context, field graphql.CollectedField, obj *model.RollAPIKeyPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RollApiKeyPayload_apiKey(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.APIKey, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.APIKey) graphql.Marshaler {
+			return ec.marshalNApiKey2ᚖgithubᚗcomᚋkeyfobᚋkeyfobᚋmodelᚐAPIKey(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RollApiKeyPayload_apiKey(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RollApiKeyPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ApiKey(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RollApiKeyPayload_secret(ctx context.Context, field graphql.CollectedField, obj *model.RollAPIKeyPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RollApiKeyPayload_secret(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Secret, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RollApiKeyPayload_secret(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RollApiKeyPayload", field, false, false, "String")
 }
 
 func (ec *executionContext) _SetUserApiAccessPayload_user(ctx context.Context, field graphql.CollectedField, obj *model.SetUserAPIAccessPayload) (ret graphql.Marshaler) {
@@ -5237,6 +5425,59 @@ func UnmarshalLogInInput(ctx context.Context, raw any) (model.LogInInput, error)
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputRollApiKeyInput(ctx context.Context, obj any) (model.RollAPIKeyInput, error) {
+	var it model.RollAPIKeyInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["gracePeriodSeconds"]; !present {
+		asMap["gracePeriodSeconds"] = 0
+	}
+
+	fieldsInOrder := [...]string{"id", "gracePeriodSeconds"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "gracePeriodSeconds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("gracePeriodSeconds"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GracePeriodSeconds = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRollApiKeyInput unmarshals raw into the RollApiKeyInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRollApiKeyInput(ctx context.Context, raw any) (model.RollAPIKeyInput, error) {
+	var out model.RollAPIKeyInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RollApiKeyInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputSetUserApiAccessInput(ctx context.Context, obj any) (model.SetUserAPIAccessInput, error) {
 	var it model.SetUserAPIAccessInput
 	if obj == nil {
@@ -5536,6 +5777,12 @@ func (ec *executionContext) _ApiKey(ctx context.Context, sel ast.SelectionSet, o
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._ApiKey_status(ctx, field, obj)
+				})
+		case "previousSecretExpiresAt":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ApiKey_previousSecretExpiresAt(ctx, field, obj)
 				})
 		case "activeMobileSessions":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
@@ -6119,6 +6366,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "rollApiKey":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_rollApiKey(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "signUp":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_signUp(ctx, field)
@@ -6271,6 +6525,44 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			})
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var rollApiKeyPayloadImplementors = []string{"RollApiKeyPayload"}
+
+func (ec *executionContext) _RollApiKeyPayload(ctx context.Context, sel ast.SelectionSet, obj *model.RollAPIKeyPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, rollApiKeyPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RollApiKeyPayload")
+		case "apiKey":
+			out.Values[i] = ec._RollApiKeyPayload_apiKey(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "secret":
+			out.Values[i] = ec._RollApiKeyPayload_secret(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -7114,6 +7406,19 @@ func (ec *executionContext) unmarshalNRole2githubᚗcomᚋkeyfobᚋkeyfobᚋmode
 
 func (ec *executionContext) marshalNRole2githubᚗcomᚋkeyfobᚋkeyfobᚋmodelᚐRole(ctx context.Context, sel ast.SelectionSet, v model.Role) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) unmarshalNRollApiKeyInput2githubᚗcomᚋkeyfobᚋkeyfobᚋmodelᚐRollAPIKeyInput(ctx context.Context, v any) (model.RollAPIKeyInput, error) {
+	res, err := ec.unmarshalInputRollApiKeyInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRollApiKeyPayload2ᚖgithubᚗcomᚋkeyfobᚋkeyfobᚋmodelᚐRollAPIKeyPayload(ctx context.Context, sel ast.SelectionSet, v *model.RollAPIKeyPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RollApiKeyPayload!")
+		return graphql.Null
+	}
+	return ec._RollApiKeyPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNSetUserApiAccessInput2githubᚗcomᚋkeyfobᚋkeyfobᚋmodelᚐSetUserAPIAccessInput(ctx context.Context, v any) (model.SetUserAPIAccessInput, error) {

@@ -1,6 +1,9 @@
 package model
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Actor is who is making a request: a user signed in with a session token,
 // or an integration presenting one of that user's API keys.
@@ -11,6 +14,10 @@ type Actor struct {
 	Session *Session
 	// APIKey is set when the request was authenticated by an API key.
 	APIKey *APIKey
+	// PreviousSecretExpiresAt is set when the request presented the key's
+	// previous secret, during the grace after a roll: when that secret
+	// stops working.
+	PreviousSecretExpiresAt *time.Time
 }
 
 // SignedInUser returns the user behind a's session, and refuses

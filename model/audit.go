@@ -18,6 +18,7 @@ const (
 	AuditAPIKeyCreated           AuditAction = "API_KEY_CREATED"
 	AuditAPIKeyDeleted           AuditAction = "API_KEY_DELETED"
 	AuditAPIKeyUpdated           AuditAction = "API_KEY_UPDATED"
+	AuditAPIKeyRolled            AuditAction = "API_KEY_ROLLED"
 	AuditAPIAccessChanged        AuditAction = "API_ACCESS_CHANGED"
 	AuditPowerUpChanged          AuditAction = "POWER_UP_CHANGED"
 	AuditMobileSessionsLoggedOut AuditAction = "MOBILE_SESSIONS_LOGGED_OUT"
@@ -55,7 +56,7 @@ func (a *AuditAction) UnmarshalGQL(v any) error {
 	s, _ := v.(string)
 	switch AuditAction(s) {
 	case AuditSignedUp, AuditLoggedIn, AuditLoginFailed, AuditLoggedOut, AuditUserCreated, AuditAPIKeyCreated,
-		AuditAPIKeyDeleted, AuditAPIKeyUpdated, AuditAPIAccessChanged, AuditPowerUpChanged, AuditMobileSessionsLoggedOut:
+		AuditAPIKeyDeleted, AuditAPIKeyUpdated, AuditAPIKeyRolled, AuditAPIAccessChanged, AuditPowerUpChanged, AuditMobileSessionsLoggedOut:
 		*a = AuditAction(s)
 		return nil
 	}

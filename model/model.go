@@ -67,7 +67,30 @@ type APIKey struct {
 	// ExpiresAt is when the key stops working; nil is never. It is set
 	// when the key is made and never changes.
 	ExpiresAt *time.Time
-	CreatedAt time.Time
+	// PreviousSecretHash is the hash of the secret the key had before its
+	// last roll, and PreviousSecretExpiresAt when that secret stops
+	// working: both nil while no previous secret is live.
+	PreviousSecretHash      *string
+	PreviousSecretExpiresAt *time.Time
+	CreatedAt               time.Time
+}
+
+// PreviousSecretLive reports whether the key's previous secret still works
+// at now: until its grace ends, and no longer than the key itself.
+func (k *APIKey) PreviousSecretLive(now time.Time) bool {
+	return k.PreviousSecretHash != nil && k.PreviousSecretExpiresAt != nil &&
+		now.Before(*k.PreviousSecretExpiresAt) && !k.Expired(now)
+}
+
+// LiveHashes are the hashes of the key's secrets that work at now: the
+// current one, and the previous one during its grace. Whatever changes or
+// removes the key revokes them all.
+func (k *APIKey) LiveHashes(now time.Time) []string {
+	hashes := []string{k.SecretHash}
+	if k.PreviousSecretHash != nil && k.PreviousSecretExpiresAt != nil && now.Before(*k.PreviousSecretExpiresAt) {
+		hashes = append(hashes, *k.PreviousSecretHash)
+	}
+	return hashes
 }
 
 // Expired reports whether the key no longer works at now: at its expiry

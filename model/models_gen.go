@@ -117,6 +117,24 @@ type PageInfo struct {
 type Query struct {
 }
 
+// A key to roll.
+type RollAPIKeyInput struct {
+	// The key's id.
+	ID string `json:"id"`
+	// How long the previous secret keeps working, in seconds: 0 (it stops at
+	// once) to 604800 (7 days).
+	GracePeriodSeconds *int `json:"gracePeriodSeconds,omitempty"`
+}
+
+// The result of rollApiKey.
+type RollAPIKeyPayload struct {
+	// The key as it is now, with its new last4.
+	APIKey *APIKey `json:"apiKey"`
+	// The key's new secret. It is shown this once and never again, so a
+	// selection without it is refused.
+	Secret string `json:"secret"`
+}
+
 // A user's new API access setting.
 type SetUserAPIAccessInput struct {
 	// The user's id.

@@ -344,6 +344,28 @@ func CleanKeyExpiry(expiresAt *time.Time, now time.Time) (*time.Time, error) {
 	return &t, nil
 }
 
+// MaxRollGrace is the longest a rolled key's previous secret may keep
+// working: 7 days, as Stripe allows.
+const MaxRollGrace = 7 * 24 * time.Hour
+
+// CleanRollGrace checks a roll's grace period, in seconds: 0 (the previous
+// secret stops at once) to MaxRollGrace.
+func CleanRollGrace(seconds int) (time.Duration, error) {
+	if seconds < 0 || seconds > int(MaxRollGrace/time.Second) {
+		return 0, InvalidInput("gracePeriodSeconds", "gracePeriodSeconds must be 0 to %d (7 days)", int(MaxRollGrace/time.Second))
+	}
+	return time.Duration(seconds) * time.Second, nil
+}
+
+// CheckRollKey refuses to roll a key that has expired at now: a new
+// secret would not work either, so create a new key instead.
+func CheckRollKey(k *APIKey, now time.Time) error {
+	if k.Expired(now) {
+		return InvalidInput("id", "the key has expired and cannot be rolled: create a new key instead")
+	}
+	return nil
+}
+
 // CheckNewRole refuses a second owner and unknown roles.
 func CheckNewRole(r Role) error {
 	switch r {

@@ -30,6 +30,14 @@ func (r *apiKeyResolver) Status(ctx context.Context, obj *model.APIKey) (model.A
 	return obj.Status(r.DB.Clock().Now()), nil
 }
 
+// PreviousSecretExpiresAt is the resolver for the previousSecretExpiresAt field.
+func (r *apiKeyResolver) PreviousSecretExpiresAt(ctx context.Context, obj *model.APIKey) (*time.Time, error) {
+	if !obj.PreviousSecretLive(r.DB.Clock().Now()) {
+		return nil, nil
+	}
+	return obj.PreviousSecretExpiresAt, nil
+}
+
 // ActiveMobileSessions is the resolver for the activeMobileSessions field.
 func (r *apiKeyResolver) ActiveMobileSessions(ctx context.Context, obj *model.APIKey) (int, error) {
 	return loader.For(ctx).ActiveMobileSessions.Load(ctx, obj.ID)
@@ -114,6 +122,25 @@ func (r *mutationResolver) UpdateAPIKey(ctx context.Context, input model.UpdateA
 		return nil, err
 	}
 	return &model.UpdateAPIKeyPayload{APIKey: key}, nil
+}
+
+// RollAPIKey is the resolver for the rollApiKey field.
+func (r *mutationResolver) RollAPIKey(ctx context.Context, input model.RollAPIKeyInput) (*model.RollAPIKeyPayload, error) {
+	actor, err := model.ActorFromContext(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := requireSecretSelected(ctx); err != nil {
+		return nil, err
+	}
+	if input.GracePeriodSeconds == nil {
+		return nil, nullRefused("gracePeriodSeconds")
+	}
+	key, secret, err := r.DB.RollAPIKey(ctx, actor, input.ID, *input.GracePeriodSeconds)
+	if err != nil {
+		return nil, err
+	}
+	return &model.RollAPIKeyPayload{APIKey: key, Secret: secret}, nil
 }
 
 // APIKeys is the resolver for the apiKeys field.

@@ -283,6 +283,15 @@ var tenancyCases = map[string]func(t *testing.T, w *tenancyWorld, c tenancyCalle
 				credential.NewID("key"))
 		}
 	},
+	"Mutation.rollApiKey": func(t *testing.T, w *tenancyWorld, c tenancyCaller) {
+		for _, grace := range []int{0, 3600} {
+			w.likeMissing(t, c, fmt.Sprintf("rollApiKey(gracePeriodSeconds: %d)", grace), testkit.RollKeyMutation,
+				func(id string) map[string]any {
+					return map[string]any{"in": map[string]any{"id": id, "gracePeriodSeconds": grace}}
+				},
+				credential.NewID("key"))
+		}
+	},
 	"Mutation.setUserApiAccess": func(t *testing.T, w *tenancyWorld, c tenancyCaller) {
 		for _, enabled := range []bool{false, true} {
 			w.likeMissing(t, c, fmt.Sprintf("setUserApiAccess(enabled: %v)", enabled), testkit.SetAccessMutation,

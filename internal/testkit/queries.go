@@ -35,3 +35,7 @@ const DeleteKeyMutation = `mutation($id: ID!) { deleteApiKey(input: {id: $id}) {
 // integrations' counts, which the days must add up to.
 const DailyUsageQuery = `query($id: ID!, $days: Int) { apiKey(id: $id) {
   dailyUsage(days: $days) { date requestCount } usageByIntegration { requestCount } } }`
+
+// RollKeyMutation rolls a key as $in says, answering the new secret and the
+// key as it now is.
+const RollKeyMutation = `mutation($in: RollApiKeyInput!) { rollApiKey(input: $in) { secret apiKey { id name note access last4 expiresAt previousSecretExpiresAt } } }`
