@@ -47,6 +47,8 @@ func fuzzMutations(ownerEmail, userID, keyID string) []fuzzMutation {
 		// Last, so that the corpus's earlier entries keep their mutation.
 		{"updateApiKey", `mutation($in: UpdateApiKeyInput!) { updateApiKey(input: $in) { apiKey { id name note access } } }`, false,
 			map[string]any{"id": keyID, "name": "Fuzz renamed", "note": "Fuzz note\nline two", "access": "READ_ONLY"}},
+		{"rollApiKey", `mutation($in: RollApiKeyInput!) { rollApiKey(input: $in) { secret apiKey { id last4 previousSecretExpiresAt } } }`, false,
+			map[string]any{"id": keyID, "gracePeriodSeconds": 3600}},
 	}
 }
 

@@ -142,6 +142,7 @@ func testHostileInputs(t *testing.T, kind string) {
 		createUsr = `mutation($in: CreateUserInput!) { createUser(input: $in) { user { id } } }`
 		delKey    = `mutation($in: DeleteApiKeyInput!) { deleteApiKey(input: $in) { deletedApiKeyId } }`
 		updKey    = `mutation($in: UpdateApiKeyInput!) { updateApiKey(input: $in) { apiKey { id name note access } } }`
+		rollKey   = `mutation($in: RollApiKeyInput!) { rollApiKey(input: $in) { secret apiKey { id last4 } } }`
 		setAccess = `mutation($in: SetUserApiAccessInput!) { setUserApiAccess(input: $in) { deletedApiKeys } }`
 	)
 	keyName := func(name string) string { return testkit.GQLJSON(createKey, `{"in":{"name":`+jsonStr(name)+`}}`) }
@@ -265,6 +266,11 @@ func testHostileInputs(t *testing.T, kind string) {
 		gql("SQL as expiresAt", testkit.GQLJSON(createKey, `{"in":{"name":"Late","expiresAt":"' OR 1=1 --"}}`)),
 		gql("expiresAt on updateApiKey", update(`"expiresAt":"2100-01-01T00:00:00Z"`)),
 		gql("SQL in an updated key id", testkit.GQLJSON(updKey, `{"in":{"id":"key_' OR '1'='1","name":"x"}}`)),
+		gql("a grace of 2^63 seconds", testkit.GQLJSON(rollKey, `{"in":{"id":`+jsonStr(keyID)+`,"gracePeriodSeconds":9223372036854775807}}`)),
+		gql("a negative grace", testkit.GQLJSON(rollKey, `{"in":{"id":`+jsonStr(keyID)+`,"gracePeriodSeconds":-1}}`)),
+		gql("a fractional grace", testkit.GQLJSON(rollKey, `{"in":{"id":`+jsonStr(keyID)+`,"gracePeriodSeconds":1.5}}`)),
+		gql("SQL in a rolled key id", testkit.GQLJSON(rollKey, `{"in":{"id":"key_' OR '1'='1"}}`)),
+		gql("rollApiKey without selecting the secret", testkit.GQLJSON(`mutation($in: RollApiKeyInput!) { rollApiKey(input: $in) { apiKey { id } } }`, `{"in":{"id":`+jsonStr(keyID)+`}}`)),
 		gql("createApiKey without selecting the secret", testkit.GQLJSON(`mutation { createApiKey(input: {name: "Lost secret"}) { apiKey { id } } }`, "")),
 		// SQL- and script-looking values where they are not valid.
 		gql("SQL in a key id", deleteID("key_' OR '1'='1")),
