@@ -22,7 +22,9 @@ import (
 
 // UsageRecorder counts a key's requests by integration.
 type UsageRecorder interface {
-	Record(keyID, integration string)
+	// RecordWith counts one request; previousSecretHash is the hash of the
+	// key's previous secret when the request presented it, else "".
+	RecordWith(keyID, integration, previousSecretHash string)
 }
 
 // Options configure an Authenticator.
@@ -138,7 +140,11 @@ func (a *Authenticator) Admit(w http.ResponseWriter, r *http.Request, acceptSess
 		if err != nil {
 			return nil, err
 		}
-		a.Usage.Record(actor.APIKey.ID, integration)
+		previous := ""
+		if actor.PreviousSecretExpiresAt != nil && actor.APIKey.PreviousSecretHash != nil {
+			previous = *actor.APIKey.PreviousSecretHash
+		}
+		a.Usage.RecordWith(actor.APIKey.ID, integration, previous)
 	}
 	return actor, nil
 }

@@ -263,7 +263,7 @@ func (db *DB) RollAPIKey(ctx context.Context, actor *model.Actor, id string, gra
 		// the previous secret with the grace's end as its expiry (or, with
 		// no grace, finds nothing).
 		revoke(key.LiveHashes(now)...)
-		key.PreviousSecretHash, key.PreviousSecretExpiresAt = nil, nil
+		key.PreviousSecretHash, key.PreviousSecretExpiresAt, key.PreviousSecretLastUsedAt = nil, nil, nil
 		if grace > 0 {
 			previous, until := key.SecretHash, now.Add(grace)
 			key.PreviousSecretHash, key.PreviousSecretExpiresAt = &previous, &until
@@ -272,6 +272,7 @@ func (db *DB) RollAPIKey(ctx context.Context, actor *model.Actor, id string, gra
 		err := tx.Model(&model.APIKey{}).Where("id = ?", key.ID).Updates(map[string]any{
 			"secret_hash": key.SecretHash, "last4": key.Last4,
 			"previous_secret_hash": key.PreviousSecretHash, "previous_secret_expires_at": key.PreviousSecretExpiresAt,
+			"previous_secret_last_used_at": key.PreviousSecretLastUsedAt,
 		}).Error
 		if err != nil {
 			return err

@@ -23,6 +23,11 @@ type UsageIncrement struct {
 	Requests    int
 	FirstUsedAt time.Time
 	LastUsedAt  time.Time
+	// PreviousSecretHash is set when some of the requests presented the
+	// key's previous secret, during the grace after a roll: its hash, and
+	// PreviousSecretLastUsedAt the last of those requests.
+	PreviousSecretHash       string
+	PreviousSecretLastUsedAt time.Time
 }
 
 // flushIDRetention is how long applied flush ids are remembered; a retry
@@ -108,6 +113,9 @@ func (db *DB) recordUsage(ctx context.Context, flushID string, incs []UsageIncre
 			if err := db.upsertDailyUsage(tx, chunk); err != nil {
 				return err
 			}
+		}
+		if err := db.markPreviousSecretsUsed(tx, incs); err != nil {
+			return err
 		}
 		written = written[:0]
 		for _, r := range rows {
@@ -368,4 +376,36 @@ func later(a, b time.Time) time.Time {
 		return b
 	}
 	return a
+}
+
+// markPreviousSecretsUsed writes when each key's previous secret was last
+// presented, in the flush's transaction so that it holds exactly what the
+// flush counted. A row whose previous secret is no longer that hash (the
+// key was rolled again meanwhile) is left alone: its previous secret is
+// another one, not yet used.
+func (db *DB) markPreviousSecretsUsed(tx *gorm.DB, incs []UsageIncrement) error {
+	type use struct{ key, hash string }
+	last := map[use]time.Time{}
+	for _, inc := range incs {
+		if inc.PreviousSecretHash != "" {
+			u := use{inc.APIKeyID, inc.PreviousSecretHash}
+			last[u] = later(last[u], inc.PreviousSecretLastUsedAt)
+		}
+	}
+	uses := make([]use, 0, len(last))
+	for u := range last {
+		uses = append(uses, u)
+	}
+	// In id order, as the integration cap locks keys, so that flushes
+	// sharing keys queue rather than deadlock.
+	slices.SortFunc(uses, func(a, b use) int { return strings.Compare(a.key, b.key) })
+	for _, u := range uses {
+		err := tx.Exec(`UPDATE api_keys SET previous_secret_last_used_at = ?
+WHERE id = ? AND previous_secret_hash = ? AND (previous_secret_last_used_at IS NULL OR previous_secret_last_used_at < ?)`,
+			last[u], u.key, u.hash, last[u]).Error
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }

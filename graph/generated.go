@@ -52,21 +52,22 @@ type ComplexityRoot struct {
 	}
 
 	ApiKey struct {
-		Access                  func(childComplexity int) int
-		ActiveMobileSessions    func(childComplexity int) int
-		CreatedAt               func(childComplexity int) int
-		DailyUsage              func(childComplexity int, days *int) int
-		ExpiresAt               func(childComplexity int) int
-		ID                      func(childComplexity int) int
-		IsDefault               func(childComplexity int) int
-		Last4                   func(childComplexity int) int
-		LastUsedAt              func(childComplexity int) int
-		Name                    func(childComplexity int) int
-		Note                    func(childComplexity int) int
-		Owner                   func(childComplexity int) int
-		PreviousSecretExpiresAt func(childComplexity int) int
-		Status                  func(childComplexity int) int
-		UsageByIntegration      func(childComplexity int) int
+		Access                   func(childComplexity int) int
+		ActiveMobileSessions     func(childComplexity int) int
+		CreatedAt                func(childComplexity int) int
+		DailyUsage               func(childComplexity int, days *int) int
+		ExpiresAt                func(childComplexity int) int
+		ID                       func(childComplexity int) int
+		IsDefault                func(childComplexity int) int
+		Last4                    func(childComplexity int) int
+		LastUsedAt               func(childComplexity int) int
+		Name                     func(childComplexity int) int
+		Note                     func(childComplexity int) int
+		Owner                    func(childComplexity int) int
+		PreviousSecretExpiresAt  func(childComplexity int) int
+		PreviousSecretLastUsedAt func(childComplexity int) int
+		Status                   func(childComplexity int) int
+		UsageByIntegration       func(childComplexity int) int
 	}
 
 	ApiKeyConnection struct {
@@ -202,6 +203,7 @@ type ApiKeyResolver interface {
 
 	Status(ctx context.Context, obj *model.APIKey) (model.APIKeyStatus, error)
 	PreviousSecretExpiresAt(ctx context.Context, obj *model.APIKey) (*time.Time, error)
+	PreviousSecretLastUsedAt(ctx context.Context, obj *model.APIKey) (*time.Time, error)
 	ActiveMobileSessions(ctx context.Context, obj *model.APIKey) (int, error)
 	Owner(ctx context.Context, obj *model.APIKey) (*model.User, error)
 	UsageByIntegration(ctx context.Context, obj *model.APIKey) ([]*model.IntegrationUsage, error)
@@ -377,6 +379,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ApiKey.PreviousSecretExpiresAt(childComplexity), true
+	case "ApiKey.previousSecretLastUsedAt":
+		if e.ComplexityRoot.ApiKey.PreviousSecretLastUsedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiKey.PreviousSecretLastUsedAt(childComplexity), true
 	case "ApiKey.status":
 		if e.ComplexityRoot.ApiKey.Status == nil {
 			break
@@ -1016,6 +1024,8 @@ func (ec *executionContext) childFields_ApiKey(ctx context.Context, field graphq
 		return ec.fieldContext_ApiKey_status(ctx, field)
 	case "previousSecretExpiresAt":
 		return ec.fieldContext_ApiKey_previousSecretExpiresAt(ctx, field)
+	case "previousSecretLastUsedAt":
+		return ec.fieldContext_ApiKey_previousSecretLastUsedAt(ctx, field)
 	case "activeMobileSessions":
 		return ec.fieldContext_ApiKey_activeMobileSessions(ctx, field)
 	case "owner":
@@ -1990,6 +2000,29 @@ func (ec *executionContext) _ApiKey_previousSecretExpiresAt(ctx context.Context,
 	)
 }
 func (ec *executionContext) fieldContext_ApiKey_previousSecretExpiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApiKey", field, true, true, "DateTime")
+}
+
+func (ec *executionContext) _ApiKey_previousSecretLastUsedAt(ctx context.Context, field graphql.CollectedField, obj *model.APIKey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApiKey_previousSecretLastUsedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ApiKey().PreviousSecretLastUsedAt(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ApiKey_previousSecretLastUsedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ApiKey", field, true, true, "DateTime")
 }
 
@@ -5783,6 +5816,12 @@ func (ec *executionContext) _ApiKey(ctx context.Context, sel ast.SelectionSet, o
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._ApiKey_previousSecretExpiresAt(ctx, field, obj)
+				})
+		case "previousSecretLastUsedAt":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ApiKey_previousSecretLastUsedAt(ctx, field, obj)
 				})
 		case "activeMobileSessions":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,

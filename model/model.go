@@ -72,7 +72,10 @@ type APIKey struct {
 	// working: both nil while no previous secret is live.
 	PreviousSecretHash      *string
 	PreviousSecretExpiresAt *time.Time
-	CreatedAt               time.Time
+	// PreviousSecretLastUsedAt is when the previous secret was last
+	// presented since the roll, as the usage flushes write it; nil if not.
+	PreviousSecretLastUsedAt *time.Time
+	CreatedAt                time.Time
 }
 
 // PreviousSecretLive reports whether the key's previous secret still works

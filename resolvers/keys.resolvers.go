@@ -38,6 +38,14 @@ func (r *apiKeyResolver) PreviousSecretExpiresAt(ctx context.Context, obj *model
 	return obj.PreviousSecretExpiresAt, nil
 }
 
+// PreviousSecretLastUsedAt is the resolver for the previousSecretLastUsedAt field.
+func (r *apiKeyResolver) PreviousSecretLastUsedAt(ctx context.Context, obj *model.APIKey) (*time.Time, error) {
+	if !obj.PreviousSecretLive(r.DB.Clock().Now()) {
+		return nil, nil
+	}
+	return obj.PreviousSecretLastUsedAt, nil
+}
+
 // ActiveMobileSessions is the resolver for the activeMobileSessions field.
 func (r *apiKeyResolver) ActiveMobileSessions(ctx context.Context, obj *model.APIKey) (int, error) {
 	return loader.For(ctx).ActiveMobileSessions.Load(ctx, obj.ID)

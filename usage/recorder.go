@@ -128,7 +128,13 @@ func NewRecorder(store Store, opts Options) *Recorder {
 }
 
 // Record counts one request made by integration with the key keyID.
-func (r *Recorder) Record(keyID, integration string) {
+func (r *Recorder) Record(keyID, integration string) { r.RecordWith(keyID, integration, "") }
+
+// RecordWith is Record for a request that presented the key's previous
+// secret, during the grace after a roll, whose hash is previousSecretHash
+// ("" for the current secret): the key's previousSecretLastUsedAt follows
+// those requests.
+func (r *Recorder) RecordWith(keyID, integration, previousSecretHash string) {
 	at := r.clock.Now().UTC().Truncate(time.Microsecond)
 	k := pair{keyID, integration, model.UsageDay(at)}
 	sh := r.shardOf(keyID)
@@ -136,6 +142,9 @@ func (r *Recorder) Record(keyID, integration string) {
 	if inc, ok := sh.pending[k]; ok {
 		inc.Requests++
 		inc.LastUsedAt = at
+		if previousSecretHash != "" {
+			inc.PreviousSecretHash, inc.PreviousSecretLastUsedAt = previousSecretHash, at
+		}
 		sh.mu.Unlock()
 		return
 	}
@@ -146,7 +155,11 @@ func (r *Recorder) Record(keyID, integration string) {
 		r.observe(FlushReport{Shed: 1})
 		return
 	}
-	sh.pending[k] = &db.UsageIncrement{APIKeyID: keyID, Integration: integration, Requests: 1, FirstUsedAt: at, LastUsedAt: at}
+	inc := &db.UsageIncrement{APIKeyID: keyID, Integration: integration, Requests: 1, FirstUsedAt: at, LastUsedAt: at}
+	if previousSecretHash != "" {
+		inc.PreviousSecretHash, inc.PreviousSecretLastUsedAt = previousSecretHash, at
+	}
+	sh.pending[k] = inc
 	sh.mu.Unlock()
 }
 

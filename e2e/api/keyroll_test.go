@@ -44,6 +44,14 @@ func rolledKeyRequests(t *testing.T, e *testkit.Env, auth, id string) int {
 	return n
 }
 
+// previousLastUsed reads key id's previousSecretLastUsedAt, after a flush.
+func previousLastUsed(t *testing.T, e *testkit.Env, auth, id string) any {
+	t.Helper()
+	e.FlushUsage(t)
+	data := e.MustDo(t, testkit.Request{Auth: auth, Query: `query($id: ID!) { apiKey(id: $id) { previousSecretLastUsedAt } }`, Variables: map[string]any{"id": id}})
+	return testkit.Dig(data, "apiKey", "previousSecretLastUsedAt")
+}
+
 // previousExpiry reads key id's previousSecretExpiresAt.
 func previousExpiry(t *testing.T, e *testkit.Env, auth, id string) any {
 	t.Helper()
@@ -146,10 +154,26 @@ func TestRollAPIKeyWithGrace(t *testing.T) {
 				t.Errorf("rolled key: %v", key)
 			}
 
+			// previousSecretLastUsedAt follows the previous secret's uses
+			// since the roll, and only those.
+			if got := previousLastUsed(t, e, auth, id); got != nil {
+				t.Errorf("previousSecretLastUsedAt right after the roll = %v, want null", got)
+			}
 			secretAdmitted(t, e, "the old secret in the grace", old, owner.ID)
+			if got := previousLastUsed(t, e, auth, id); got != rolledAt.Format(time.RFC3339Nano) {
+				t.Errorf("previousSecretLastUsedAt = %v, want %s", got, rolledAt.Format(time.RFC3339Nano))
+			}
+			clock.Advance(time.Second)
 			secretAdmitted(t, e, "the new secret", secret, owner.ID)
+			if got := previousLastUsed(t, e, auth, id); got != rolledAt.Format(time.RFC3339Nano) {
+				t.Errorf("previousSecretLastUsedAt after the new secret's use = %v, want %s", got, rolledAt.Format(time.RFC3339Nano))
+			}
 			clock.Advance(end.Sub(clock.Now()) - time.Nanosecond)
 			secretAdmitted(t, e, "the old secret a nanosecond before the end", old, owner.ID)
+			lastUse := clock.Now().UTC().Truncate(time.Microsecond).Format(time.RFC3339Nano)
+			if got := previousLastUsed(t, e, auth, id); got != lastUse {
+				t.Errorf("previousSecretLastUsedAt = %v, want %s", got, lastUse)
+			}
 			if got := previousExpiry(t, e, auth, id); got != want {
 				t.Errorf("previousSecretExpiresAt in the grace = %v, want %s", got, want)
 			}
@@ -160,6 +184,9 @@ func TestRollAPIKeyWithGrace(t *testing.T) {
 			secretRefused(t, e, "the old secret an hour later", old)
 			if got := previousExpiry(t, e, auth, id); got != nil {
 				t.Errorf("previousSecretExpiresAt after the grace = %v, want null", got)
+			}
+			if got := previousLastUsed(t, e, auth, id); got != nil {
+				t.Errorf("previousSecretLastUsedAt after the grace = %v, want null", got)
 			}
 			// Every admitted request counted on the one key: 2 before the
 			// roll, 4 with the old secret in the grace, 4 with the new one.
@@ -179,7 +206,13 @@ func TestRollAPIKeyTwiceRevokesTheOlderSecret(t *testing.T) {
 		id, first := e.CreateKey(t, owner, "Segment")
 		second, _ := mustRoll(t, e, auth, id, 3600)
 		secretAdmitted(t, e, "the first secret after one roll", first, owner.ID)
+		if previousLastUsed(t, e, auth, id) == nil {
+			t.Errorf("previousSecretLastUsedAt is null after the first secret's use")
+		}
 		third, key := mustRoll(t, e, auth, id, 3600)
+		if got := previousLastUsed(t, e, auth, id); got != nil {
+			t.Errorf("previousSecretLastUsedAt after a second roll = %v, want null: the second secret is unused since", got)
+		}
 		secretRefused(t, e, "the first secret after two rolls", first)
 		secretAdmitted(t, e, "the second secret after two rolls", second, owner.ID)
 		secretAdmitted(t, e, "the third secret", third, owner.ID)

@@ -151,7 +151,7 @@ func TestCreateAPIKey(t *testing.T) {
 
 		t.Run("no schema field but createApiKey's and rollApiKey's exposes a secret or hash", func(t *testing.T) {
 			// The payloads that show a secret once, and a time about one.
-			allowed := map[string]bool{"CreateApiKeyPayload.secret": true, "RollApiKeyPayload.secret": true, "ApiKey.previousSecretExpiresAt": true}
+			allowed := map[string]bool{"CreateApiKeyPayload.secret": true, "RollApiKeyPayload.secret": true, "ApiKey.previousSecretExpiresAt": true, "ApiKey.previousSecretLastUsedAt": true}
 			data := e.MustDo(t, testkit.Request{Query: `{ __schema { types { name fields { name } } } }`})
 			for _, typ := range testkit.Dig(data, "__schema", "types").([]any) {
 				typeName := testkit.Dig(typ, "name").(string)

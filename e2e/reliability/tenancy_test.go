@@ -185,7 +185,7 @@ var tenancyCases = map[string]func(t *testing.T, w *tenancyWorld, c tenancyCalle
 		}
 	},
 	"Query.apiKeys": func(t *testing.T, w *tenancyWorld, c tenancyCaller) {
-		const q = `query($after: String) { apiKeys(first: 100, after: $after) { totalCount nodes { id name expiresAt status owner { id } dailyUsage(days: 2) { requestCount } } edges { cursor } pageInfo { endCursor } } }`
+		const q = `query($after: String) { apiKeys(first: 100, after: $after) { totalCount nodes { id name expiresAt status previousSecretExpiresAt previousSecretLastUsedAt owner { id } dailyUsage(days: 2) { requestCount } } edges { cursor } pageInfo { endCursor } } }`
 		w.noneOfA(t, "apiKeys", w.do(t, c.auth, q, nil))
 		got := w.do(t, c.auth, q, map[string]any{"after": w.aKeyCursor})
 		want := w.do(t, c.auth, q, map[string]any{"after": forgeCursor(t, w.aKeyCursor)})
