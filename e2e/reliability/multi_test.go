@@ -1,7 +1,7 @@
 package reliability
 
-// Several real server processes on one PostgreSQL schema: revocations and
-// access changes reach every instance within 100 ms, usage recorded
+// Several real server processes on one PostgreSQL schema: revocations,
+// access changes and rolls reach every instance within 100 ms, usage recorded
 // through all of them adds up exactly, and instances that start together
 // migrate once.
 
@@ -119,6 +119,61 @@ func TestMultiInstanceAccessChangeWithin100ms(t *testing.T) {
 	slices.Sort(delays)
 	worst := delays[len(delays)-1]
 	t.Logf("%d access changes × %d other instances: propagation p50 %v, worst %v", len(delays)/len(others), len(others), testkit.Percentile(delays, 50), worst)
+	if worst > 100*time.Millisecond {
+		t.Errorf("worst propagation %v exceeds 100 ms", worst)
+	}
+}
+
+// A key rolled with no grace through instance A: A refuses the old secret
+// at once, and B and C, which had it cached, within 100 ms; the new secret
+// works on all three.
+func TestMultiInstanceRollWithin100ms(t *testing.T) {
+	testkit.TimeBound(t)
+	testkit.RequirePostgres(t)
+	dsn := pgtest.FreshSchema(t)
+	flags := []string{"-cache-ttl", "10m", "-rate-limit", "1000000", "-failed-auth-per-ip", "1000000"}
+	a := testkit.StartServer(t, dsn, flags...)
+	others := []*testkit.Process{testkit.StartServer(t, dsn, flags...), testkit.StartServer(t, dsn, flags...)}
+	c := testkit.HTTPClient(t)
+	g := testkit.Inspect(t, dsn)
+	ac := a.Client()
+	owner := ac.SignUp(t, "Fleet Rolls")
+	for _, p := range others {
+		testkit.ProbeCache(t, c, ac, owner, p.URL, g)
+	}
+
+	var delays []time.Duration
+	for i := range 10 {
+		keyID, old := ac.CreateKey(t, owner, fmt.Sprintf("rolled key %d", i))
+		for _, p := range append([]*testkit.Process{a}, others...) {
+			for range 2 { // the second is served from the cache
+				if got, err := testkit.VerifyKey(c, p.URL, testkit.Bearer(old), "Fleet"); err != nil || got.Status != http.StatusOK {
+					t.Fatalf("round %d: %s refused a live key: %v %d", i, p.URL, err, got.Status)
+				}
+			}
+		}
+		data := ac.MustDo(t, testkit.Request{Auth: testkit.Bearer(owner.Token), Query: testkit.RollKeyMutation,
+			Variables: map[string]any{"in": map[string]any{"id": keyID, "gracePeriodSeconds": 0}}})
+		rolled := time.Now()
+		if got, err := testkit.VerifyKey(c, a.URL, testkit.Bearer(old), "Fleet"); err != nil || got.Status != http.StatusUnauthorized {
+			t.Fatalf("round %d: the rolling instance still admits the old secret: %v %d", i, err, got.Status)
+		}
+		for j, d := range refusalDelays(c, others, old, rolled) {
+			if d < 0 {
+				t.Fatalf("round %d: instance %s answered neither 200 nor 401", i, others[j].URL)
+			}
+			delays = append(delays, d)
+		}
+		secret, _ := testkit.Dig(data, "rollApiKey", "secret").(string)
+		for _, p := range append([]*testkit.Process{a}, others...) {
+			if got, err := testkit.VerifyKey(c, p.URL, testkit.Bearer(secret), "Fleet"); err != nil || got.Status != http.StatusOK {
+				t.Fatalf("round %d: %s refused the new secret: %v %d", i, p.URL, err, got.Status)
+			}
+		}
+	}
+	slices.Sort(delays)
+	worst := delays[len(delays)-1]
+	t.Logf("%d rolls × %d other instances: propagation p50 %v, worst %v", len(delays)/len(others), len(others), testkit.Percentile(delays, 50), worst)
 	if worst > 100*time.Millisecond {
 		t.Errorf("worst propagation %v exceeds 100 ms", worst)
 	}
