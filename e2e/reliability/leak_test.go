@@ -197,6 +197,21 @@ func TestNoSecretInDatabaseOrLogs(t *testing.T) {
 		}
 	}
 
+	// Rolls: each new secret is shown once, and the previous one works
+	// during its grace; neither may be stored or logged.
+	previous := keys[1].secret
+	for i, grace := range []int{3600, 60} {
+		data := sc.MustDo(t, testkit.Request{Auth: testkit.Bearer(owners[0].Token), Query: testkit.RollKeyMutation,
+			Variables: map[string]any{"in": map[string]any{"id": keys[1].id, "gracePeriodSeconds": grace}}})
+		secret := issue(testkit.Dig(data, "rollApiKey", "secret").(string), "a rolled API key")
+		for _, s := range []string{previous, secret} {
+			if got, err := testkit.VerifyKey(c, srv.URL, testkit.Bearer(s), fmt.Sprintf("Roll %d", i)); err != nil || got.Status != http.StatusOK {
+				t.Fatalf("verify after roll %d: %v %d", i, err, got.Status)
+			}
+		}
+		previous = secret
+	}
+
 	// Deletions: a key, the demo's Default API Key (logging out its mobile
 	// session), and a logout.
 	sc.MustDo(t, testkit.Request{Auth: testkit.Bearer(owners[0].Token), Query: testkit.DeleteKeyMutation, Variables: map[string]any{"id": keys[1].id}})
