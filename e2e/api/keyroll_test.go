@@ -350,3 +350,33 @@ func TestAuditKeyRolled(t *testing.T) {
 		checkLog(t, log[:len(groups)], groups, auditTestUA)
 	})
 }
+
+// A legacy Default API Key (hex, from a sign-up on or before 2021-07-30)
+// rolls to a kf_ secret, and keeps what it had: its id, its being the
+// default, and the mobile sessions bound to it, which still work.
+func TestRollTheLegacyDefaultKey(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, e *testkit.Env) {
+		a := testkit.NewTenantA(t, e)
+		if strings.HasPrefix(a.DefaultKey, "kf_") {
+			t.Fatalf("the Default API Key of a 2021 sign-up is %q, want the legacy hex format", a.DefaultKey)
+		}
+		owner := testkit.Bearer(a.Owner.Token)
+		secret, key := mustRoll(t, e, owner, a.DefaultKeyID, 0)
+		if !strings.HasPrefix(secret, "kf_") || key["id"] != a.DefaultKeyID || key["last4"] != secret[len(secret)-4:] {
+			t.Fatalf("rolled Default API Key: secret %q, key %v", secret, key)
+		}
+		data := e.MustDo(t, testkit.Request{Auth: owner, Query: `query($id: ID!) { apiKey(id: $id) { isDefault activeMobileSessions } }`, Variables: map[string]any{"id": a.DefaultKeyID}})
+		if testkit.Dig(data, "apiKey", "isDefault") != true || testkit.Dig(data, "apiKey", "activeMobileSessions") != 1.0 {
+			t.Fatalf("after the roll the key is %v, want still the default with its 1 mobile session", data)
+		}
+		if _, id := e.ViewerID(t, testkit.Bearer(a.MobileToken)); id != a.Owner.ID {
+			t.Fatal("the mobile session bound to the Default API Key stopped working when the key was rolled")
+		}
+		if _, id := e.ViewerID(t, testkit.Bearer(secret)); id != a.Owner.ID {
+			t.Fatal("the rolled Default API Key's new secret does not work")
+		}
+		if resp, _ := e.ViewerID(t, testkit.Bearer(a.DefaultKey)); resp.Status != http.StatusUnauthorized {
+			t.Fatalf("the legacy secret still works after a roll without grace: %d", resp.Status)
+		}
+	})
+}
