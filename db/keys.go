@@ -107,6 +107,21 @@ func countKeys(tx *gorm.DB, user *model.User) (userKeys, accountKeys int64, err 
 	return held.UserKeys, held.AccountKeys, err
 }
 
+// lockVisibleKey reads key id for update, within user's account, and only
+// if user may see it: a key they may not see is NOT_FOUND, as one that
+// does not exist. Each call reads afresh, so a rerun transaction starts
+// from the key as it is.
+func (db *DB) lockVisibleKey(tx *gorm.DB, user *model.User, id string) (model.APIKey, error) {
+	var key model.APIKey
+	if err := db.forUpdate(tx).First(&key, "id = ? AND account_id = ?", id, user.AccountID).Error; err != nil {
+		return model.APIKey{}, err
+	}
+	if !model.CanSeeKey(user, &key) {
+		return model.APIKey{}, model.ErrNotFound
+	}
+	return key, nil
+}
+
 // DeleteAPIKey deletes a key the signed-in actor may see. Deleting a Default
 // API Key also logs its owner out of the mobile apps; it returns how many
 // sessions.
@@ -121,13 +136,10 @@ func (db *DB) DeleteAPIKey(ctx context.Context, actor *model.Actor, id string) (
 	var key model.APIKey
 	var loggedOut int
 	err = db.revokingTransaction(ctx, func(tx *gorm.DB, revoke func(...string)) error {
-		if err := db.forUpdate(tx).First(&key, "id = ? AND account_id = ?", id, user.AccountID).Error; err != nil {
+		var err error
+		if key, err = db.lockVisibleKey(tx, user, id); err != nil {
 			return err
 		}
-		if !model.CanSeeKey(user, &key) {
-			return model.ErrNotFound
-		}
-		var err error
 		loggedOut, err = db.deleteKey(ctx, tx, user, &key, revoke)
 		return err
 	})
@@ -194,18 +206,15 @@ func (db *DB) UpdateAPIKey(ctx context.Context, actor *model.Actor, id string, c
 	}
 	var key model.APIKey
 	err = db.revokingTransaction(ctx, func(tx *gorm.DB, revoke func(...string)) error {
-		key = model.APIKey{} // a rerun transaction reads the key afresh
-		if err := db.forUpdate(tx).First(&key, "id = ? AND account_id = ?", id, user.AccountID).Error; err != nil {
+		var err error
+		if key, err = db.lockVisibleKey(tx, user, id); err != nil {
 			return err
-		}
-		if !model.CanSeeKey(user, &key) {
-			return model.ErrNotFound
 		}
 		changed := change.ApplyTo(&key)
 		if len(changed) == 0 {
 			return nil
 		}
-		err := tx.Model(&model.APIKey{}).Where("id = ?", key.ID).
+		err = tx.Model(&model.APIKey{}).Where("id = ?", key.ID).
 			Updates(map[string]any{"name": key.Name, "note": key.Note, "access": key.Access}).Error
 		if err != nil {
 			return err
@@ -246,12 +255,9 @@ func (db *DB) RollAPIKey(ctx context.Context, actor *model.Actor, id string, gra
 	secret := credential.NewAPIKey()
 	var key model.APIKey
 	err = db.revokingTransaction(ctx, func(tx *gorm.DB, revoke func(...string)) error {
-		key = model.APIKey{} // a rerun transaction reads the key afresh
-		if err := db.forUpdate(tx).First(&key, "id = ? AND account_id = ?", id, user.AccountID).Error; err != nil {
+		var err error
+		if key, err = db.lockVisibleKey(tx, user, id); err != nil {
 			return err
-		}
-		if !model.CanSeeKey(user, &key) {
-			return model.ErrNotFound
 		}
 		now := db.now()
 		if err := model.CheckRollKey(&key, now); err != nil {
@@ -269,7 +275,7 @@ func (db *DB) RollAPIKey(ctx context.Context, actor *model.Actor, id string, gra
 			key.PreviousSecretHash, key.PreviousSecretExpiresAt = &previous, &until
 		}
 		key.SecretHash, key.Last4 = credential.Hash(secret), credential.Last4(secret)
-		err := tx.Model(&model.APIKey{}).Where("id = ?", key.ID).Updates(map[string]any{
+		err = tx.Model(&model.APIKey{}).Where("id = ?", key.ID).Updates(map[string]any{
 			"secret_hash": key.SecretHash, "last4": key.Last4,
 			"previous_secret_hash": key.PreviousSecretHash, "previous_secret_expires_at": key.PreviousSecretExpiresAt,
 			"previous_secret_last_used_at": key.PreviousSecretLastUsedAt,
