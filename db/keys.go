@@ -239,7 +239,9 @@ func (db *DB) UpdateAPIKey(ctx context.Context, actor *model.Actor, id string, c
 // may delete a key may roll it. The key keeps everything else. The secret
 // it had keeps working for grace seconds (0 to 7 days), and no longer; a
 // previous secret still live from an earlier roll stops at once, so at most
-// two secrets work at a time. An expired key is refused.
+// two secrets work at a time. A leaked key's secret gets no grace, and the
+// key is no longer leaked (model.APIKey.RollGrace). An expired key is
+// refused.
 func (db *DB) RollAPIKey(ctx context.Context, actor *model.Actor, id string, graceSeconds int) (*model.APIKey, string, error) {
 	user, err := actor.SignedInUser()
 	if err != nil {
@@ -270,6 +272,8 @@ func (db *DB) RollAPIKey(ctx context.Context, actor *model.Actor, id string, gra
 		// no grace, finds nothing).
 		revoke(key.LiveHashes(now)...)
 		key.PreviousSecretHash, key.PreviousSecretExpiresAt, key.PreviousSecretLastUsedAt = nil, nil, nil
+		grace := key.RollGrace(grace)
+		key.ClearLeak()
 		if grace > 0 {
 			previous, until := key.SecretHash, now.Add(grace)
 			key.PreviousSecretHash, key.PreviousSecretExpiresAt = &previous, &until
@@ -279,12 +283,13 @@ func (db *DB) RollAPIKey(ctx context.Context, actor *model.Actor, id string, gra
 			"secret_hash": key.SecretHash, "last4": key.Last4,
 			"previous_secret_hash": key.PreviousSecretHash, "previous_secret_expires_at": key.PreviousSecretExpiresAt,
 			"previous_secret_last_used_at": key.PreviousSecretLastUsedAt,
+			"leak_reported_at":             nil, "leak_source": nil, "leak_url": nil,
 		}).Error
 		if err != nil {
 			return err
 		}
 		ev := keyEvent(model.AuditAPIKeyRolled, user, &key)
-		ev.Detail = optional("grace " + strconv.Itoa(graceSeconds) + "s")
+		ev.Detail = optional("grace " + strconv.Itoa(int(grace/time.Second)) + "s")
 		return db.recordEvent(ctx, tx, ev)
 	})
 	if err != nil {

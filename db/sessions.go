@@ -141,7 +141,7 @@ func (db *DB) ActorByAPIKey(ctx context.Context, secretHash string) (*model.Acto
 	// Compared here, by the store's clock, rather than in SQL: SQLite
 	// keeps times as text, and the rule is model's.
 	now := db.now()
-	if row.Key.Expired(now) {
+	if row.Key.Expired(now) || row.Key.Leaked() {
 		return nil, model.ErrNotFound
 	}
 	actor := &model.Actor{User: &row.User, Account: &row.Account, APIKey: &row.Key}

@@ -61,6 +61,7 @@ type ComplexityRoot struct {
 		IsDefault                func(childComplexity int) int
 		Last4                    func(childComplexity int) int
 		LastUsedAt               func(childComplexity int) int
+		Leak                     func(childComplexity int) int
 		Name                     func(childComplexity int) int
 		Note                     func(childComplexity int) int
 		Owner                    func(childComplexity int) int
@@ -140,6 +141,12 @@ type ComplexityRoot struct {
 		RequestCount func(childComplexity int) int
 	}
 
+	LeakReport struct {
+		ReportedAt func(childComplexity int) int
+		Source     func(childComplexity int) int
+		URL        func(childComplexity int) int
+	}
+
 	Mutation struct {
 		CreateAPIKey     func(childComplexity int, input model.CreateAPIKeyInput) int
 		CreateUser       func(childComplexity int, input model.CreateUserInput) int
@@ -202,6 +209,7 @@ type ApiKeyResolver interface {
 	LastUsedAt(ctx context.Context, obj *model.APIKey) (*time.Time, error)
 
 	Status(ctx context.Context, obj *model.APIKey) (model.APIKeyStatus, error)
+
 	PreviousSecretExpiresAt(ctx context.Context, obj *model.APIKey) (*time.Time, error)
 	PreviousSecretLastUsedAt(ctx context.Context, obj *model.APIKey) (*time.Time, error)
 	ActiveMobileSessions(ctx context.Context, obj *model.APIKey) (int, error)
@@ -355,6 +363,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ApiKey.LastUsedAt(childComplexity), true
+	case "ApiKey.leak":
+		if e.ComplexityRoot.ApiKey.Leak == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiKey.Leak(childComplexity), true
 	case "ApiKey.name":
 		if e.ComplexityRoot.ApiKey.Name == nil {
 			break
@@ -630,6 +644,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.IntegrationUsage.RequestCount(childComplexity), true
+
+	case "LeakReport.reportedAt":
+		if e.ComplexityRoot.LeakReport.ReportedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeakReport.ReportedAt(childComplexity), true
+	case "LeakReport.source":
+		if e.ComplexityRoot.LeakReport.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeakReport.Source(childComplexity), true
+	case "LeakReport.url":
+		if e.ComplexityRoot.LeakReport.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeakReport.URL(childComplexity), true
 
 	case "Mutation.createApiKey":
 		if e.ComplexityRoot.Mutation.CreateAPIKey == nil {
@@ -1022,6 +1055,8 @@ func (ec *executionContext) childFields_ApiKey(ctx context.Context, field graphq
 		return ec.fieldContext_ApiKey_expiresAt(ctx, field)
 	case "status":
 		return ec.fieldContext_ApiKey_status(ctx, field)
+	case "leak":
+		return ec.fieldContext_ApiKey_leak(ctx, field)
 	case "previousSecretExpiresAt":
 		return ec.fieldContext_ApiKey_previousSecretExpiresAt(ctx, field)
 	case "previousSecretLastUsedAt":
@@ -1176,6 +1211,18 @@ func (ec *executionContext) childFields_IntegrationUsage(ctx context.Context, fi
 		return ec.fieldContext_IntegrationUsage_requestCount(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type IntegrationUsage", field.Name)
+}
+
+func (ec *executionContext) childFields_LeakReport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "reportedAt":
+		return ec.fieldContext_LeakReport_reportedAt(ctx, field)
+	case "source":
+		return ec.fieldContext_LeakReport_source(ctx, field)
+	case "url":
+		return ec.fieldContext_LeakReport_url(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LeakReport", field.Name)
 }
 
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1978,6 +2025,38 @@ func (ec *executionContext) _ApiKey_status(ctx context.Context, field graphql.Co
 }
 func (ec *executionContext) fieldContext_ApiKey_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ApiKey", field, true, true, "ApiKeyStatus")
+}
+
+func (ec *executionContext) _ApiKey_leak(ctx context.Context, field graphql.CollectedField, obj *model.APIKey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApiKey_leak(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Leak(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.LeakReport) graphql.Marshaler {
+			return ec.marshalOLeakReport2ᚖgithubᚗcomᚋkeyfobᚋkeyfobᚋmodelᚐLeakReport(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ApiKey_leak(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ApiKey",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LeakReport(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _ApiKey_previousSecretExpiresAt(ctx context.Context, field graphql.CollectedField, obj *model.APIKey) (ret graphql.Marshaler) {
@@ -3123,6 +3202,75 @@ func (ec *executionContext) _IntegrationUsage_requestCount(ctx context.Context, 
 }
 func (ec *executionContext) fieldContext_IntegrationUsage_requestCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("IntegrationUsage", field, false, false, "Int")
+}
+
+func (ec *executionContext) _LeakReport_reportedAt(ctx context.Context, field graphql.CollectedField, obj *model.LeakReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeakReport_reportedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReportedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeakReport_reportedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeakReport", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _LeakReport_source(ctx context.Context, field graphql.CollectedField, obj *model.LeakReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeakReport_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeakReport_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeakReport", field, false, false, "String")
+}
+
+func (ec *executionContext) _LeakReport_url(ctx context.Context, field graphql.CollectedField, obj *model.LeakReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeakReport_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LeakReport_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeakReport", field, false, false, "String")
 }
 
 func (ec *executionContext) _Mutation_createApiKey(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -5811,6 +5959,11 @@ func (ec *executionContext) _ApiKey(ctx context.Context, sel ast.SelectionSet, o
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._ApiKey_status(ctx, field, obj)
 				})
+		case "leak":
+			out.Values[i] = ec._ApiKey_leak(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "previousSecretExpiresAt":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -6346,6 +6499,49 @@ func (ec *executionContext) _IntegrationUsage(ctx context.Context, sel ast.Selec
 		case "requestCount":
 			out.Values[i] = ec._IntegrationUsage_requestCount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var leakReportImplementors = []string{"LeakReport"}
+
+func (ec *executionContext) _LeakReport(ctx context.Context, sel ast.SelectionSet, obj *model.LeakReport) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, leakReportImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LeakReport")
+		case "reportedAt":
+			out.Values[i] = ec._LeakReport_reportedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "source":
+			out.Values[i] = ec._LeakReport_source(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "url":
+			out.Values[i] = ec._LeakReport_url(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -7775,6 +7971,13 @@ func (ec *executionContext) marshalOKeyAccess2ᚖgithubᚗcomᚋkeyfobᚋkeyfob�
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalOLeakReport2ᚖgithubᚗcomᚋkeyfobᚋkeyfobᚋmodelᚐLeakReport(ctx context.Context, sel ast.SelectionSet, v *model.LeakReport) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._LeakReport(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOString2ᚖstring(ctx context.Context, v any) (*string, error) {

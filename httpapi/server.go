@@ -20,6 +20,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/go-chi/httprate"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/rs/cors"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -30,6 +31,7 @@ import (
 	"github.com/keyfob/keyfob/db"
 	"github.com/keyfob/keyfob/graph"
 	"github.com/keyfob/keyfob/internal/config"
+	"github.com/keyfob/keyfob/leak"
 	"github.com/keyfob/keyfob/loader"
 	"github.com/keyfob/keyfob/metrics"
 	"github.com/keyfob/keyfob/model"
@@ -50,6 +52,11 @@ type Server struct {
 	clientIPs *clientIPs
 	metrics   *metrics.Metrics
 	slots     *executionSlots
+	// scanner takes GitHub secret scanning's reports, public the reports
+	// of anyone who found a key, under publicLimit.
+	scanner     *leak.Scanner
+	public      *leak.PublicRevocations
+	publicLimit *httprate.RateLimiter
 	// stopListening ends the revocation listener.
 	stopListening context.CancelFunc
 	listening     chan struct{}
@@ -77,6 +84,9 @@ func New(cfg *config.Config, store *db.DB, logger *slog.Logger) *Server {
 		OnOutcome: s.metrics.Verification, Clock: store.Clock(),
 	})
 	store.OnRevoke = s.authn.Cache.Revoke
+	s.scanner = &leak.Scanner{Keys: leak.NewKeySet(cfg.GitHubScanningKeys, cfg.GitHubScanningToken, store.Clock(), logger), Store: store, Logger: logger}
+	s.public = leak.NewPublicRevocations(store, logger)
+	s.publicLimit = newPublicRevocationLimit(cfg.PublicRevocationsPerHour)
 	ctx, cancel := context.WithCancel(context.Background())
 	s.stopListening = cancel
 	if cfg.DatabaseURL == "" {
@@ -99,11 +109,14 @@ func New(cfg *config.Config, store *db.DB, logger *slog.Logger) *Server {
 	return s
 }
 
-// Close stops background work and writes the usage still buffered.
+// Close stops background work: it waits for the public revocation
+// reports already answered to be applied, and writes the usage still
+// buffered.
 func (s *Server) Close(ctx context.Context) error {
+	revocations := s.public.Close(ctx)
 	s.stopListening()
 	s.authn.Close()
-	return s.usage.Close(ctx)
+	return errors.Join(revocations, s.usage.Close(ctx))
 }
 
 // The hooks below are for tests and operators' tools, which need to see or
@@ -139,6 +152,8 @@ func (s *Server) Handler() http.Handler {
 		writeStatus(w, http.StatusOK, "ok", "")
 	})
 	mux.HandleFunc("GET /readyz", s.ready)
+	mux.HandleFunc("POST /secret-scanning/github", s.gitHubSecretScanning)
+	mux.HandleFunc("POST /credentials/revoke", s.publicRevocation)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.Registry, promhttp.HandlerOpts{}))
 	// The gateway endpoint takes any path below it as it comes (Envoy
 	// appends the original one), so it bypasses the mux, which would
@@ -179,6 +194,9 @@ func (w *muxErrorWriter) WriteHeader(status int) {
 		w.ResponseWriter.WriteHeader(status)
 	}
 }
+
+// Unwrap lets http.ResponseController reach the connection, to flush.
+func (w *muxErrorWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func (w *muxErrorWriter) Write(b []byte) (int, error) {
 	if w.replaced {

@@ -19,6 +19,7 @@ const (
 	AuditAPIKeyDeleted           AuditAction = "API_KEY_DELETED"
 	AuditAPIKeyUpdated           AuditAction = "API_KEY_UPDATED"
 	AuditAPIKeyRolled            AuditAction = "API_KEY_ROLLED"
+	AuditAPIKeyLeaked            AuditAction = "API_KEY_LEAKED"
 	AuditAPIAccessChanged        AuditAction = "API_ACCESS_CHANGED"
 	AuditPowerUpChanged          AuditAction = "POWER_UP_CHANGED"
 	AuditMobileSessionsLoggedOut AuditAction = "MOBILE_SESSIONS_LOGGED_OUT"
@@ -56,7 +57,7 @@ func (a *AuditAction) UnmarshalGQL(v any) error {
 	s, _ := v.(string)
 	switch AuditAction(s) {
 	case AuditSignedUp, AuditLoggedIn, AuditLoginFailed, AuditLoggedOut, AuditUserCreated, AuditAPIKeyCreated,
-		AuditAPIKeyDeleted, AuditAPIKeyUpdated, AuditAPIKeyRolled, AuditAPIAccessChanged, AuditPowerUpChanged, AuditMobileSessionsLoggedOut:
+		AuditAPIKeyDeleted, AuditAPIKeyUpdated, AuditAPIKeyRolled, AuditAPIKeyLeaked, AuditAPIAccessChanged, AuditPowerUpChanged, AuditMobileSessionsLoggedOut:
 		*a = AuditAction(s)
 		return nil
 	}

@@ -75,7 +75,15 @@ type APIKey struct {
 	// PreviousSecretLastUsedAt is when the previous secret was last
 	// presented since the roll, as the usage flushes write it; nil if not.
 	PreviousSecretLastUsedAt *time.Time
-	CreatedAt                time.Time
+	// LeakReportedAt is when the key's current secret was reported found
+	// in public (a secret scanner's report, or anyone's), LeakSource who
+	// or what found it and LeakURL where, if known: all nil while the key
+	// has not leaked, and again once it is rolled. A leaked key stays
+	// listed but no longer works.
+	LeakReportedAt *time.Time
+	LeakSource     *string
+	LeakURL        *string `gorm:"column:leak_url"`
+	CreatedAt      time.Time
 }
 
 // PreviousSecretLive reports whether the key's previous secret still works
@@ -102,8 +110,12 @@ func (k *APIKey) Expired(now time.Time) bool {
 	return k.ExpiresAt != nil && !now.Before(*k.ExpiresAt)
 }
 
-// Status is the key's status at now.
+// Status is the key's status at now. A leak outranks an expiry: it is
+// the one that calls for action (a roll), and says why.
 func (k *APIKey) Status(now time.Time) APIKeyStatus {
+	if k.Leaked() {
+		return APIKeyStatusLeaked
+	}
 	if k.Expired(now) {
 		return APIKeyStatusExpired
 	}

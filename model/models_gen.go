@@ -193,16 +193,22 @@ const (
 	APIKeyStatusActive APIKeyStatus = "ACTIVE"
 	// The key's expiresAt has come: every request with it is refused as unauthenticated.
 	APIKeyStatusExpired APIKeyStatus = "EXPIRED"
+	// The key's secret was reported found in public (see leak), so it was
+	// revoked: every request with it is refused as unauthenticated. Roll the key
+	// to give it a fresh secret and make it ACTIVE again. A leak outranks an
+	// expiry.
+	APIKeyStatusLeaked APIKeyStatus = "LEAKED"
 )
 
 var AllAPIKeyStatus = []APIKeyStatus{
 	APIKeyStatusActive,
 	APIKeyStatusExpired,
+	APIKeyStatusLeaked,
 }
 
 func (e APIKeyStatus) IsValid() bool {
 	switch e {
-	case APIKeyStatusActive, APIKeyStatusExpired:
+	case APIKeyStatusActive, APIKeyStatusExpired, APIKeyStatusLeaked:
 		return true
 	}
 	return false

@@ -22,6 +22,7 @@ import (
 	"github.com/keyfob/keyfob/authn"
 	"github.com/keyfob/keyfob/credential"
 	"github.com/keyfob/keyfob/db"
+	"github.com/keyfob/keyfob/leak"
 	"github.com/keyfob/keyfob/model"
 )
 
@@ -50,6 +51,12 @@ type Config struct {
 	MaxInFlight    int // GraphQL requests executing at once
 	PprofAddr      string
 	KeyCaps        model.KeyCaps
+	// GitHubScanningKeys is where GitHub secret scanning's public keys
+	// are read from: GitHub's URL, or a local file with the same JSON.
+	GitHubScanningKeys  string
+	GitHubScanningToken string
+	// PublicRevocationsPerHour bounds POST /credentials/revoke per client IP.
+	PublicRevocationsPerHour int
 }
 
 // QueryLimits bound what one GraphQL request may ask for, so that a
@@ -105,6 +112,9 @@ var SettingEnv = [][2]string{
 	{"password-memory-kib", "KEYFOB_PASSWORD_MEMORY_KIB"},
 	{"max-keys-per-user", "KEYFOB_MAX_KEYS_PER_USER"},
 	{"max-keys-per-account", "KEYFOB_MAX_KEYS_PER_ACCOUNT"},
+	{"github-secret-scanning-keys", "KEYFOB_GITHUB_SECRET_SCANNING_KEYS"},
+	{"github-secret-scanning-token", "KEYFOB_GITHUB_SECRET_SCANNING_TOKEN"},
+	{"public-revocations-per-hour", "KEYFOB_PUBLIC_REVOCATIONS_PER_HOUR"},
 }
 
 // CommandsUsage lists the commands, for -h and for a mistyped command.
@@ -160,6 +170,9 @@ func Load(args []string, stderr io.Writer) (*Config, []string, error) {
 	fs.StringVar(&c.PprofAddr, "pprof-addr", "", "serve Go's profiler on this address (e.g. 127.0.0.1:6060); off when empty (env KEYFOB_PPROF_ADDR)")
 	fs.IntVar(&c.KeyCaps.PerUser, "max-keys-per-user", model.DefaultKeyCaps.PerUser, "most API keys one user may hold (env KEYFOB_MAX_KEYS_PER_USER)")
 	fs.IntVar(&c.KeyCaps.PerAccount, "max-keys-per-account", model.DefaultKeyCaps.PerAccount, "most API keys one account may hold (env KEYFOB_MAX_KEYS_PER_ACCOUNT)")
+	fs.StringVar(&c.GitHubScanningKeys, "github-secret-scanning-keys", leak.GitHubKeysURL, "GitHub secret scanning's public keys: their URL, or a local file with the same JSON (env KEYFOB_GITHUB_SECRET_SCANNING_KEYS)")
+	fs.StringVar(&c.GitHubScanningToken, "github-secret-scanning-token", "", "GitHub token sent when fetching those keys, for a higher rate limit; prefer the environment variable (env KEYFOB_GITHUB_SECRET_SCANNING_TOKEN)")
+	fs.IntVar(&c.PublicRevocationsPerHour, "public-revocations-per-hour", 60, "POST /credentials/revoke requests allowed per client IP per hour (env KEYFOB_PUBLIC_REVOCATIONS_PER_HOUR)")
 	mem := fs.Uint("password-memory-kib", uint(credential.DefaultPasswordParams.Memory), "argon2id memory per password hash, in KiB (env KEYFOB_PASSWORD_MEMORY_KIB)")
 	// Each flag's default can come from its environment variable; a bad
 	// value there is an error, never silently the default.
@@ -280,11 +293,15 @@ func (c *Config) Validate() error {
 		{"max-in-flight", c.MaxInFlight > 0},
 		{"max-keys-per-user", c.KeyCaps.PerUser > 0},
 		{"max-keys-per-account", c.KeyCaps.PerAccount > 0},
+		{"public-revocations-per-hour", c.PublicRevocationsPerHour > 0},
 	}
 	for _, p := range positive {
 		if !p.ok {
 			return fmt.Errorf("%s must be greater than zero", SettingName(p.flag))
 		}
+	}
+	if strings.TrimSpace(c.GitHubScanningKeys) == "" {
+		return fmt.Errorf("%s must be a URL or a file path (the default is %s)", SettingName("github-secret-scanning-keys"), leak.GitHubKeysURL)
 	}
 	if c.QueryLimits.MaxAliases < 0 {
 		return fmt.Errorf("%s must be zero (no aliases) or more", SettingName("max-aliases"))
