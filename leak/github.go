@@ -108,7 +108,7 @@ func Label(token string) string {
 func ParseMatches(body []byte) ([]Match, error) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	var matches []Match
-	if err := dec.Decode(&matches); err != nil || dec.More() || matches == nil {
+	if err := dec.Decode(&matches); err != nil || !atEnd(dec) || matches == nil {
 		return nil, errMalformedReport
 	}
 	if len(matches) > MaxMatches {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"sync"
 	"time"
@@ -32,7 +33,7 @@ func ParsePublicReport(body []byte) ([]string, error) {
 	var report struct {
 		Credentials []string `json:"credentials"`
 	}
-	if err := dec.Decode(&report); err != nil || dec.More() {
+	if err := dec.Decode(&report); err != nil || !atEnd(dec) {
 		return nil, errMalformedPublicReport
 	}
 	if n := len(report.Credentials); n < 1 || n > MaxPublicCredentials {
@@ -44,6 +45,13 @@ func ParsePublicReport(body []byte) ([]string, error) {
 		}
 	}
 	return report.Credentials, nil
+}
+
+// atEnd reports whether nothing but white space follows the value dec
+// decoded.
+func atEnd(dec *json.Decoder) bool {
+	_, err := dec.Token()
+	return err == io.EOF
 }
 
 // publicQueue bounds the reports waiting for the worker.
