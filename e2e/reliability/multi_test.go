@@ -142,8 +142,8 @@ func TestMultiInstanceRollWithin100ms(t *testing.T) {
 
 // fleet is three keyfob binaries on one fresh PostgreSQL schema, with a
 // long cache TTL (so that only a notification can explain a refusal) and
-// no rate limits, an owner signed up through the first, and the other two's
-// caches shown to be in use.
+// no rate limits (extraFlags may add settings), an owner signed up through
+// the first, and the other two's caches shown to be in use.
 type fleet struct {
 	a      *testkit.Process
 	others []*testkit.Process
@@ -153,10 +153,10 @@ type fleet struct {
 	owner  *testkit.User
 }
 
-func startFleet(t *testing.T, account string) *fleet {
+func startFleet(t *testing.T, account string, extraFlags ...string) *fleet {
 	t.Helper()
 	dsn := pgtest.FreshSchema(t)
-	flags := []string{"-cache-ttl", "10m", "-rate-limit", "1000000", "-failed-auth-per-ip", "1000000"}
+	flags := append([]string{"-cache-ttl", "10m", "-rate-limit", "1000000", "-failed-auth-per-ip", "1000000"}, extraFlags...)
 	f := &fleet{a: testkit.StartServer(t, dsn, flags...), c: testkit.HTTPClient(t), g: testkit.Inspect(t, dsn)}
 	f.others = []*testkit.Process{testkit.StartServer(t, dsn, flags...), testkit.StartServer(t, dsn, flags...)}
 	f.ac = f.a.Client()
