@@ -8,6 +8,7 @@ package reliability
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -134,7 +135,8 @@ func TestNoSecretInDatabaseOrLogs(t *testing.T) {
 		t.Fatalf("seed-demo printed no secrets:\n%s", seedOut.String())
 	}
 
-	srv := testkit.StartServer(t, dsn, "-log-level", "debug", "-failed-auth-per-ip", "1000000",
+	signer := testkit.NewGitHubSigner(t)
+	srv := testkit.StartServer(t, dsn, "-log-level", "debug", "-failed-auth-per-ip", "1000000", "-github-secret-scanning-keys", signer.KeySetPath,
 		"-login-failures-per-email", "1000000", "-login-failures-per-ip", "1000000")
 	sc := srv.Client()
 	c := testkit.HTTPClient(t)
@@ -212,6 +214,20 @@ func TestNoSecretInDatabaseOrLogs(t *testing.T) {
 		previous = secret
 	}
 
+	// Leak reports: GitHub's, signed, and a public one, applied after its
+	// answer. The tokens reported are stored only as the keys' hashes.
+	report := signer.Report(t, c, srv.URL, testkit.ReportBody(
+		testkit.LeakMatch{Token: keys[2].secret, Type: "keyfob_api_key", URL: "https://github.com/octo/leaky/blob/main/.env", Source: "commit"},
+		testkit.LeakMatch{Token: keys[2].secret[:len(keys[2].secret)-1] + "x", Type: "keyfob_api_key", Source: "content"}))
+	if report.Status != http.StatusOK {
+		t.Fatalf("GitHub report: %d %s", report.Status, report.Body)
+	}
+	secrets.scan(t, "the GitHub report's answer", report.Body)
+	revokeBody, _ := json.Marshal(map[string]any{"credentials": []string{keys[3].secret, "kf_not-a-key"}})
+	if got, err := testkit.DoHTTP(c, testkit.PublicRevokeRequest(srv.URL, revokeBody)); err != nil || got.Status != http.StatusAccepted {
+		t.Fatalf("public report: %v %d", err, got.Status)
+	}
+
 	// Deletions: a key, the demo's Default API Key (logging out its mobile
 	// session), and a logout.
 	sc.MustDo(t, testkit.Request{Auth: testkit.Bearer(owners[0].Token), Query: testkit.DeleteKeyMutation, Variables: map[string]any{"id": keys[1].id}})
@@ -268,6 +284,13 @@ func TestNoSecretInDatabaseOrLogs(t *testing.T) {
 	}
 	logs = append(logs, srv.Logs.String())
 	g := testkit.Inspect(t, dsn)
+	// The stop waited for the public report it had answered.
+	for i, want := range map[int]string{2: "github:commit", 3: "public report"} {
+		var source *string
+		if err := g.Raw("SELECT leak_source FROM api_keys WHERE id = ?", keys[i].id).Scan(&source).Error; err != nil || source == nil || *source != want {
+			t.Errorf("key %d's leak source after the stop: %v %v, want %q", i, source, err, want)
+		}
+	}
 	dump := relDump(t, g)
 	if kind == "postgres" {
 		if pd, err := pgDump(t, dsn); err != nil {
