@@ -183,6 +183,13 @@ func testHostileInputs(t *testing.T, kind string) {
 		return hostileCase{name: name, body: viewer, headers: append([][2]string{jsonCT}, headers...)}
 	}
 
+	report := func(name, body string) hostileCase {
+		return hostileCase{name: name, path: "/secret-scanning/github", body: body, headers: [][2]string{jsonCT}}
+	}
+	revoke := func(name, body string) hostileCase {
+		return hostileCase{name: name, path: "/credentials/revoke", body: body, headers: [][2]string{jsonCT}}
+	}
+
 	cases := []hostileCase{
 		// Invalid UTF-8: the JSON decoder would quietly turn it into U+FFFD.
 		gql("invalid UTF-8 in a key name", keyName("Zap\xff\xfeier")),
@@ -311,6 +318,16 @@ func testHostileInputs(t *testing.T, kind string) {
 		anon("1 MiB of unused variables", testkit.GQLJSON("{ __typename }", hostile.Variables(1<<20))),
 		anon("100 KiB of unused variables", testkit.GQLJSON("{ __typename }", hostile.Variables(100<<10))),
 		gql("100 aliased totalCounts", testkit.GQLJSON(hostile.AliasedCounts(100), "")),
+		// Leak reports: unsigned, oversized or malformed, they change
+		// nothing. (A signed but unverifiable one would make the server
+		// fetch GitHub's keys, which these machines cannot reach.)
+		report("unsigned secret scanning report naming a live key", `[{"token":"`+key+`","type":"keyfob_api_key","url":"https://x","source":"content"}]`),
+		report("unsigned secret scanning report with invalid UTF-8", "[{\"token\":\"kf_\xff\xfe\"}]"),
+		report("secret scanning report over 1 MiB", `[{"token":"`+mib+`"}]`),
+		revoke("public report that is not JSON", "credentials="+key),
+		revoke("public report listing 101 credentials", `{"credentials":[`+strings.TrimSuffix(strings.Repeat(jsonStr(key)+",", 101), ",")+`]}`),
+		revoke("public report over 64 KiB", `{"credentials":["`+mib+`"]}`),
+		revoke("public report listing a number", `{"credentials":[1]}`),
 	}
 
 	for _, c := range cases {
