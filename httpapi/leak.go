@@ -89,5 +89,5 @@ func (s *Server) publicRevocation(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusAccepted)
 	_, _ = io.WriteString(w, accepted)
 	_ = http.NewResponseController(w).Flush()
-	s.public.Submit(credentials)
+	s.public.Submit(model.RequestInfoFromContext(r.Context()), credentials)
 }

@@ -123,7 +123,9 @@ func (s *KeySet) key(ctx context.Context, identifier string) (*ecdsa.PublicKey, 
 	now := s.clock.Now()
 	if s.lastAttempt.IsZero() || now.Sub(s.lastAttempt) >= RefetchInterval {
 		s.lastAttempt = now
-		keys, err := s.load(ctx)
+		// The attempt counts whatever becomes of the report that made it,
+		// so a client that hangs up must not cut it short.
+		keys, err := s.load(context.WithoutCancel(ctx))
 		if err != nil {
 			s.logger.WarnContext(ctx, "GitHub secret scanning keys could not be loaded; keeping the last good set",
 				"source", s.sourceForLog(), "error", err, "next_attempt_after", RefetchInterval.String())

@@ -70,7 +70,7 @@ const jobTimeout = 30 * time.Second
 type PublicRevocations struct {
 	store  *db.DB
 	logger *slog.Logger
-	queue  chan []string
+	queue  chan publicReport
 	// mu orders submissions against Close: Close waits for a submission
 	// under way, and none starts after it.
 	mu     sync.RWMutex
@@ -80,14 +80,22 @@ type PublicRevocations struct {
 
 // NewPublicRevocations starts the worker; Close stops it.
 func NewPublicRevocations(store *db.DB, logger *slog.Logger) *PublicRevocations {
-	p := &PublicRevocations{store: store, logger: logger, queue: make(chan []string, publicQueue), done: make(chan struct{})}
+	p := &PublicRevocations{store: store, logger: logger, queue: make(chan publicReport, publicQueue), done: make(chan struct{})}
 	go p.work()
 	return p
 }
 
-// Submit queues a report's credentials for revocation. Its caller has
-// already answered, so it may wait a little for room.
-func (p *PublicRevocations) Submit(credentials []string) {
+// publicReport is one report's credentials, and where it came from, for
+// the audit log.
+type publicReport struct {
+	credentials []string
+	from        model.RequestInfo
+}
+
+// Submit queues a report's credentials for revocation; from is the
+// reporter's address and user agent, which the audit events record. Its
+// caller has already answered, so it may wait a little for room.
+func (p *PublicRevocations) Submit(from model.RequestInfo, credentials []string) {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
 	if p.closed {
@@ -97,7 +105,7 @@ func (p *PublicRevocations) Submit(credentials []string) {
 	timer := time.NewTimer(submitWait)
 	defer timer.Stop()
 	select {
-	case p.queue <- credentials:
+	case p.queue <- publicReport{credentials: credentials, from: from}:
 	case <-timer.C:
 		p.logger.Warn("public revocation queue full; report dropped", "credentials", len(credentials))
 	}
@@ -122,16 +130,16 @@ func (p *PublicRevocations) Close(ctx context.Context) error {
 
 func (p *PublicRevocations) work() {
 	defer close(p.done)
-	for credentials := range p.queue {
-		p.revoke(credentials)
+	for report := range p.queue {
+		p.revoke(report)
 	}
 }
 
 // revoke reports each kf_ key with a valid checksum as leaked by a public
 // report; anything else cannot be a key Keyfob issued, and is ignored.
-func (p *PublicRevocations) revoke(credentials []string) {
+func (p *PublicRevocations) revoke(report publicReport) {
 	var leaked []db.LeakedSecret
-	for _, c := range credentials {
+	for _, c := range report.credentials {
 		if credential.ValidKey(c) {
 			leaked = append(leaked, db.LeakedSecret{Hash: credential.Hash(c), Source: model.LeakSourcePublicReport})
 		}
@@ -139,7 +147,7 @@ func (p *PublicRevocations) revoke(credentials []string) {
 	if len(leaked) == 0 {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), jobTimeout)
+	ctx, cancel := context.WithTimeout(model.NewContextWithRequestInfo(context.Background(), report.from), jobTimeout)
 	defer cancel()
 	changed, err := p.store.ReportLeakedSecrets(ctx, leaked)
 	if err != nil {

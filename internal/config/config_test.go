@@ -28,17 +28,18 @@ func TestConfigFromEnvAndFlags(t *testing.T) {
 
 func TestConfigRefusesBadValues(t *testing.T) {
 	for env, value := range map[string]string{
-		"KEYFOB_RATE_LIMIT":           "lots",
-		"KEYFOB_CACHE_TTL":            "30",
-		"KEYFOB_INTROSPECTION":        "perhaps",
-		"KEYFOB_LOG_LEVEL":            "loud",
-		"KEYFOB_TRUSTED_PROXIES":      "10.0.0.0/99",
-		"KEYFOB_MAX_BODY_BYTES":       "1MiB",
-		"KEYFOB_PASSWORD_MEMORY_KIB":  "-1",
-		"KEYFOB_MAX_KEYS_PER_USER":    "-3",
-		"KEYFOB_MAX_KEYS_PER_ACCOUNT": "lots",
-		"PORT":                        "abc",
-		"KEYFOB_CORS_ORIGINS":         "https://crm.example, not a url",
+		"KEYFOB_RATE_LIMIT":                  "lots",
+		"KEYFOB_CACHE_TTL":                   "30",
+		"KEYFOB_INTROSPECTION":               "perhaps",
+		"KEYFOB_LOG_LEVEL":                   "loud",
+		"KEYFOB_TRUSTED_PROXIES":             "10.0.0.0/99",
+		"KEYFOB_MAX_BODY_BYTES":              "1MiB",
+		"KEYFOB_PASSWORD_MEMORY_KIB":         "-1",
+		"KEYFOB_MAX_KEYS_PER_USER":           "-3",
+		"KEYFOB_MAX_KEYS_PER_ACCOUNT":        "lots",
+		"PORT":                               "abc",
+		"KEYFOB_CORS_ORIGINS":                "https://crm.example, not a url",
+		"KEYFOB_PUBLIC_REVOCATIONS_PER_HOUR": "many",
 	} {
 		t.Run(env, func(t *testing.T) {
 			t.Setenv(env, value)
@@ -46,6 +47,27 @@ func TestConfigRefusesBadValues(t *testing.T) {
 				t.Fatalf("%s=%s: err = %v, want an error naming the variable", env, value, err)
 			}
 		})
+	}
+}
+
+// GitHub's key URL is the default; a file path or another URL may
+// replace it, and the token comes from the environment.
+func TestConfigSecretScanning(t *testing.T) {
+	cfg, _, err := Load(nil, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.GitHubScanningKeys != "https://api.github.com/meta/public_keys/secret_scanning" || cfg.GitHubScanningToken != "" || cfg.PublicRevocationsPerHour != 60 {
+		t.Fatalf("defaults: %q %q %d", cfg.GitHubScanningKeys, cfg.GitHubScanningToken, cfg.PublicRevocationsPerHour)
+	}
+	t.Setenv("KEYFOB_GITHUB_SECRET_SCANNING_KEYS", "/etc/keyfob/github-keys.json")
+	t.Setenv("KEYFOB_GITHUB_SECRET_SCANNING_TOKEN", "ghp_example")
+	t.Setenv("KEYFOB_PUBLIC_REVOCATIONS_PER_HOUR", "5")
+	if cfg, _, err = Load(nil, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.GitHubScanningKeys != "/etc/keyfob/github-keys.json" || cfg.GitHubScanningToken != "ghp_example" || cfg.PublicRevocationsPerHour != 5 {
+		t.Fatalf("from the environment: %q %q %d", cfg.GitHubScanningKeys, cfg.GitHubScanningToken, cfg.PublicRevocationsPerHour)
 	}
 }
 
@@ -97,25 +119,27 @@ func TestFlagsMayFollowTheCommand(t *testing.T) {
 // refused (a zero rate limit) or usage lost at shutdown (a negative timeout).
 func TestConfigRefusesSenselessValues(t *testing.T) {
 	for flagName, value := range map[string]string{
-		"rate-limit":               "0",
-		"failed-auth-per-ip":       "-5",
-		"login-failures-per-email": "0",
-		"login-failures-per-ip":    "0",
-		"shutdown-timeout":         "-1s",
-		"session-ttl":              "-1h",
-		"cache-ttl":                "0s",
-		"negative-cache-ttl":       "-1s",
-		"usage-flush-interval":     "0s",
-		"rate-limit-window":        "1500ms",
-		"max-body-bytes":           "0",
-		"max-query-bytes":          "0",
-		"max-complexity":           "0",
-		"max-depth":                "0",
-		"max-aliases":              "-1",
-		"max-fields":               "0",
-		"max-keys-per-user":        "0",
-		"max-keys-per-account":     "-1",
-		"password-memory-kib":      "1",
+		"rate-limit":                  "0",
+		"failed-auth-per-ip":          "-5",
+		"login-failures-per-email":    "0",
+		"login-failures-per-ip":       "0",
+		"shutdown-timeout":            "-1s",
+		"session-ttl":                 "-1h",
+		"cache-ttl":                   "0s",
+		"negative-cache-ttl":          "-1s",
+		"usage-flush-interval":        "0s",
+		"rate-limit-window":           "1500ms",
+		"max-body-bytes":              "0",
+		"max-query-bytes":             "0",
+		"max-complexity":              "0",
+		"max-depth":                   "0",
+		"max-aliases":                 "-1",
+		"max-fields":                  "0",
+		"max-keys-per-user":           "0",
+		"max-keys-per-account":        "-1",
+		"password-memory-kib":         "1",
+		"public-revocations-per-hour": "0",
+		"github-secret-scanning-keys": " ",
 	} {
 		t.Run(flagName, func(t *testing.T) {
 			_, _, err := Load([]string{"-" + flagName, value}, io.Discard)
