@@ -272,10 +272,10 @@ func (db *DB) RollAPIKey(ctx context.Context, actor *model.Actor, id string, gra
 		// no grace, finds nothing).
 		revoke(key.LiveHashes(now)...)
 		key.PreviousSecretHash, key.PreviousSecretExpiresAt, key.PreviousSecretLastUsedAt = nil, nil, nil
-		grace := key.RollGrace(grace)
+		kept := key.RollGrace(grace)
 		key.ClearLeak()
-		if grace > 0 {
-			previous, until := key.SecretHash, now.Add(grace)
+		if kept > 0 {
+			previous, until := key.SecretHash, now.Add(kept)
 			key.PreviousSecretHash, key.PreviousSecretExpiresAt = &previous, &until
 		}
 		key.SecretHash, key.Last4 = credential.Hash(secret), credential.Last4(secret)
@@ -289,7 +289,7 @@ func (db *DB) RollAPIKey(ctx context.Context, actor *model.Actor, id string, gra
 			return err
 		}
 		ev := keyEvent(model.AuditAPIKeyRolled, user, &key)
-		ev.Detail = optional("grace " + strconv.Itoa(int(grace/time.Second)) + "s")
+		ev.Detail = optional("grace " + strconv.Itoa(int(kept/time.Second)) + "s")
 		return db.recordEvent(ctx, tx, ev)
 	})
 	if err != nil {
