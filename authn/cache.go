@@ -58,8 +58,14 @@ type Cache struct {
 	mu         sync.Mutex
 	generation uint64
 	// bypass is set while revocations may be going unheard (the listener
-	// lost its connection): every verification then asks the database.
+	// lost its connection): every verification then asks the database, and
+	// the entries are kept only to answer when it cannot (see kept).
 	bypass atomic.Bool
+	// unreachableUntil (Unix nanoseconds) is set when a look-up finds the
+	// database unable to answer: until then kept verdicts answer without
+	// asking it again, so an outage costs one bounded wait a second rather
+	// than one per request.
+	unreachableUntil atomic.Int64
 
 	refreshing   sync.Map // credential.Digest → struct{}: refreshes in flight
 	refreshSlots chan struct{}
@@ -120,6 +126,45 @@ func (c *Cache) get(d credential.Digest) (verdict, bool) {
 		c.misses.Add(1)
 	}
 	return v, ok
+}
+
+// kept is the verdict the cache keeps for d while it is bypassed. It must
+// not answer while the database does, which may know of a revocation the
+// listener missed; only when the database cannot answer does it stand in,
+// for what is left of its TTL (a credential's own expiry still ends it).
+func (c *Cache) kept(d credential.Digest) (verdict, bool) {
+	if !c.bypass.Load() {
+		return verdict{}, false
+	}
+	v, ok := c.entries.GetIfPresent(d)
+	if !ok || v.expired(c.clock.Now()) {
+		return verdict{}, false
+	}
+	return v, true
+}
+
+// unreachableFor is how long kept verdicts answer without asking the
+// database again after a look-up found it unable to answer.
+const unreachableFor = time.Second
+
+// markUnreachable notes that a look-up found the database unable to
+// answer; it reports whether the database was thought reachable until now.
+func (c *Cache) markUnreachable() (began bool) {
+	until := c.clock.Now().Add(unreachableFor).UnixNano()
+	return c.unreachableUntil.Swap(until) == 0
+}
+
+// markReachable notes that the database answered; it reports whether it
+// was thought unreachable until now.
+func (c *Cache) markReachable() (ended bool) {
+	return c.unreachableUntil.Load() != 0 && c.unreachableUntil.Swap(0) != 0
+}
+
+// unreachable reports whether a look-up found the database unable to
+// answer less than unreachableFor ago.
+func (c *Cache) unreachable() bool {
+	until := c.unreachableUntil.Load()
+	return until != 0 && c.clock.Now().UnixNano() < until
 }
 
 // found is the verdict for a credential the database knows, now: trusted
@@ -231,14 +276,24 @@ func (c *Cache) Revoke(hashes []string) {
 }
 
 // SetListening tells the cache whether revocations from other instances are
-// being heard. The moment they are not, it is emptied and bypassed until
-// listening resumes, and emptied again then. Nothing it held may answer
-// meanwhile, not even when the database cannot: this instance may be cut
-// off from a database that others still reach and revoke keys in.
+// being heard. The moment they are not, it is bypassed: every verification
+// asks the database, which may know of revocations the listener missed.
+// Its entries are kept, not served, so that if the database cannot answer
+// either (an outage takes the listener with it), a credential verified
+// within its TTL can still be answered on its last verdict (kept). When
+// listening resumes, the cache is emptied: an entry kept through the gap
+// may be for a key deleted meanwhile, and a look-up that began before the
+// reconnection may not fill (the generation moves on).
 func (c *Cache) SetListening(listening bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if !listening && c.bypass.Load() {
+		return // a failed reconnection: nothing changes
+	}
 	c.generation++
-	c.entries.InvalidateAll()
+	if listening {
+		c.entries.InvalidateAll()
+		c.unreachableUntil.Store(0)
+	}
 	c.bypass.Store(!listening)
 }

@@ -105,6 +105,7 @@ func TestConfigRefusesSenselessValues(t *testing.T) {
 		"session-ttl":              "-1h",
 		"cache-ttl":                "0s",
 		"negative-cache-ttl":       "-1s",
+		"db-lookup-timeout":        "0s",
 		"usage-flush-interval":     "0s",
 		"rate-limit-window":        "1500ms",
 		"max-body-bytes":           "0",
