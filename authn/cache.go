@@ -24,6 +24,10 @@ type verdict struct {
 	// in the background, so a credential in use is renewed before its TTL ends
 	// instead of making a request wait for the database when it does.
 	refreshAt int64
+	// epoch is the cache's listening epoch when the verdict was filled: one
+	// from an earlier epoch may predate a revocation the listener missed,
+	// so it answers only when the database cannot (see Cache.kept).
+	epoch uint64
 }
 
 // expiresAt (Unix nanoseconds, 0 for never) is when the credential itself
@@ -61,6 +65,11 @@ type Cache struct {
 	// lost its connection): every verification then asks the database, and
 	// the entries are kept only to answer when it cannot (see kept).
 	bypass atomic.Bool
+	// epoch counts the listener's returns. Entries filled in an earlier
+	// epoch are not served until the database confirms them, since a
+	// revocation may have gone unheard while it was away; until then they
+	// are kept, like a bypassed cache's.
+	epoch atomic.Uint64
 	// unreachableUntil (Unix nanoseconds) is set when a look-up finds the
 	// database unable to answer: until then kept verdicts answer without
 	// asking it again, so an outage costs one bounded wait a second rather
@@ -115,9 +124,10 @@ func (c *Cache) get(d credential.Digest) (verdict, bool) {
 		return verdict{}, false
 	}
 	v, ok := c.entries.GetIfPresent(d)
-	if ok && v.expired(c.clock.Now()) {
+	if ok && (v.expired(c.clock.Now()) || v.epoch != c.epoch.Load()) {
 		// From its expiry on, an entry answers nothing: the look-up that
 		// follows finds the credential expired and remembers that instead.
+		// One from before the listener's return waits for the database.
 		ok = false
 	}
 	if ok {
@@ -128,14 +138,13 @@ func (c *Cache) get(d credential.Digest) (verdict, bool) {
 	return v, ok
 }
 
-// kept is the verdict the cache keeps for d while it is bypassed. It must
-// not answer while the database does, which may know of a revocation the
-// listener missed; only when the database cannot answer does it stand in,
-// for what is left of its TTL (a credential's own expiry still ends it).
+// kept is the verdict the cache holds for d but may not serve by itself,
+// call it after get missed: one kept while the cache is bypassed, or from
+// before the listener's return. It must not answer while the database
+// does, which may know of a revocation the listener missed; only when the
+// database cannot answer does it stand in, for what is left of its TTL (a
+// credential's own expiry still ends it).
 func (c *Cache) kept(d credential.Digest) (verdict, bool) {
-	if !c.bypass.Load() {
-		return verdict{}, false
-	}
 	v, ok := c.entries.GetIfPresent(d)
 	if !ok || v.expired(c.clock.Now()) {
 		return verdict{}, false
@@ -220,6 +229,7 @@ func (c *Cache) fill(d credential.Digest, v verdict, generation uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if generation == c.generation {
+		v.epoch = c.epoch.Load()
 		c.entries.Set(d, v)
 	}
 }
@@ -281,9 +291,11 @@ func (c *Cache) Revoke(hashes []string) {
 // Its entries are kept, not served, so that if the database cannot answer
 // either (an outage takes the listener with it), a credential verified
 // within its TTL can still be answered on its last verdict (kept). When
-// listening resumes, the cache is emptied: an entry kept through the gap
-// may be for a key deleted meanwhile, and a look-up that began before the
-// reconnection may not fill (the generation moves on).
+// listening resumes, a new epoch begins: no entry from before it is served
+// until the database confirms it, since it may be for a key deleted
+// meanwhile, yet each still stands in if the database cannot answer. A
+// look-up that began before the return may not fill (the generation moves
+// on): it may have read the database before such a deletion.
 func (c *Cache) SetListening(listening bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -292,7 +304,7 @@ func (c *Cache) SetListening(listening bool) {
 	}
 	c.generation++
 	if listening {
-		c.entries.InvalidateAll()
+		c.epoch.Add(1)
 		c.unreachableUntil.Store(0)
 	}
 	c.bypass.Store(!listening)
