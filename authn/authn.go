@@ -184,14 +184,12 @@ func (a *Authenticator) verify(ctx context.Context, header string, acceptSession
 		}
 		return a.answer(v, ip)
 	}
-	// While the listener is down the cache is bypassed, but what it kept
-	// may stand in for a database that cannot answer; and while a recent
-	// look-up found it unable to, it stands in without another wait.
-	kept, isKept := verdict{}, false
-	if !a.failClosed {
-		kept, isKept = a.Cache.kept(digest)
-		if isKept && a.Cache.unreachable() {
-			return a.answer(kept, ip)
+	// A verdict the cache keeps but may not serve (the listener is down, or
+	// returned since it was filled) stands in for a database that cannot
+	// answer; while a recent look-up found it unable to, without another wait.
+	if !a.failClosed && a.Cache.unreachable() {
+		if v, ok := a.Cache.kept(digest); ok {
+			return a.answer(v, ip)
 		}
 	}
 	// The failure is counted before the look-up, so that concurrent
@@ -215,12 +213,14 @@ func (a *Authenticator) verify(ctx context.Context, header string, acceptSession
 				a.Logger.Warn("the database cannot answer credential look-ups; credentials verified within the cache TTL answer on their last verdict until it ends, others get 503", "error", err)
 			}
 		}
-		if isKept {
-			slot.end(kept.actor == nil)
-			if kept.actor == nil {
+		// Read after the look-up, so that a verdict whose TTL ended while
+		// it waited does not answer.
+		if v, ok := a.Cache.kept(digest); ok && !a.failClosed {
+			slot.end(v.actor == nil)
+			if v.actor == nil {
 				return nil, refusedUnknown
 			}
-			return kept.actor, nil
+			return v.actor, nil
 		}
 	}
 	slot.end(errors.Is(err, refusedUnknown))
