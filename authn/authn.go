@@ -8,6 +8,7 @@ package authn
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -38,6 +39,14 @@ type Options struct {
 	// Clock tells the time cache entries and sessions expire by; nil is the
 	// real clock.
 	Clock clockwork.Clock
+	// LookUpTimeout bounds a credential's look-up on the request path: past
+	// it the database counts as unable to answer. Zero leaves the request's
+	// own deadline as the only bound (SQLite, a file inside the process).
+	LookUpTimeout time.Duration
+	// FailClosedOnOutage refuses every credential with UNAVAILABLE while the
+	// database cannot answer. Otherwise a credential verified within its
+	// cache TTL is answered on its last verdict until that TTL ends.
+	FailClosedOnOutage bool
 }
 
 // Authenticator verifies credentials.
@@ -49,6 +58,9 @@ type Authenticator struct {
 
 	limits    *limiters
 	onOutcome func(string)
+
+	lookUpTimeout time.Duration
+	failClosed    bool
 
 	// Background refreshes run under background and are waited for by Close.
 	background     context.Context
@@ -69,6 +81,8 @@ func New(store *db.DB, usage UsageRecorder, logger *slog.Logger, opts Options) *
 		Cache:          NewCache(opts.CacheTTL, opts.NegativeCacheTTL, opts.CacheSize, opts.Clock),
 		limits:         newLimiters(opts.RateLimits),
 		onOutcome:      opts.OnOutcome,
+		lookUpTimeout:  opts.LookUpTimeout,
+		failClosed:     opts.FailClosedOnOutage,
 		background:     background,
 		stopBackground: stop,
 	}
@@ -165,14 +179,18 @@ func (a *Authenticator) verify(ctx context.Context, header string, acceptSession
 	}
 	digest := credential.Sum(secret)
 	if v, ok := a.Cache.get(digest); ok {
-		if v.actor == nil {
-			a.limits.failedFrom(ip)
-			return nil, refusedUnknown
-		}
-		if v.refreshDue(a.Cache.clock.Now()) {
+		if v.actor != nil && v.refreshDue(a.Cache.clock.Now()) {
 			a.refresh(digest, kind)
 		}
-		return v.actor, nil
+		return a.answer(v, ip)
+	}
+	// A verdict the cache keeps but may not serve (the listener is down, or
+	// returned since it was filled) stands in for a database that cannot
+	// answer; while a recent look-up found it unable to, without another wait.
+	if !a.failClosed && a.Cache.unreachable() {
+		if v, ok := a.Cache.kept(digest); ok {
+			return a.answer(v, ip)
+		}
 	}
 	// The failure is counted before the look-up, so that concurrent
 	// unknown credentials from one address cannot all reach the database
@@ -181,8 +199,57 @@ func (a *Authenticator) verify(ctx context.Context, header string, acceptSession
 	if err != nil {
 		return nil, err
 	}
-	actor, err := a.lookUp(ctx, digest, kind)
+	actor, err := a.boundedLookUp(ctx, digest, kind)
+	switch {
+	case err == nil || errors.Is(err, refusedUnknown):
+		if a.Cache.markReachable() {
+			a.Logger.Info("the database answers credential look-ups again")
+		}
+	case ctx.Err() == nil:
+		if a.Cache.markUnreachable() {
+			if a.failClosed {
+				a.Logger.Warn("the database cannot answer credential look-ups; every credential gets 503 until it does (-fail-closed-on-outage)", "error", err)
+			} else {
+				a.Logger.Warn("the database cannot answer credential look-ups; credentials verified within the cache TTL answer on their last verdict until it ends, others get 503", "error", err)
+			}
+		}
+		// Read after the look-up, so that a verdict whose TTL ended while
+		// it waited does not answer.
+		if v, ok := a.Cache.kept(digest); ok && !a.failClosed {
+			slot.end(v.actor == nil)
+			if v.actor == nil {
+				return nil, refusedUnknown
+			}
+			return v.actor, nil
+		}
+	}
 	slot.end(errors.Is(err, refusedUnknown))
+	return actor, err
+}
+
+// answer is a cached verdict's answer: its actor, or a refusal that counts
+// against the client's failed-authentication limits.
+func (a *Authenticator) answer(v verdict, ip string) (*model.Actor, error) {
+	if v.actor == nil {
+		a.limits.failedFrom(ip)
+		return nil, refusedUnknown
+	}
+	return v.actor, nil
+}
+
+// boundedLookUp is lookUp within the look-up bound. A look-up that outlives
+// the bound, while the request itself goes on, means the database cannot
+// answer: UNAVAILABLE, as a lost connection is.
+func (a *Authenticator) boundedLookUp(ctx context.Context, digest credential.Digest, kind credential.Kind) (*model.Actor, error) {
+	if a.lookUpTimeout <= 0 {
+		return a.lookUp(ctx, digest, kind)
+	}
+	bounded, cancel := context.WithTimeout(ctx, a.lookUpTimeout)
+	defer cancel()
+	actor, err := a.lookUp(bounded, digest, kind)
+	if err != nil && ctx.Err() == nil && bounded.Err() != nil {
+		return nil, fmt.Errorf("%w (the credential's look-up took longer than %v)", model.ErrUnavailable, a.lookUpTimeout)
+	}
 	return actor, err
 }
 

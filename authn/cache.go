@@ -24,6 +24,10 @@ type verdict struct {
 	// in the background, so a credential in use is renewed before its TTL ends
 	// instead of making a request wait for the database when it does.
 	refreshAt int64
+	// epoch is the cache's listening epoch when the verdict was filled: one
+	// from an earlier epoch may predate a revocation the listener missed,
+	// so it answers only when the database cannot (see Cache.kept).
+	epoch uint64
 }
 
 // expiresAt (Unix nanoseconds, 0 for never) is when the credential itself
@@ -58,8 +62,19 @@ type Cache struct {
 	mu         sync.Mutex
 	generation uint64
 	// bypass is set while revocations may be going unheard (the listener
-	// lost its connection): every verification then asks the database.
+	// lost its connection): every verification then asks the database, and
+	// the entries are kept only to answer when it cannot (see kept).
 	bypass atomic.Bool
+	// epoch counts the listener's returns. Entries filled in an earlier
+	// epoch are not served until the database confirms them, since a
+	// revocation may have gone unheard while it was away; until then they
+	// are kept, like a bypassed cache's.
+	epoch atomic.Uint64
+	// unreachableUntil (Unix nanoseconds) is set when a look-up finds the
+	// database unable to answer: until then kept verdicts answer without
+	// asking it again, so an outage costs one bounded wait a second rather
+	// than one per request.
+	unreachableUntil atomic.Int64
 
 	refreshing   sync.Map // credential.Digest → struct{}: refreshes in flight
 	refreshSlots chan struct{}
@@ -109,9 +124,10 @@ func (c *Cache) get(d credential.Digest) (verdict, bool) {
 		return verdict{}, false
 	}
 	v, ok := c.entries.GetIfPresent(d)
-	if ok && v.expired(c.clock.Now()) {
+	if ok && (v.expired(c.clock.Now()) || v.epoch != c.epoch.Load()) {
 		// From its expiry on, an entry answers nothing: the look-up that
 		// follows finds the credential expired and remembers that instead.
+		// One from before the listener's return waits for the database.
 		ok = false
 	}
 	if ok {
@@ -120,6 +136,44 @@ func (c *Cache) get(d credential.Digest) (verdict, bool) {
 		c.misses.Add(1)
 	}
 	return v, ok
+}
+
+// kept is the verdict the cache holds for d but may not serve by itself,
+// call it after get missed: one kept while the cache is bypassed, or from
+// before the listener's return. It must not answer while the database
+// does, which may know of a revocation the listener missed; only when the
+// database cannot answer does it stand in, for what is left of its TTL (a
+// credential's own expiry still ends it).
+func (c *Cache) kept(d credential.Digest) (verdict, bool) {
+	v, ok := c.entries.GetIfPresent(d)
+	if !ok || v.expired(c.clock.Now()) {
+		return verdict{}, false
+	}
+	return v, true
+}
+
+// unreachableFor is how long kept verdicts answer without asking the
+// database again after a look-up found it unable to answer.
+const unreachableFor = time.Second
+
+// markUnreachable notes that a look-up found the database unable to
+// answer; it reports whether the database was thought reachable until now.
+func (c *Cache) markUnreachable() (began bool) {
+	until := c.clock.Now().Add(unreachableFor).UnixNano()
+	return c.unreachableUntil.Swap(until) == 0
+}
+
+// markReachable notes that the database answered; it reports whether it
+// was thought unreachable until now.
+func (c *Cache) markReachable() (ended bool) {
+	return c.unreachableUntil.Load() != 0 && c.unreachableUntil.Swap(0) != 0
+}
+
+// unreachable reports whether a look-up found the database unable to
+// answer less than unreachableFor ago.
+func (c *Cache) unreachable() bool {
+	until := c.unreachableUntil.Load()
+	return until != 0 && c.clock.Now().UnixNano() < until
 }
 
 // found is the verdict for a credential the database knows, now: trusted
@@ -175,6 +229,7 @@ func (c *Cache) fill(d credential.Digest, v verdict, generation uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if generation == c.generation {
+		v.epoch = c.epoch.Load()
 		c.entries.Set(d, v)
 	}
 }
@@ -231,14 +286,26 @@ func (c *Cache) Revoke(hashes []string) {
 }
 
 // SetListening tells the cache whether revocations from other instances are
-// being heard. The moment they are not, it is emptied and bypassed until
-// listening resumes, and emptied again then. Nothing it held may answer
-// meanwhile, not even when the database cannot: this instance may be cut
-// off from a database that others still reach and revoke keys in.
+// being heard. The moment they are not, it is bypassed: every verification
+// asks the database, which may know of revocations the listener missed.
+// Its entries are kept, not served, so that if the database cannot answer
+// either (an outage takes the listener with it), a credential verified
+// within its TTL can still be answered on its last verdict (kept). When
+// listening resumes, a new epoch begins: no entry from before it is served
+// until the database confirms it, since it may be for a key deleted
+// meanwhile, yet each still stands in if the database cannot answer. A
+// look-up that began before the return may not fill (the generation moves
+// on): it may have read the database before such a deletion.
 func (c *Cache) SetListening(listening bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if !listening && c.bypass.Load() {
+		return // a failed reconnection: nothing changes
+	}
 	c.generation++
-	c.entries.InvalidateAll()
+	if listening {
+		c.epoch.Add(1)
+		c.unreachableUntil.Store(0)
+	}
 	c.bypass.Store(!listening)
 }

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jonboulle/clockwork"
+
 	"github.com/keyfob/keyfob/credential"
 	"github.com/keyfob/keyfob/model"
 )
@@ -45,6 +47,11 @@ func TestCacheRefusesStaleFill(t *testing.T) {
 	}
 }
 
+// While the listener is down the cache answers nothing by itself, but it
+// keeps its entries for a database that cannot answer. Once it listens
+// again, nothing from before is served until the database confirms it,
+// entries kept through the gap and filled during it alike, since a
+// revocation may have gone unheard meanwhile; they are still kept.
 func TestCacheBypassedWhileNotListening(t *testing.T) {
 	c := NewCache(time.Minute, time.Second, 100, nil)
 	actor := &model.Actor{User: &model.User{ID: "user_1"}}
@@ -54,19 +61,58 @@ func TestCacheBypassedWhileNotListening(t *testing.T) {
 	if _, ok := c.get(hash); ok {
 		t.Fatal("the cache answered while revocations could go unheard")
 	}
-	// Dropped, not only hidden: an instance cut off from the database
-	// must not fall back on a verdict another instance may have revoked.
-	if _, ok := c.entries.GetIfPresent(hash); ok {
-		t.Fatal("a verified entry survived the listener's loss")
+	if v, ok := c.kept(hash); !ok || v.actor != actor {
+		t.Fatal("the verdict was not kept for an outage when the listener was lost")
 	}
+	generation := c.currentGeneration() // a look-up starts while bypassed
 	c.fill(other, verdict{actor: actor, ttl: time.Minute}, c.currentGeneration())
+	c.SetListening(false) // a failed reconnection changes nothing
+	if _, ok := c.kept(other); !ok {
+		t.Fatal("a failed reconnection dropped what the bypassed cache kept")
+	}
 	c.SetListening(true)
-	if _, ok := c.get(other); ok {
-		t.Fatal("an entry filled while bypassed survived")
+	for _, d := range []credential.Digest{hash, other} {
+		if _, ok := c.get(d); ok {
+			t.Fatal("an entry kept or filled while the listener was down was served after its return, unconfirmed")
+		}
+		if _, ok := c.kept(d); !ok {
+			t.Fatal("an unconfirmed entry was not kept for a database that cannot answer")
+		}
+	}
+	c.fill(gone, verdict{actor: actor, ttl: time.Minute}, generation)
+	if _, ok := c.kept(gone); ok {
+		t.Fatal("a look-up that began before the listener returned filled the cache")
 	}
 	c.fill(hash, verdict{actor: actor, ttl: time.Minute}, c.currentGeneration())
 	if _, ok := c.get(hash); !ok {
-		t.Fatal("the cache stayed bypassed after listening resumed")
+		t.Fatal("an entry the database confirmed after the listener's return is not served")
+	}
+}
+
+// A kept verdict stands in for the database only within its TTL, and not
+// past the credential's own expiry.
+func TestKeptVerdictEndsWithItsTTL(t *testing.T) {
+	clock := clockwork.NewFakeClockAt(time.Now())
+	c := NewCache(10*time.Second, time.Second, 100, clock)
+	expires := clock.Now().Add(5 * time.Second)
+	c.fill(hash, c.found(&model.Actor{APIKey: &model.APIKey{ID: "key_1"}}), c.currentGeneration())
+	c.fill(other, c.found(&model.Actor{APIKey: &model.APIKey{ID: "key_2", ExpiresAt: &expires}}), c.currentGeneration())
+	c.SetListening(false)
+	clock.Advance(5*time.Second - time.Nanosecond)
+	if _, ok := c.kept(other); !ok {
+		t.Fatal("a kept verdict was dropped before its key expires")
+	}
+	clock.Advance(time.Nanosecond)
+	if _, ok := c.kept(other); ok {
+		t.Fatal("a kept verdict answered at its key's expiry")
+	}
+	clock.Advance(5*time.Second - time.Nanosecond)
+	if _, ok := c.kept(hash); !ok {
+		t.Fatal("a kept verdict was dropped before its TTL ended")
+	}
+	clock.Advance(time.Nanosecond)
+	if _, ok := c.kept(hash); ok {
+		t.Fatal("a kept verdict answered after its TTL")
 	}
 }
 

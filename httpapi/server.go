@@ -79,10 +79,16 @@ func New(cfg *config.Config, store *db.DB, logger *slog.Logger) *Server {
 	s.metrics = metrics.New(store.SQL(), func() (hits, misses uint64) { return s.authn.Cache.Stats() })
 	s.usage = usage.NewRecorder(store, usage.Options{Interval: cfg.UsageFlush, Logger: logger, Clock: store.Clock(),
 		Observe: func(r usage.FlushReport) { s.metrics.UsageFlush(r.Pairs, r.Requests, r.Lag, r.Err, r.Shed) }})
-	s.authn = authn.New(store, s.usage, logger, authn.Options{
+	opts := authn.Options{
 		CacheTTL: cfg.CacheTTL, NegativeCacheTTL: cfg.NegativeTTL, CacheSize: 100_000, RateLimits: cfg.RateLimits,
-		OnOutcome: s.metrics.Verification, Clock: store.Clock(),
-	})
+		OnOutcome: s.metrics.Verification, Clock: store.Clock(), FailClosedOnOutage: cfg.FailClosedOnOutage,
+	}
+	if cfg.DatabaseURL != "" {
+		// A server that can be unreachable; SQLite is a file in the process,
+		// whose look-ups wait their turn on its one connection.
+		opts.LookUpTimeout = cfg.DBLookupTimeout
+	}
+	s.authn = authn.New(store, s.usage, logger, opts)
 	store.OnRevoke = s.authn.Cache.Revoke
 	s.scanner = &leak.Scanner{Keys: leak.NewKeySet(cfg.GitHubScanningKeys, cfg.GitHubScanningToken, store.Clock(), logger), Store: store, Logger: logger}
 	s.public = leak.NewPublicRevocations(store, logger)
@@ -94,7 +100,9 @@ func New(cfg *config.Config, store *db.DB, logger *slog.Logger) *Server {
 		return s
 	}
 	// Until LISTEN is in place another instance's revocation could go
-	// unheard, so the cache starts bypassed.
+	// unheard, so the cache starts bypassed. While the listener is down the
+	// cache keeps its entries, unserved, to answer if the database cannot
+	// (authn.Cache.SetListening).
 	s.authn.Cache.SetListening(false)
 	var once sync.Once
 	go db.ListenRevocations(ctx, cfg.DatabaseURL, db.ListenerEvents{

@@ -38,7 +38,8 @@ type Recorder struct {
 	logger   *slog.Logger
 	clock    clockwork.Clock // tells when requests are admitted
 	interval time.Duration
-	// maxPairs bounds memory while the database is unreachable.
+	// maxPairs bounds memory while the database is unreachable: the pairs
+	// pending and those of the batch kept for retry, together.
 	maxPairs int
 
 	// Increments are held in shards, each with its own lock, so that
@@ -47,12 +48,16 @@ type Recorder struct {
 	pairs  atomic.Int64 // pairs held across all shards, for the bound
 	// failed is a batch whose write failed; it is retried as it was, with
 	// its flush id, so a commit whose outcome was unknown is never counted twice.
-	failed   *batch
-	flushMu  sync.Mutex // one flush at a time
-	stop     chan struct{}
-	done     chan struct{}
-	stopOnce sync.Once
-	observe  func(FlushReport)
+	failed *batch
+	// failedPairs is failed's size, which counts against the bound too: in
+	// a long database outage the kept batch and the pairs arriving after it
+	// together stay within maxPairs.
+	failedPairs atomic.Int64
+	flushMu     sync.Mutex // one flush at a time
+	stop        chan struct{}
+	done        chan struct{}
+	stopOnce    sync.Once
+	observe     func(FlushReport)
 	// shed counts increments dropped since the last flush, which logs them
 	// once: a line per dropped request would flood the log just when the
 	// database is already in trouble.
@@ -148,7 +153,7 @@ func (r *Recorder) RecordWith(keyID, integration, previousSecretHash string) {
 		sh.mu.Unlock()
 		return
 	}
-	if r.pairs.Add(1) > int64(r.maxPairs) {
+	if r.pairs.Add(1)+r.failedPairs.Load() > int64(r.maxPairs) {
 		r.pairs.Add(-1)
 		sh.mu.Unlock()
 		r.shed.Add(1)
@@ -192,6 +197,7 @@ func (r *Recorder) Flush(ctx context.Context) error {
 			return err
 		}
 		r.failed = nil
+		r.failedPairs.Store(0)
 	}
 	b := &batch{id: credential.NewID("flush"), incs: make([]db.UsageIncrement, 0, r.pairs.Load())}
 	for i := range r.shards {
@@ -211,6 +217,7 @@ func (r *Recorder) Flush(ctx context.Context) error {
 	}
 	if err := r.write(ctx, b); err != nil {
 		r.failed = b
+		r.failedPairs.Store(int64(len(b.incs)))
 		return err
 	}
 	return nil

@@ -225,3 +225,40 @@ func TestRecorderShedsBeyondItsBound(t *testing.T) {
 		t.Fatalf("%d log lines about the full buffer:\n%s", n, logs.String())
 	}
 }
+
+// During an outage the batch kept for retry counts against the bound, so
+// the pairs arriving after it cannot double the memory held; once it is
+// written, new pairs fit again, and nothing admitted is counted twice.
+func TestRecorderBoundHoldsTheBatchKeptForRetry(t *testing.T) {
+	store, actor := openStore(t)
+	keyID := newKey(t, store, actor, "Outage")
+	faulty := &faultyStore{DB: store}
+	faulty.failBefore.Store(2)
+	var shed atomic.Int32
+	r := NewRecorder(faulty, Options{Interval: time.Hour, MaxPairs: 2, Observe: func(rep FlushReport) { shed.Add(int32(rep.Shed)) }})
+	defer r.Close(context.Background())
+	ctx := context.Background()
+	r.Record(keyID, "A")
+	r.Record(keyID, "B")
+	if err := r.Flush(ctx); err == nil {
+		t.Fatal("the flush should fail while the database is down")
+	}
+	r.Record(keyID, "C") // the kept batch already fills the bound
+	if shed.Load() != 1 {
+		t.Fatalf("shed %d increments while the kept batch filled the bound, want 1", shed.Load())
+	}
+	if err := r.Flush(ctx); err == nil {
+		t.Fatal("the retry should fail while the database is down")
+	}
+	if err := r.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	r.Record(keyID, "C")
+	r.Record(keyID, "A")
+	if err := r.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := counts(t, store, keyID); got["A"] != 2 || got["B"] != 1 || got["C"] != 1 || shed.Load() != 1 {
+		t.Fatalf("counts = %v, shed %d; want A 2, B 1, C 1, one shed", got, shed.Load())
+	}
+}

@@ -57,6 +57,13 @@ type Config struct {
 	GitHubScanningToken string
 	// PublicRevocationsPerHour bounds POST /credentials/revoke per client IP.
 	PublicRevocationsPerHour int
+	// DBLookupTimeout bounds a credential's look-up on PostgreSQL: past it,
+	// the database counts as unable to answer (see FailClosedOnOutage).
+	DBLookupTimeout time.Duration
+	// FailClosedOnOutage refuses every credential with UNAVAILABLE while the
+	// database cannot answer, instead of riding out the outage on cached
+	// verdicts until their TTL ends.
+	FailClosedOnOutage bool
 }
 
 // QueryLimits bound what one GraphQL request may ask for, so that a
@@ -92,6 +99,8 @@ var SettingEnv = [][2]string{
 	{"login-failures-per-ip", "KEYFOB_LOGIN_FAILURES_PER_IP"},
 	{"cache-ttl", "KEYFOB_CACHE_TTL"},
 	{"negative-cache-ttl", "KEYFOB_NEGATIVE_CACHE_TTL"},
+	{"db-lookup-timeout", "KEYFOB_DB_LOOKUP_TIMEOUT"},
+	{"fail-closed-on-outage", "KEYFOB_FAIL_CLOSED_ON_OUTAGE"},
 	{"rate-limit", "KEYFOB_RATE_LIMIT"},
 	{"rate-limit-window", "KEYFOB_RATE_LIMIT_WINDOW"},
 	{"failed-auth-per-ip", "KEYFOB_FAILED_AUTH_PER_IP"},
@@ -150,6 +159,8 @@ func Load(args []string, stderr io.Writer) (*Config, []string, error) {
 	fs.IntVar(&c.LoginLimits.PerIP, "login-failures-per-ip", authn.DefaultLoginLimits.PerIP, "failed log-ins allowed per client IP per minute (env KEYFOB_LOGIN_FAILURES_PER_IP)")
 	fs.DurationVar(&c.CacheTTL, "cache-ttl", 30*time.Second, "longest a verified credential is trusted without asking the database (env KEYFOB_CACHE_TTL)")
 	fs.DurationVar(&c.NegativeTTL, "negative-cache-ttl", 5*time.Second, "how long an unknown credential is remembered (env KEYFOB_NEGATIVE_CACHE_TTL)")
+	fs.DurationVar(&c.DBLookupTimeout, "db-lookup-timeout", 250*time.Millisecond, "on PostgreSQL, longest a credential's look-up may take before the database counts as unable to answer (env KEYFOB_DB_LOOKUP_TIMEOUT)")
+	fs.BoolVar(&c.FailClosedOnOutage, "fail-closed-on-outage", false, "refuse every credential with 503 while the database cannot answer, rather than serve cached verdicts until their TTL ends (env KEYFOB_FAIL_CLOSED_ON_OUTAGE)")
 	fs.IntVar(&c.RateLimits.PerKey, "rate-limit", authn.DefaultRateLimits.PerKey, "requests allowed per API key per window (env KEYFOB_RATE_LIMIT)")
 	fs.DurationVar(&c.RateLimits.KeyWindow, "rate-limit-window", authn.DefaultRateLimits.KeyWindow, "the per-key rate-limit window (env KEYFOB_RATE_LIMIT_WINDOW)")
 	fs.IntVar(&c.RateLimits.FailedPerIP, "failed-auth-per-ip", authn.DefaultRateLimits.FailedPerIP, "failed authentications allowed per client IP per minute (env KEYFOB_FAILED_AUTH_PER_IP)")
@@ -279,6 +290,7 @@ func (c *Config) Validate() error {
 		{"shutdown-timeout", c.ShutdownDrain > 0},
 		{"cache-ttl", c.CacheTTL > 0},
 		{"negative-cache-ttl", c.NegativeTTL > 0},
+		{"db-lookup-timeout", c.DBLookupTimeout > 0},
 		{"usage-flush-interval", c.UsageFlush > 0},
 		{"rate-limit", c.RateLimits.PerKey > 0},
 		{"failed-auth-per-ip", c.RateLimits.FailedPerIP > 0},

@@ -26,6 +26,27 @@ func TestConfigFromEnvAndFlags(t *testing.T) {
 	}
 }
 
+// The outage settings: a look-up bound of 250 ms and riding out outages
+// on cached verdicts by default, each settable by flag and variable.
+func TestConfigOutageSettings(t *testing.T) {
+	cfg, _, err := Load(nil, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.DBLookupTimeout != 250*time.Millisecond || cfg.FailClosedOnOutage {
+		t.Fatalf("defaults: look-up bound %v, fail closed %v; want 250ms, false", cfg.DBLookupTimeout, cfg.FailClosedOnOutage)
+	}
+	t.Setenv("KEYFOB_DB_LOOKUP_TIMEOUT", "1s")
+	t.Setenv("KEYFOB_FAIL_CLOSED_ON_OUTAGE", "true")
+	if cfg, _, err = Load(nil, io.Discard); err != nil || cfg.DBLookupTimeout != time.Second || !cfg.FailClosedOnOutage {
+		t.Fatalf("from the environment: %+v %v", cfg, err)
+	}
+	if cfg, _, err = Load([]string{"-db-lookup-timeout", "100ms", "-fail-closed-on-outage=false"}, io.Discard); err != nil ||
+		cfg.DBLookupTimeout != 100*time.Millisecond || cfg.FailClosedOnOutage {
+		t.Fatalf("flags over the environment: %+v %v", cfg, err)
+	}
+}
+
 func TestConfigRefusesBadValues(t *testing.T) {
 	for env, value := range map[string]string{
 		"KEYFOB_RATE_LIMIT":                  "lots",
@@ -40,6 +61,8 @@ func TestConfigRefusesBadValues(t *testing.T) {
 		"PORT":                               "abc",
 		"KEYFOB_CORS_ORIGINS":                "https://crm.example, not a url",
 		"KEYFOB_PUBLIC_REVOCATIONS_PER_HOUR": "many",
+		"KEYFOB_DB_LOOKUP_TIMEOUT":           "250",
+		"KEYFOB_FAIL_CLOSED_ON_OUTAGE":       "sometimes",
 	} {
 		t.Run(env, func(t *testing.T) {
 			t.Setenv(env, value)
@@ -140,6 +163,7 @@ func TestConfigRefusesSenselessValues(t *testing.T) {
 		"password-memory-kib":         "1",
 		"public-revocations-per-hour": "0",
 		"github-secret-scanning-keys": " ",
+		"db-lookup-timeout":           "0s",
 	} {
 		t.Run(flagName, func(t *testing.T) {
 			_, _, err := Load([]string{"-" + flagName, value}, io.Discard)

@@ -87,6 +87,11 @@ func NewEnvAt(t testing.TB, kind string, clock clockwork.Clock, configure func(*
 	// execution slots (a quarter of 4 per core) would queue and refuse;
 	// the bound has tests of its own.
 	cfg.MaxInFlight = 256
+	// Under the race detector, on a machine the test packages share, a
+	// first look-up that opens a connection can outlive the production
+	// bound of 250 ms, and its 503 would fail a test about something else;
+	// the bound has tests of its own (the fault tests), which set it.
+	cfg.DBLookupTimeout = testLookUpTimeout
 	if configure != nil {
 		configure(cfg)
 	}

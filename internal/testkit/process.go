@@ -76,6 +76,10 @@ type Process struct {
 	done chan error
 }
 
+// testLookUpTimeout is the credential look-up bound of the servers tests
+// start, unless a test sets its own (see NewEnvAt).
+const testLookUpTimeout = 10 * time.Second
+
 // StartServer runs the binary against dsn with extra flags and waits until
 // it answers /healthz.
 func StartServer(t *testing.T, dsn string, flags ...string) *Process {
@@ -96,8 +100,10 @@ func LaunchServer(t *testing.T, dsn string, flags ...string) *Process {
 func LaunchBinary(t *testing.T, binary, dsn string, flags ...string) *Process {
 	t.Helper()
 	port := FreePort(t)
-	// -max-in-flight as in newTestEnv: tests send bursts from one address.
-	args := []string{"-addr", "127.0.0.1:" + strconv.Itoa(port), "-password-memory-kib", "1024", "-max-in-flight", "256"}
+	// -max-in-flight and -db-lookup-timeout as in NewEnvAt: tests send
+	// bursts from one address, under the race detector.
+	args := []string{"-addr", "127.0.0.1:" + strconv.Itoa(port), "-password-memory-kib", "1024", "-max-in-flight", "256",
+		"-db-lookup-timeout", testLookUpTimeout.String()}
 	if db.IsPostgres(dsn) {
 		args = append(args, "-database-url", dsn)
 	} else {
