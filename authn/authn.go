@@ -33,6 +33,9 @@ type Options struct {
 	NegativeCacheTTL time.Duration // how long an unknown credential is remembered
 	CacheSize        int
 	RateLimits       RateLimits
+	// SharedLimits, if set, keeps the rate limits in Redis, shared by the
+	// instances that use it.
+	SharedLimits *SharedLimits
 	// OnOutcome, if set, learns the outcome of every verification (for metrics).
 	OnOutcome func(outcome string)
 	// Clock tells the time cache entries and sessions expire by; nil is the
@@ -67,7 +70,7 @@ func New(store *db.DB, usage UsageRecorder, logger *slog.Logger, opts Options) *
 	return &Authenticator{
 		DB: store, Usage: usage, Logger: logger,
 		Cache:          NewCache(opts.CacheTTL, opts.NegativeCacheTTL, opts.CacheSize, opts.Clock),
-		limits:         newLimiters(opts.RateLimits),
+		limits:         newLimiters(opts.RateLimits, opts.SharedLimits),
 		onOutcome:      opts.OnOutcome,
 		background:     background,
 		stopBackground: stop,
@@ -156,18 +159,15 @@ func (a *Authenticator) verify(ctx context.Context, header string, acceptSession
 	ip := ClientIPFromContext(ctx)
 	secret, kind := credential.FromAuthorization(header)
 	if kind == credential.KindInvalid {
-		a.limits.failedFrom(ip)
-		return nil, refusedMalformed
+		return nil, a.limits.failedFrom(ctx, ip, refusedMalformed)
 	}
 	if kind == credential.KindSession && !acceptSessions {
-		a.limits.failedFrom(ip)
-		return nil, refusedSession
+		return nil, a.limits.failedFrom(ctx, ip, refusedSession)
 	}
 	digest := credential.Sum(secret)
 	if v, ok := a.Cache.get(digest); ok {
 		if v.actor == nil {
-			a.limits.failedFrom(ip)
-			return nil, refusedUnknown
+			return nil, a.limits.failedFrom(ctx, ip, refusedUnknown)
 		}
 		if v.refreshDue(a.Cache.clock.Now()) {
 			a.refresh(digest, kind)
