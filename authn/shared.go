@@ -129,10 +129,22 @@ func (s *SharedLimits) Close() error {
 // Shared reports whether requests ask Redis now.
 func (s *SharedLimits) Shared() bool { return s != nil && s.up.Load() }
 
+// ping asks Redis whether it answers and, if it does, loads the scripts:
+// a request that finds one missing pays a second round trip (EVALSHA,
+// then EVAL), which a restarted Redis would otherwise charge to each
+// script's first request.
 func (s *SharedLimits) ping() error {
 	ctx, cancel := context.WithTimeout(context.Background(), s.timeout)
 	defer cancel()
-	return s.client.Ping(ctx).Err()
+	if err := s.client.Ping(ctx).Err(); err != nil {
+		return err
+	}
+	pipe := s.client.Pipeline()
+	for _, script := range scripts {
+		script.Load(ctx, pipe)
+	}
+	_, err := pipe.Exec(ctx)
+	return err
 }
 
 // run runs script, unless Redis is known not to answer; ok is false when
@@ -286,6 +298,8 @@ for i = 1, #KEYS do
 end
 return {1}
 `)
+
+var scripts = []*redis.Script{admitKeyScript, failScript, takeSlotScript, endSlotScript, bucketScript}
 
 // bucketScript reads, or takes one token from, the log-in limits' token
 // buckets (KEYS), which refill as golang.org/x/time/rate's do: a bucket
