@@ -2,6 +2,7 @@ package authn
 
 import (
 	"context"
+	"crypto/rand"
 	"hash/maphash"
 	"net/http"
 	"strconv"
@@ -229,10 +230,9 @@ type lookUpSlot struct {
 	l      *limiters
 	limits []failureLimit
 	window time.Time
-	// onRedis says the slot was taken in Redis, in the window starting at
-	// redisWindow (milliseconds on Redis's clock).
-	onRedis     bool
-	redisWindow int64
+	// onRedis says the slot was taken in Redis, under the name redisSlot.
+	onRedis   bool
+	redisSlot string
 }
 
 // takeLookUpSlot counts a failure against ip's limits ahead of a look-up,
@@ -413,15 +413,21 @@ const (
 )
 
 func (l *limiters) takeSharedSlot(ctx context.Context, s *lookUpSlot) (_ error, ok bool) {
-	keys, args := l.redisKeys(s.limits), l.failureArgs(s.limits)
+	keys := l.slotKeys(s.limits)
+	args := make([]any, 0, 3+len(s.limits))
+	s.redisSlot = rand.Text()
+	args = append(args, l.limits.FailedWindow.Milliseconds(), slotLapse.Milliseconds(), s.redisSlot)
+	for _, f := range s.limits {
+		args = append(args, f.limit)
+	}
 	giveUp := time.Now().Add(othersLookUpWait)
 	for {
 		res, ok := l.shared.run(ctx, takeSlotScript, keys, args...)
-		if !ok || len(res) < 2 {
+		if !ok || len(res) != 3 {
 			return nil, false
 		}
 		if res[0] == 1 {
-			s.onRedis, s.redisWindow = true, res[1]
+			s.onRedis = true
 			l.mu.Lock()
 			for _, f := range s.limits {
 				l.lookUps[f.key]++
@@ -430,11 +436,11 @@ func (l *limiters) takeSharedSlot(ctx context.Context, s *lookUpSlot) (_ error, 
 			return nil, true
 		}
 		full := s.limits[res[1]-1]
-		if len(res) < 3 || res[2] == 0 {
+		if res[2] == 0 {
 			return full.refusal, true
 		}
-		// Look-ups under way may yet be given back. This instance's wake
-		// it when they end; others' are asked about again shortly.
+		// Look-ups under way may yet end well. This instance's wake it
+		// when they end; others' are asked about again shortly.
 		l.mu.Lock()
 		mine, ended := l.lookUps[full.key] > 0, l.lookUpEnded
 		l.mu.Unlock()
@@ -454,13 +460,27 @@ func (l *limiters) takeSharedSlot(ctx context.Context, s *lookUpSlot) (_ error, 
 	}
 }
 
-// endSharedSlot ends a slot taken in Redis. If Redis cannot be told, the
-// slot is kept: it fades with its window.
-func (l *limiters) endSharedSlot(s *lookUpSlot, failed bool) {
-	keys := l.redisKeys(s.limits)
-	args := []any{l.limits.FailedWindow.Milliseconds(), 0, s.redisWindow}
-	if failed {
-		args[1] = 1
+// slotLapse is how long a look-up's slot holds its place in Redis if its
+// end never arrives: longer than any look-up takes.
+const slotLapse = 10 * time.Second
+
+// slotKeys are the counters of limits, then their sets of look-ups under way.
+func (l *limiters) slotKeys(limits []failureLimit) []string {
+	counters := l.redisKeys(limits)
+	keys := append([]string(nil), counters...)
+	for _, k := range counters {
+		keys = append(keys, k+":lookups")
 	}
-	l.shared.run(context.Background(), endSlotScript, keys, args...)
+	return keys
+}
+
+// endSharedSlot ends a slot taken in Redis, counting the failure if the
+// look-up failed. If Redis cannot be told, the slot lapses by itself and
+// the failure goes uncounted.
+func (l *limiters) endSharedSlot(s *lookUpSlot, failed bool) {
+	outcome := 0
+	if failed {
+		outcome = 1
+	}
+	l.shared.run(context.Background(), endSlotScript, l.slotKeys(s.limits), l.limits.FailedWindow.Milliseconds(), outcome, s.redisSlot)
 }

@@ -201,16 +201,15 @@ func (s *SharedLimits) probe() {
 // The scripts below keep each counter as a hash: w is the start of its
 // current window, in milliseconds on Redis's clock, so that instances
 // whose clocks differ still share windows; c and p are the counts in that
-// window and the one before; f counts look-ups under way, whose failures
-// are counted ahead and may yet be given back. The sliding count is
-// httprate's: the previous window's count, weighted by how much of it
-// still overlaps, plus the current one's.
+// window and the one before. The sliding count is httprate's: the
+// previous window's count, weighted by how much of it still overlaps,
+// plus the current one's.
 const windowPrelude = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local function load(key, win)
-  local h = redis.call('HMGET', key, 'w', 'c', 'p', 'f')
-  local s = {start = now - now % win, c = tonumber(h[2]) or 0, p = tonumber(h[3]) or 0, f = tonumber(h[4]) or 0}
+  local h = redis.call('HMGET', key, 'w', 'c', 'p')
+  local s = {start = now - now % win, c = tonumber(h[2]) or 0, p = tonumber(h[3]) or 0}
   local w = tonumber(h[1])
   if w ~= s.start then
     if w == s.start - win then s.p = s.c else s.p = 0 end
@@ -220,7 +219,7 @@ local function load(key, win)
   return s
 end
 local function save(key, win, s)
-  redis.call('HSET', key, 'w', s.start, 'c', s.c, 'p', s.p, 'f', s.f)
+  redis.call('HSET', key, 'w', s.start, 'c', s.c, 'p', s.p)
   redis.call('PEXPIRE', key, 2 * win)
 end
 `
@@ -233,8 +232,7 @@ end
 var admitKeyScript = redis.NewScript(windowPrelude + `
 local gateWin = tonumber(ARGV[3])
 for i = 2, #KEYS do
-  local g = load(KEYS[i], gateWin)
-  if g.rate - g.f >= tonumber(ARGV[i + 2]) then return {1 - i, 0} end
+  if load(KEYS[i], gateWin).rate >= tonumber(ARGV[i + 2]) then return {1 - i, 0} end
 end
 local limit, win = tonumber(ARGV[1]), tonumber(ARGV[2])
 local s = load(KEYS[1], win)
@@ -254,7 +252,7 @@ local win = tonumber(ARGV[1])
 local states = {}
 for i = 1, #KEYS do
   local g = load(KEYS[i], win)
-  if g.rate - g.f >= tonumber(ARGV[i + 1]) then return {0, i} end
+  if g.rate >= tonumber(ARGV[i + 1]) then return {0, i} end
   states[i] = g
 end
 for i = 1, #KEYS do
@@ -264,37 +262,47 @@ end
 return {1, 0}
 `)
 
-// takeSlotScript counts a look-up's failure ahead, and marks it under way,
-// if each of the client's counters (KEYS) has room for it: ARGV is their
-// window, then each one's limit. It answers {1, window start} when taken,
-// and {0, i, look-ups under way} when the i-th counter has no room.
+// Look-ups under way are kept beside each counter, as a sorted set of
+// slots scored by when they lapse: a slot whose end never reached Redis
+// (the instance died, or Redis stopped answering meanwhile) lapses on its
+// own instead of counting as a failure, or holding a place, for good.
+// A failure is counted when its look-up ends.
+
+// takeSlotScript takes a look-up's slot if each of the client's counters
+// has room for one more failure beside the failures counted and the
+// look-ups under way: KEYS are the counters, then their slot sets; ARGV is
+// the counters' window, how long a slot lasts, the slot's name, then
+// each counter's limit. It answers {1, 0, 0} when taken, and {0, i,
+// look-ups under way} when the i-th counter has no room.
 var takeSlotScript = redis.NewScript(windowPrelude + `
-local win = tonumber(ARGV[1])
-local states = {}
-for i = 1, #KEYS do
-  local g = load(KEYS[i], win)
-  if g.rate + 1 > tonumber(ARGV[i + 1]) then return {0, i, g.f} end
-  states[i] = g
+local n = #KEYS / 2
+local win, ttl = tonumber(ARGV[1]), tonumber(ARGV[2])
+for i = 1, n do
+  local slots = KEYS[n + i]
+  redis.call('ZREMRANGEBYSCORE', slots, '-inf', now)
+  local under = redis.call('ZCARD', slots)
+  if load(KEYS[i], win).rate + under + 1 > tonumber(ARGV[i + 3]) then return {0, i, under} end
 end
-for i = 1, #KEYS do
-  states[i].c = states[i].c + 1
-  states[i].f = states[i].f + 1
-  save(KEYS[i], win, states[i])
+for i = 1, n do
+  redis.call('ZADD', KEYS[n + i], now + ttl, ARGV[3])
+  redis.call('PEXPIRE', KEYS[n + i], ttl)
 end
-return {1, states[1].start}
+return {1, 0, 0}
 `)
 
-// endSlotScript ends a look-up taken by takeSlotScript: ARGV is the
-// counters' window, 1 if the look-up failed, and the start of the window
-// the slot was taken in. A slot that did not fail is given back, unless
-// its window has closed: it fades with it.
+// endSlotScript ends a look-up's slot: KEYS as for takeSlotScript; ARGV is
+// the counters' window, 1 if the look-up failed, and the slot's name. A
+// failed look-up counts as a failure, even if its slot had lapsed.
 var endSlotScript = redis.NewScript(windowPrelude + `
+local n = #KEYS / 2
 local win = tonumber(ARGV[1])
-for i = 1, #KEYS do
-  local g = load(KEYS[i], win)
-  if g.f > 0 then g.f = g.f - 1 end
-  if ARGV[2] == '0' and g.start == tonumber(ARGV[3]) and g.c > 0 then g.c = g.c - 1 end
-  save(KEYS[i], win, g)
+for i = 1, n do
+  redis.call('ZREM', KEYS[n + i], ARGV[3])
+  if ARGV[2] == '1' then
+    local g = load(KEYS[i], win)
+    g.c = g.c + 1
+    save(KEYS[i], win, g)
+  end
 end
 return {1}
 `)
