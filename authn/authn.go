@@ -125,6 +125,13 @@ func (a *Authenticator) Admit(w http.ResponseWriter, r *http.Request, acceptSess
 	if err != nil {
 		return nil, err
 	}
+	if actor.APIKey == nil {
+		// With Redis, a key's limit checks the client's in the same round
+		// trip; a session has no such limit, so it asks on its own.
+		if err := a.limits.sessionBlocked(r.Context(), ClientIPFromContext(r.Context())); err != nil {
+			return nil, err
+		}
+	}
 	if actor.APIKey != nil {
 		setKeyExpiry(w, actor.APIKey)
 		// The limit comes first: every answer to a verified key carries

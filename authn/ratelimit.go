@@ -390,6 +390,24 @@ func (l *limiters) failureArgs(limits []failureLimit) []any {
 	return args
 }
 
+// sessionBlocked returns the client's refusal if one of its failure
+// limits is spent, for a request that no key's limit checked: one with a
+// session token. Without Redis, ipBlocked has already checked.
+func (l *limiters) sessionBlocked(ctx context.Context, ip string) error {
+	if !l.shared.Shared() {
+		return nil
+	}
+	limits := l.of(ip)
+	res, ok := l.shared.run(ctx, blockedScript, l.redisKeys(limits), l.failureArgs(limits)...)
+	if !ok || len(res) != 1 {
+		return l.ipBlockedLocally(ip)
+	}
+	if res[0] > 0 {
+		return limits[res[0]-1].refusal
+	}
+	return nil
+}
+
 // failedFromShared counts a failure in Redis unless the client's limit is
 // spent, in which case it returns the refusal.
 func (l *limiters) failedFromShared(ctx context.Context, ip string) (refusal error, ok bool) {

@@ -243,6 +243,16 @@ save(KEYS[1], win, s)
 return {1, limit - rate - 1}
 `)
 
+// blockedScript answers {i} when the i-th of the client's counters (KEYS)
+// is spent, {0} otherwise: ARGV is their window, then each one's limit.
+var blockedScript = redis.NewScript(windowPrelude + `
+local win = tonumber(ARGV[1])
+for i = 1, #KEYS do
+  if load(KEYS[i], win).rate >= tonumber(ARGV[i + 1]) then return {i} end
+end
+return {0}
+`)
+
 // failScript counts a failed authentication against the client's counters
 // (KEYS), unless one of them is already spent: ARGV is their window, then
 // each one's limit. It answers {1, 0} when counted and {0, i} when the
@@ -307,7 +317,7 @@ end
 return {1}
 `)
 
-var scripts = []*redis.Script{admitKeyScript, failScript, takeSlotScript, endSlotScript, bucketScript}
+var scripts = []*redis.Script{admitKeyScript, blockedScript, failScript, takeSlotScript, endSlotScript, bucketScript}
 
 // bucketScript reads, or takes one token from, the log-in limits' token
 // buckets (KEYS), which refill as golang.org/x/time/rate's do: a bucket

@@ -106,6 +106,12 @@ func TestSharedFailureLimitsAcrossInstances(t *testing.T) {
 	if err == nil || err.Error() != a.fromAddress.Error() || h.Get("X-RateLimit-Limit") != "" {
 		t.Fatalf("a valid key from the blocked address: %v %v", err, h)
 	}
+	if err := b.sessionBlocked(ctx, "192.0.2.7"); err != b.fromAddress {
+		t.Fatalf("a session from the blocked address: %v", err)
+	}
+	if err := b.sessionBlocked(ctx, "192.0.2.8"); err != nil {
+		t.Fatalf("a session from another address: %v", err)
+	}
 	if _, err := a.takeLookUpSlot(ctx, "192.0.2.7"); err == nil || err.Error() != a.fromAddress.Error() {
 		t.Fatalf("a look-up from the blocked address: %v", err)
 	}

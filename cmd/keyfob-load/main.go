@@ -242,10 +242,37 @@ func compareRedis(o options, binary, dsn string, local *server, p *pairs, judge 
 	fmt.Printf("  -> p99 difference %v (all rounds; target <= 1ms); median of the rounds' differences %v\n",
 		diff.Round(time.Microsecond), time.Duration(median(c.rounds, func(r round) float64 { return float64(p99(r)) })).Round(time.Microsecond))
 	judge(diff <= time.Millisecond, fmt.Sprintf("p99 cost of Redis at %d/s", o.rate), fmt.Sprintf("%v (<= 1ms)", diff))
+	// A loss sends requests to the in-memory limits until a probe finds
+	// Redis again: the figures above are Redis's only if there was none.
+	losses, err := metricValue(shared.url, "keyfob_rate_limit_redis_losses_total")
+	if err != nil {
+		return err
+	}
+	fmt.Printf("  times the server on Redis lost it (a call past -redis-timeout) and limited in memory until it answered: %v\n", losses)
+	judge(losses == 0, "requests limited in Redis", fmt.Sprintf("%v losses of Redis (want 0)", losses))
 	if c.cand.Success < 1 {
 		return fmt.Errorf("the server on Redis failed %.4f%% of requests: %v", 100*(1-c.cand.Success), c.cand.StatusCodes)
 	}
 	return shared.stop()
+}
+
+// metricValue reads one unlabelled metric from base's /metrics.
+func metricValue(base, name string) (float64, error) {
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return 0, err
+	}
+	for line := range strings.SplitSeq(string(body), "\n") {
+		if value, ok := strings.CutPrefix(line, name+" "); ok {
+			return strconv.ParseFloat(value, 64)
+		}
+	}
+	return 0, fmt.Errorf("%s/metrics has no %s", base, name)
 }
 
 // comparisons parses -only: the set of comparisons to run, all by default

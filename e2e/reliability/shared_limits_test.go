@@ -6,8 +6,12 @@ package reliability
 // requests keep flowing; when it is back, the limit is shared again.
 
 import (
+	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -290,5 +294,127 @@ func TestSharedRateLimitFrozenRedisCostsAtMostTheBound(t *testing.T) {
 	}
 	if got := strings.Join(remaining, ","); got != "999999,999998,999997" {
 		t.Fatalf("after the thaw, X-RateLimit-Remaining from the three instances went %s: not one shared window", got)
+	}
+}
+
+// The scale-out example of docker-compose.yml, run here with its own
+// nginx configuration (deploy/compose/nginx.conf) in front of two real
+// binaries sharing a redis-server: requests alternate between the
+// instances, and the two together admit one key's limit.
+func TestComposeLoadBalancerSharesOneLimit(t *testing.T) {
+	testkit.RequirePostgres(t)
+	nginx, err := exec.LookPath("nginx")
+	if err != nil {
+		nginx = "/usr/sbin/nginx"
+		if _, statErr := os.Stat(nginx); statErr != nil {
+			if os.Getenv("KEYFOB_REQUIRE_NGINX") != "" {
+				t.Fatal("nginx is required here (apt-get install nginx-light)")
+			}
+			t.Skip("nginx is not installed (apt-get install nginx-light); CI runs this test")
+		}
+	}
+	compose, err := os.ReadFile(testkit.RepoPath("docker-compose.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"KEYFOB_REDIS_URL: redis://redis:6379/0", "keyfob-2: *keyfob", "./deploy/compose/nginx.conf:/etc/nginx/nginx.conf:ro", "KEYFOB_TRUSTED_PROXIES: 172.30.0.10", "ipv4_address: 172.30.0.10"} {
+		if !strings.Contains(string(compose), want) {
+			t.Fatalf("docker-compose.yml no longer has %q, which this test stands for", want)
+		}
+	}
+	conf, err := os.ReadFile(testkit.RepoPath("deploy/compose/nginx.conf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	redis := redistest.Start(t)
+	dsn := pgtest.FreshSchema(t)
+	flags := []string{"-redis-url", redis.URL, "-redis-timeout", "1s", "-rate-limit", "10", "-rate-limit-window", "60s", "-trusted-proxies", "127.0.0.1"}
+	a, b := testkit.StartServer(t, dsn, flags...), testkit.StartServer(t, dsn, flags...)
+
+	// The file as compose mounts it, but for the addresses: compose's
+	// service names become the two binaries, nginx listens on a free port,
+	// and it runs in the foreground with its files in a temporary directory.
+	dir := t.TempDir()
+	port := testkit.FreePort(t)
+	local := strings.NewReplacer(
+		"server keyfob:8080", "server "+strings.TrimPrefix(a.URL, "http://"),
+		"server keyfob-2:8080", "server "+strings.TrimPrefix(b.URL, "http://"),
+		"listen 8080;", fmt.Sprintf("listen 127.0.0.1:%d;", port),
+		"events {}", fmt.Sprintf("daemon off;\nmaster_process off;\npid %[1]s/nginx.pid;\nerror_log %[1]s/error.log info;\nevents {}", dir),
+		"http {", fmt.Sprintf("http {\n    access_log off;\n    client_body_temp_path %[1]s/body;\n    proxy_temp_path %[1]s/proxy;\n    fastcgi_temp_path %[1]s/fastcgi;\n    uwsgi_temp_path %[1]s/uwsgi;\n    scgi_temp_path %[1]s/scgi;", dir),
+	).Replace(string(conf))
+	for _, name := range []string{"keyfob:8080", "keyfob-2:8080", "listen 8080;"} {
+		if strings.Contains(local, name) {
+			t.Fatalf("deploy/compose/nginx.conf changed shape: %q is left in\n%s", name, local)
+		}
+	}
+	confPath := filepath.Join(dir, "nginx.conf")
+	if err := os.WriteFile(confPath, []byte(local), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(nginx, "-e", filepath.Join(dir, "error.log"), "-p", dir, "-c", confPath)
+	out := &testkit.SyncBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	front := fmt.Sprintf("http://127.0.0.1:%d", port)
+	c := testkit.HTTPClient(t)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if resp, err := c.Get(front + "/healthz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("nginx did not come up:\n%s", out.String())
+		}
+	}
+
+	// Sign up and create the key through the load balancer, as a user of
+	// the example would.
+	ac := &testkit.Env{URL: front, Logs: a.Logs}
+	owner := ac.SignUp(t, "Compose Realty")
+	_, secret := ac.CreateKey(t, owner, "behind the load balancer")
+	admitted := 0
+	for i := range 30 {
+		got, err := testkit.VerifyKey(c, front, testkit.Bearer(secret), "Compose")
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch got.Status {
+		case http.StatusOK:
+			admitted++
+		case http.StatusTooManyRequests:
+			if got.Header.Get("Retry-After") != "60" {
+				t.Fatalf("request %d: a 429 through nginx without the window in Retry-After: %v", i, got.Header)
+			}
+		default:
+			t.Fatalf("request %d: %d %s", i, got.Status, got.Body)
+		}
+	}
+	if admitted != 10 {
+		t.Fatalf("two instances behind nginx admitted %d of 30 requests for one key, want the limit, 10", admitted)
+	}
+	for _, p := range []*testkit.Process{a, b} {
+		resp, err := c.Get(p.URL + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		ok := false
+		for line := range strings.SplitSeq(string(body), "\n") {
+			if v, found := strings.CutPrefix(line, `keyfob_credential_verifications_total{outcome="ok"} `); found {
+				n, _ := strconv.ParseFloat(v, 64)
+				ok = n >= 5 // of the 30, alternating, less what sign-up and key creation took
+			}
+		}
+		if !ok {
+			t.Errorf("%s verified few keys or none: nginx did not spread the requests", p.URL)
+		}
 	}
 }
