@@ -34,6 +34,9 @@ type Options struct {
 	NegativeCacheTTL time.Duration // how long an unknown credential is remembered
 	CacheSize        int
 	RateLimits       RateLimits
+	// SharedLimits, if set, keeps the rate limits in Redis, shared by the
+	// instances that use it.
+	SharedLimits *SharedLimits
 	// OnOutcome, if set, learns the outcome of every verification (for metrics).
 	OnOutcome func(outcome string)
 	// Clock tells the time cache entries and sessions expire by; nil is the
@@ -79,7 +82,7 @@ func New(store *db.DB, usage UsageRecorder, logger *slog.Logger, opts Options) *
 	return &Authenticator{
 		DB: store, Usage: usage, Logger: logger,
 		Cache:          NewCache(opts.CacheTTL, opts.NegativeCacheTTL, opts.CacheSize, opts.Clock),
-		limits:         newLimiters(opts.RateLimits),
+		limits:         newLimiters(opts.RateLimits, opts.SharedLimits),
 		onOutcome:      opts.OnOutcome,
 		lookUpTimeout:  opts.LookUpTimeout,
 		failClosed:     opts.FailClosedOnOutage,
@@ -136,6 +139,13 @@ func (a *Authenticator) Admit(w http.ResponseWriter, r *http.Request, acceptSess
 	if err != nil {
 		return nil, err
 	}
+	if actor.APIKey == nil {
+		// With Redis, a key's limit checks the client's in the same round
+		// trip; a session has no such limit, so it asks on its own.
+		if err := a.limits.sessionBlocked(r.Context(), ClientIPFromContext(r.Context())); err != nil {
+			return nil, err
+		}
+	}
 	if actor.APIKey != nil {
 		setKeyExpiry(w, actor.APIKey)
 		// The limit comes first: every answer to a verified key carries
@@ -170,26 +180,24 @@ func (a *Authenticator) verify(ctx context.Context, header string, acceptSession
 	ip := ClientIPFromContext(ctx)
 	secret, kind := credential.FromAuthorization(header)
 	if kind == credential.KindInvalid {
-		a.limits.failedFrom(ip)
-		return nil, refusedMalformed
+		return nil, a.limits.failedFrom(ctx, ip, refusedMalformed)
 	}
 	if kind == credential.KindSession && !acceptSessions {
-		a.limits.failedFrom(ip)
-		return nil, refusedSession
+		return nil, a.limits.failedFrom(ctx, ip, refusedSession)
 	}
 	digest := credential.Sum(secret)
 	if v, ok := a.Cache.get(digest); ok {
 		if v.actor != nil && v.refreshDue(a.Cache.clock.Now()) {
 			a.refresh(digest, kind)
 		}
-		return a.answer(v, ip)
+		return a.answer(ctx, v, ip)
 	}
 	// A verdict the cache keeps but may not serve (the listener is down, or
 	// returned since it was filled) stands in for a database that cannot
 	// answer; while a recent look-up found it unable to, without another wait.
 	if !a.failClosed && a.Cache.unreachable() {
 		if v, ok := a.Cache.kept(digest); ok {
-			return a.answer(v, ip)
+			return a.answer(ctx, v, ip)
 		}
 	}
 	// The failure is counted before the look-up, so that concurrent
@@ -229,10 +237,9 @@ func (a *Authenticator) verify(ctx context.Context, header string, acceptSession
 
 // answer is a cached verdict's answer: its actor, or a refusal that counts
 // against the client's failed-authentication limits.
-func (a *Authenticator) answer(v verdict, ip string) (*model.Actor, error) {
+func (a *Authenticator) answer(ctx context.Context, v verdict, ip string) (*model.Actor, error) {
 	if v.actor == nil {
-		a.limits.failedFrom(ip)
-		return nil, refusedUnknown
+		return nil, a.limits.failedFrom(ctx, ip, refusedUnknown)
 	}
 	return v.actor, nil
 }

@@ -55,13 +55,21 @@ type LoginGuard struct {
 	// finished is closed, and replaced, whenever an attempt ends: attempts
 	// waiting for an outcome select on it and on their request's context.
 	finished chan struct{}
+	// shared, when set, keeps the limiters' buckets in Redis while it
+	// answers; the local ones above are the fallback. sharedTokens holds
+	// what Redis said of an attempt's buckets, read in one round trip,
+	// while that attempt holds mu.
+	shared       *SharedLimits
+	sharedTokens map[string]float64
 }
 
-// NewLoginGuard returns a guard enforcing limits. Idle limiters are evicted
-// once they would have refilled, bounding memory under a spray of emails.
-func NewLoginGuard(limits LoginLimits) *LoginGuard {
+// NewLoginGuard returns a guard enforcing limits, in shared's Redis if it
+// is not nil. Idle limiters are evicted once they would have refilled,
+// bounding memory under a spray of emails.
+func NewLoginGuard(limits LoginLimits, shared *SharedLimits) *LoginGuard {
 	g := &LoginGuard{
 		limits:    limits,
+		shared:    shared,
 		byEmail:   expirable.NewLRU[string, *rate.Limiter](100_000, nil, limits.Window),
 		byIP:      expirable.NewLRU[string, *rate.Limiter](100_000, nil, limits.Window),
 		byNetwork: expirable.NewLRU[string, *rate.Limiter](100_000, nil, limits.Window),
@@ -156,6 +164,7 @@ func (g *LoginGuard) attempt(ctx context.Context, email, ip string, trusted func
 	var counted []loginLimit
 	g.mu.Lock()
 	for {
+		g.readShared(ctx, slices.Concat(held, []loginLimit{perEmail, allowance}))
 		if refusal := g.spent(held...); refusal != nil {
 			g.mu.Unlock()
 			return nil, refusal
@@ -205,15 +214,17 @@ func (g *LoginGuard) attempt(ctx context.Context, email, ip string, trusted func
 	for _, l := range counted {
 		g.inFlight[l.key]++
 	}
+	g.sharedTokens = nil
 	g.mu.Unlock()
 	return func(failed bool) {
 		g.mu.Lock()
 		defer g.mu.Unlock()
+		takenInRedis := failed && g.takeShared(ctx, counted)
 		for _, l := range counted {
 			if g.inFlight[l.key]--; g.inFlight[l.key] == 0 {
 				delete(g.inFlight, l.key)
 			}
-			if failed {
+			if failed && !takenInRedis {
 				g.limiter(l).Allow()
 			}
 		}
@@ -245,9 +256,9 @@ func (g *LoginGuard) limiter(l loginLimit) *rate.Limiter {
 // up, saying when it will admit one more; nil if none is.
 func (g *LoginGuard) spent(limits ...loginLimit) *model.Error {
 	for _, l := range limits {
-		r := g.limiter(l)
-		if missing := 1 - r.Tokens(); missing > 0 {
-			wait := time.Duration(math.Ceil(missing / float64(r.Limit()) * float64(time.Second)))
+		if missing := 1 - g.tokens(l); missing > 0 {
+			perSecond := float64(l.n) / l.window.Seconds()
+			wait := time.Duration(math.Ceil(missing / perSecond * float64(time.Second)))
 			return &model.Error{Code: model.CodeRateLimited, Message: l.refusal, RetryAfter: wait}
 		}
 	}
@@ -258,9 +269,59 @@ func (g *LoginGuard) spent(limits ...loginLimit) *model.Error {
 // beside the attempts in flight.
 func (g *LoginGuard) fits(limits []loginLimit) bool {
 	for _, l := range limits {
-		if g.limiter(l).Tokens()-float64(g.inFlight[l.key]) < 1 {
+		if g.tokens(l)-float64(g.inFlight[l.key]) < 1 {
 			return false
 		}
 	}
 	return true
+}
+
+// tokens is how many failures l has room for: as Redis said, while the
+// attempt reads it, else as this instance counts.
+func (g *LoginGuard) tokens(l loginLimit) float64 {
+	if n, ok := g.sharedTokens[l.key]; ok {
+		return n
+	}
+	return g.limiter(l).Tokens()
+}
+
+func (g *LoginGuard) redisKeys(limits []loginLimit) (keys []string, args []any) {
+	keys = make([]string, len(limits))
+	args = make([]any, 0, 1+2*len(limits))
+	args = append(args, "peek")
+	for i, l := range limits {
+		keys[i] = g.shared.prefix + "login:" + l.key
+		args = append(args, l.n, l.window.Milliseconds())
+	}
+	return keys, args
+}
+
+// readShared reads limits' buckets from Redis in one round trip, for the
+// attempt holding mu; if Redis does not answer, the local ones decide.
+func (g *LoginGuard) readShared(ctx context.Context, limits []loginLimit) {
+	g.sharedTokens = nil
+	if !g.shared.Shared() {
+		return
+	}
+	keys, args := g.redisKeys(limits)
+	res, ok := g.shared.run(ctx, bucketScript, keys, args...)
+	if !ok || len(res) != len(limits) {
+		return
+	}
+	g.sharedTokens = make(map[string]float64, len(limits))
+	for i, l := range limits {
+		g.sharedTokens[l.key] = float64(res[i]) / 1000
+	}
+}
+
+// takeShared counts a failure in each of limits' buckets in Redis, in one
+// round trip; false if Redis did not answer, and the local ones must.
+func (g *LoginGuard) takeShared(ctx context.Context, limits []loginLimit) bool {
+	if !g.shared.Shared() {
+		return false
+	}
+	keys, args := g.redisKeys(limits)
+	args[0] = "take"
+	_, ok := g.shared.run(ctx, bucketScript, keys, args...)
+	return ok
 }

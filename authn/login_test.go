@@ -13,7 +13,7 @@ import (
 // An attempt that must wait for others' outcomes gives up with its request,
 // instead of holding a goroutine for as long as they take.
 func TestLoginAttemptWaitsOnlyAsLongAsItsRequest(t *testing.T) {
-	g := NewLoginGuard(LoginLimits{PerEmail: 1, PerIP: 10, Window: time.Minute})
+	g := NewLoginGuard(LoginLimits{PerEmail: 1, PerIP: 10, Window: time.Minute}, nil)
 	done, err := g.attempt(context.Background(), "a@example.com", "192.0.2.1", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -54,7 +54,7 @@ func TestLoginAttemptWaitsOnlyAsLongAsItsRequest(t *testing.T) {
 // address only: its text never becomes a limiter's key, however long.
 func TestLogInKeysOnlyEmailAddresses(t *testing.T) {
 	a, _ := newBenchAuthenticator(t)
-	g := NewLoginGuard(DefaultLoginLimits)
+	g := NewLoginGuard(DefaultLoginLimits, nil)
 	logIn := func(email string) error {
 		return g.LimitLogIn(context.Background(), email, nil, func() error {
 			_, _, err := a.DB.LogIn(context.Background(), strings.TrimSpace(email), "wrong password", model.ClientWeb)

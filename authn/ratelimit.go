@@ -2,6 +2,7 @@ package authn
 
 import (
 	"context"
+	"crypto/rand"
 	"hash/maphash"
 	"net/http"
 	"strconv"
@@ -50,6 +51,9 @@ func networkKey(ip string) string {
 
 type limiters struct {
 	limits RateLimits
+	// shared, when set, keeps the counters in Redis while it answers; the
+	// counters below are the fallback.
+	shared *SharedLimits
 	window string // the X-RateLimit-Window value, formatted once
 	// perKey is split into shards by key: httprate locks one mutex per
 	// limiter, which every concurrent request would otherwise queue on.
@@ -73,7 +77,7 @@ type limiters struct {
 	lastFailure atomic.Int64
 }
 
-func newLimiters(l RateLimits) *limiters {
+func newLimiters(l RateLimits, shared *SharedLimits) *limiters {
 	// Header names in Go's canonical form, so setting them costs no
 	// canonicalisation on the hot path (HTTP header names ignore case).
 	headers := httprate.WithResponseHeaders(httprate.ResponseHeaders{
@@ -87,7 +91,7 @@ func newLimiters(l RateLimits) *limiters {
 			httprate.WithLimitCounter(&orderedCounter{LimitCounter: httprate.NewLocalLimitCounter(l.FailedWindow)}))
 	}
 	return &limiters{
-		limits: l, window: strconv.Itoa(int(l.KeyWindow.Seconds())),
+		limits: l, shared: shared, window: strconv.Itoa(int(l.KeyWindow.Seconds())),
 		perKey: func() (shards [limiterShards]*httprate.RateLimiter) {
 			for i := range shards {
 				shards[i] = httprate.NewRateLimiter(l.PerKey, l.KeyWindow, headers)
@@ -117,6 +121,11 @@ var errKeyRateLimited = &model.Error{Code: model.CodeRateLimited, Message: "rate
 // headers; past the limit it returns RATE_LIMITED.
 func (l *limiters) admitKey(w http.ResponseWriter, r *http.Request, keyID string) error {
 	w.Header()["X-Ratelimit-Window"] = []string{l.window}
+	if l.shared.Shared() {
+		if err, ok := l.admitKeyShared(w, r, keyID); ok {
+			return err
+		}
+	}
 	if l.perKey[shardOf(keyID)].OnLimit(w, r, keyID) {
 		return errKeyRateLimited
 	}
@@ -142,8 +151,17 @@ func (l *limiters) of(ip string) []failureLimit {
 }
 
 // ipBlocked returns the refusal of ip's first used-up limit, or nil. Slots
-// of look-ups under way do not block: those may yet be given back.
+// of look-ups under way do not block: those may yet be given back. With
+// Redis, the check rides on the request's one round trip instead: that of
+// its key's limit, of its failure or of its look-up's slot.
 func (l *limiters) ipBlocked(ip string) error {
+	if l.shared.Shared() {
+		return nil
+	}
+	return l.ipBlockedLocally(ip)
+}
+
+func (l *limiters) ipBlockedLocally(ip string) error {
 	if time.Since(time.Unix(0, l.lastFailure.Load())) > 2*l.limits.FailedWindow {
 		return nil
 	}
@@ -170,8 +188,28 @@ func (l *limiters) failures(f failureLimit) float64 {
 	return n
 }
 
-// failedFrom counts a failed authentication that needed no look-up.
-func (l *limiters) failedFrom(ip string) {
+// failedFrom counts a failed authentication that needed no look-up, and
+// returns why: the client's refusal if one of its limits is spent, else
+// the failure itself.
+func (l *limiters) failedFrom(ctx context.Context, ip string, why error) error {
+	if l.shared.Shared() {
+		if refusal, ok := l.failedFromShared(ctx, ip); ok {
+			if refusal != nil {
+				return refusal
+			}
+			return why
+		}
+		// Redis's counters cannot say whether this one is spent: the local
+		// ones do, as they would have before the look-up.
+		if refusal := l.ipBlockedLocally(ip); refusal != nil {
+			return refusal
+		}
+	}
+	l.failedLocally(ip)
+	return why
+}
+
+func (l *limiters) failedLocally(ip string) {
 	l.lastFailure.Store(time.Now().UnixNano())
 	window := l.currentWindow()
 	l.mu.Lock()
@@ -192,6 +230,9 @@ type lookUpSlot struct {
 	l      *limiters
 	limits []failureLimit
 	window time.Time
+	// onRedis says the slot was taken in Redis, under the name redisSlot.
+	onRedis   bool
+	redisSlot string
 }
 
 // takeLookUpSlot counts a failure against ip's limits ahead of a look-up,
@@ -201,6 +242,14 @@ type lookUpSlot struct {
 // happen.
 func (l *limiters) takeLookUpSlot(ctx context.Context, ip string) (*lookUpSlot, error) {
 	s := &lookUpSlot{l: l, limits: l.of(ip)}
+	if l.shared.Shared() {
+		if err, ok := l.takeSharedSlot(ctx, s); ok {
+			if err != nil {
+				return nil, err
+			}
+			return s, nil
+		}
+	}
 	l.mu.Lock()
 	for {
 		s.window = l.currentWindow()
@@ -240,13 +289,15 @@ func (l *limiters) takeLookUpSlot(ctx context.Context, ip string) (*lookUpSlot, 
 // not given back: it fades with its window.
 func (s *lookUpSlot) end(failed bool) {
 	l := s.l
-	if failed {
+	if s.onRedis {
+		l.endSharedSlot(s, failed)
+	} else if failed {
 		l.lastFailure.Store(time.Now().UnixNano())
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for _, f := range s.limits {
-		if !failed {
+		if !failed && !s.onRedis {
 			_ = f.counter.Counter().IncrementBy(f.key, s.window, -1)
 		}
 		if l.lookUps[f.key]--; l.lookUps[f.key] == 0 {
@@ -285,4 +336,169 @@ func (c *orderedCounter) IncrementBy(key string, window time.Time, amount int) e
 
 func (c *orderedCounter) Increment(key string, window time.Time) error {
 	return c.IncrementBy(key, window, 1)
+}
+
+// The shared counterparts of the steps above, each one script in Redis.
+// ok is false when Redis did not answer and the step falls back to this
+// instance's counters.
+
+func (l *limiters) redisKeys(limits []failureLimit) []string {
+	keys := make([]string, len(limits))
+	for i, f := range limits {
+		keys[i] = l.shared.prefix + "failed:" + f.key
+	}
+	return keys
+}
+
+func (l *limiters) admitKeyShared(w http.ResponseWriter, r *http.Request, keyID string) (_ error, ok bool) {
+	gates := l.of(ClientIPFromContext(r.Context()))
+	keys := append([]string{l.shared.prefix + "key:" + keyID}, l.redisKeys(gates)...)
+	args := make([]any, 0, 5)
+	args = append(args, l.limits.PerKey, l.limits.KeyWindow.Milliseconds(), l.limits.FailedWindow.Milliseconds())
+	for _, f := range gates {
+		args = append(args, f.limit)
+	}
+	res, ok := l.shared.run(r.Context(), admitKeyScript, keys, args...)
+	if !ok || len(res) != 2 {
+		return nil, false
+	}
+	h := w.Header()
+	switch verdict, remaining := res[0], res[1]; {
+	case verdict < 0:
+		// The client was refused before its key was looked at, as it
+		// would be by the local limits: no rate-limit headers.
+		delete(h, "X-Ratelimit-Window")
+		return gates[-verdict-1].refusal, true
+	case verdict == 0:
+		h["X-Ratelimit-Limit"] = []string{strconv.Itoa(l.limits.PerKey)}
+		h["X-Ratelimit-Remaining"] = []string{strconv.FormatInt(remaining, 10)}
+		h["Retry-After"] = []string{l.window} // httprate's: the window, in seconds
+		return errKeyRateLimited, true
+	default:
+		h["X-Ratelimit-Limit"] = []string{strconv.Itoa(l.limits.PerKey)}
+		h["X-Ratelimit-Remaining"] = []string{strconv.FormatInt(remaining, 10)}
+		return nil, true
+	}
+}
+
+func (l *limiters) failureArgs(limits []failureLimit) []any {
+	args := make([]any, 0, 1+len(limits))
+	args = append(args, l.limits.FailedWindow.Milliseconds())
+	for _, f := range limits {
+		args = append(args, f.limit)
+	}
+	return args
+}
+
+// sessionBlocked returns the client's refusal if one of its failure
+// limits is spent, for a request that no key's limit checked: one with a
+// session token. Without Redis, ipBlocked has already checked.
+func (l *limiters) sessionBlocked(ctx context.Context, ip string) error {
+	if !l.shared.Shared() {
+		return nil
+	}
+	limits := l.of(ip)
+	res, ok := l.shared.run(ctx, blockedScript, l.redisKeys(limits), l.failureArgs(limits)...)
+	if !ok || len(res) != 1 {
+		return l.ipBlockedLocally(ip)
+	}
+	if res[0] > 0 {
+		return limits[res[0]-1].refusal
+	}
+	return nil
+}
+
+// failedFromShared counts a failure in Redis unless the client's limit is
+// spent, in which case it returns the refusal.
+func (l *limiters) failedFromShared(ctx context.Context, ip string) (refusal error, ok bool) {
+	limits := l.of(ip)
+	res, ok := l.shared.run(ctx, failScript, l.redisKeys(limits), l.failureArgs(limits)...)
+	if !ok || len(res) != 2 {
+		return nil, false
+	}
+	if res[0] == 0 {
+		return limits[res[1]-1].refusal, true
+	}
+	return nil, true
+}
+
+// othersLookUpWait bounds how long a look-up waits, in all, for look-ups
+// under way on other instances to end: it cannot be woken by them, and
+// asks again every othersLookUpPoll.
+const (
+	othersLookUpWait = 250 * time.Millisecond
+	othersLookUpPoll = 5 * time.Millisecond
+)
+
+func (l *limiters) takeSharedSlot(ctx context.Context, s *lookUpSlot) (_ error, ok bool) {
+	keys := l.slotKeys(s.limits)
+	args := make([]any, 0, 3+len(s.limits))
+	s.redisSlot = rand.Text()
+	args = append(args, l.limits.FailedWindow.Milliseconds(), slotLapse.Milliseconds(), s.redisSlot)
+	for _, f := range s.limits {
+		args = append(args, f.limit)
+	}
+	giveUp := time.Now().Add(othersLookUpWait)
+	for {
+		res, ok := l.shared.run(ctx, takeSlotScript, keys, args...)
+		if !ok || len(res) != 3 {
+			return nil, false
+		}
+		if res[0] == 1 {
+			s.onRedis = true
+			l.mu.Lock()
+			for _, f := range s.limits {
+				l.lookUps[f.key]++
+			}
+			l.mu.Unlock()
+			return nil, true
+		}
+		full := s.limits[res[1]-1]
+		if res[2] == 0 {
+			return full.refusal, true
+		}
+		// Look-ups under way may yet end well. This instance's wake it
+		// when they end; others' are asked about again shortly.
+		l.mu.Lock()
+		mine, ended := l.lookUps[full.key] > 0, l.lookUpEnded
+		l.mu.Unlock()
+		var wake <-chan time.Time
+		if !mine {
+			if time.Now().After(giveUp) {
+				return full.refusal, true
+			}
+			wake = time.After(othersLookUpPoll)
+		}
+		select {
+		case <-ended:
+		case <-wake:
+		case <-ctx.Done():
+			return ctx.Err(), true
+		}
+	}
+}
+
+// slotLapse is how long a look-up's slot holds its place in Redis if its
+// end never arrives: longer than any look-up takes.
+const slotLapse = 10 * time.Second
+
+// slotKeys are the counters of limits, then their sets of look-ups under way.
+func (l *limiters) slotKeys(limits []failureLimit) []string {
+	counters := l.redisKeys(limits)
+	keys := append([]string(nil), counters...)
+	for _, k := range counters {
+		keys = append(keys, k+":lookups")
+	}
+	return keys
+}
+
+// endSharedSlot ends a slot taken in Redis, counting the failure if the
+// look-up failed. If Redis cannot be told, the slot lapses by itself and
+// the failure goes uncounted.
+func (l *limiters) endSharedSlot(s *lookUpSlot, failed bool) {
+	outcome := 0
+	if failed {
+		outcome = 1
+	}
+	l.shared.run(context.Background(), endSlotScript, l.slotKeys(s.limits), l.limits.FailedWindow.Milliseconds(), outcome, s.redisSlot)
 }

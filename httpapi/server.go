@@ -48,6 +48,7 @@ type Server struct {
 	logger    *slog.Logger
 	authn     *authn.Authenticator
 	guard     *authn.LoginGuard
+	shared    *authn.SharedLimits // nil unless -redis-url is set
 	usage     *usage.Recorder
 	clientIPs *clientIPs
 	metrics   *metrics.Metrics
@@ -68,7 +69,6 @@ type Server struct {
 func New(cfg *config.Config, store *db.DB, logger *slog.Logger) *Server {
 	s := &Server{
 		cfg: cfg, store: store, logger: logger,
-		guard:     authn.NewLoginGuard(cfg.LoginLimits),
 		clientIPs: &clientIPs{trusted: cfg.TrustedProxyPrefixes()},
 		slots:     newExecutionSlots(cfg.MaxInFlight, overloadWait),
 		listening: make(chan struct{}),
@@ -77,10 +77,22 @@ func New(cfg *config.Config, store *db.DB, logger *slog.Logger) *Server {
 	// them before they exist; the cache they read is there by the first
 	// scrape.
 	s.metrics = metrics.New(store.SQL(), func() (hits, misses uint64) { return s.authn.Cache.Stats() })
+	if cfg.RedisURL != "" {
+		// The URL was validated with the rest of the settings, and a Redis
+		// that does not answer only keeps the limits per instance.
+		shared, err := authn.NewSharedLimits(authn.SharedOptions{
+			URL: cfg.RedisURL, Timeout: cfg.RedisTimeout, Logger: logger, OnBackend: s.metrics.RateLimitBackend,
+		})
+		if err != nil {
+			logger.Error("rate limits stay per instance: the Redis URL cannot be used", "error", err)
+		}
+		s.shared = shared
+	}
+	s.guard = authn.NewLoginGuard(cfg.LoginLimits, s.shared)
 	s.usage = usage.NewRecorder(store, usage.Options{Interval: cfg.UsageFlush, Logger: logger, Clock: store.Clock(),
 		Observe: func(r usage.FlushReport) { s.metrics.UsageFlush(r.Pairs, r.Requests, r.Lag, r.Err, r.Shed) }})
 	opts := authn.Options{
-		CacheTTL: cfg.CacheTTL, NegativeCacheTTL: cfg.NegativeTTL, CacheSize: 100_000, RateLimits: cfg.RateLimits,
+		CacheTTL: cfg.CacheTTL, NegativeCacheTTL: cfg.NegativeTTL, CacheSize: 100_000, RateLimits: cfg.RateLimits, SharedLimits: s.shared,
 		OnOutcome: s.metrics.Verification, Clock: store.Clock(), FailClosedOnOutage: cfg.FailClosedOnOutage,
 	}
 	if cfg.DatabaseURL != "" {
@@ -124,7 +136,11 @@ func (s *Server) Close(ctx context.Context) error {
 	revocations := s.public.Close(ctx)
 	s.stopListening()
 	s.authn.Close()
-	return errors.Join(revocations, s.usage.Close(ctx))
+	err := errors.Join(revocations, s.usage.Close(ctx))
+	if s.shared != nil {
+		_ = s.shared.Close()
+	}
+	return err
 }
 
 // The hooks below are for tests and operators' tools, which need to see or

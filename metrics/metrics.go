@@ -26,6 +26,8 @@ type Metrics struct {
 	flushLag        prometheus.Histogram
 	flushErrors     prometheus.Counter
 	usageShed       prometheus.Counter
+	limitBackend    *prometheus.GaugeVec
+	redisLosses     prometheus.Counter
 }
 
 // New registers every metric in a fresh registry. cacheStats reads the
@@ -61,9 +63,16 @@ func New(db *sql.DB, cacheStats func() (hits, misses uint64)) *Metrics {
 		usageShed: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "keyfob_usage_shed_total", Help: "Usage increments dropped because the buffer was full.",
 		}),
+		limitBackend: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "keyfob_rate_limit_backend", Help: "1 for where the rate limits are kept now: redis (shared by the instances) or local (this instance's own); 0 for the other.",
+		}, []string{"backend"}),
+		redisLosses: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "keyfob_rate_limit_redis_losses_total", Help: "Times Redis failed or outlasted -redis-timeout and the rate limits fell back to this instance's own.",
+		}),
 	}
+	m.setLimitBackend("local") // until Redis, if any, answers
 	m.verifiedOK = m.verifications.WithLabelValues("ok")
-	r.MustRegister(m.graphqlRequests, m.graphqlDuration, m.verifications, m.flushPairs, m.flushRequests, m.flushLag, m.flushErrors, m.usageShed,
+	r.MustRegister(m.graphqlRequests, m.graphqlDuration, m.verifications, m.flushPairs, m.flushRequests, m.flushLag, m.flushErrors, m.usageShed, m.limitBackend, m.redisLosses,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewDBStatsCollector(db, "keyfob"),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "keyfob_verification_cache_hits_total", Help: "Verifications answered from the cache."},
@@ -89,6 +98,25 @@ func (m *Metrics) Verification(outcome string) {
 		return
 	}
 	m.verifications.WithLabelValues(outcome).Inc()
+}
+
+// RateLimitBackend records where the rate limits are kept now: "redis"
+// or "local", which the shared limits report only when Redis fails.
+func (m *Metrics) RateLimitBackend(backend string) {
+	if backend == "local" {
+		m.redisLosses.Inc()
+	}
+	m.setLimitBackend(backend)
+}
+
+func (m *Metrics) setLimitBackend(backend string) {
+	for _, b := range []string{"redis", "local"} {
+		v := 0.0
+		if b == backend {
+			v = 1
+		}
+		m.limitBackend.WithLabelValues(b).Set(v)
+	}
 }
 
 // UsageFlush records one flush attempt.

@@ -14,15 +14,15 @@ import (
 // says that one request costs more than another, and these times say whose
 // work the difference is.
 type cpuTime struct {
-	client, server, postgres, machine time.Duration
+	client, server, postgres, redis, machine time.Duration
 }
 
 func (c cpuTime) sub(d cpuTime) cpuTime {
-	return cpuTime{c.client - d.client, c.server - d.server, c.postgres - d.postgres, c.machine - d.machine}
+	return cpuTime{c.client - d.client, c.server - d.server, c.postgres - d.postgres, c.redis - d.redis, c.machine - d.machine}
 }
 
 func (c cpuTime) add(d cpuTime) cpuTime {
-	return cpuTime{c.client + d.client, c.server + d.server, c.postgres + d.postgres, c.machine + d.machine}
+	return cpuTime{c.client + d.client, c.server + d.server, c.postgres + d.postgres, c.redis + d.redis, c.machine + d.machine}
 }
 
 // clockTick is USER_HZ, the unit of /proc's CPU times: 100 on every Linux
@@ -37,14 +37,24 @@ func sampleCPU(serverPID int) cpuTime {
 	c.server, _ = processCPU(strconv.Itoa(serverPID))
 	// Every process named postgres counts: the server's backends, the
 	// cluster's background processes, and any other cluster's or client's.
+	// Likewise every redis-server.
 	comms, _ := filepath.Glob("/proc/[0-9]*/comm")
 	for _, comm := range comms {
 		name, err := os.ReadFile(comm)
-		if err != nil || string(bytes.TrimSpace(name)) != "postgres" {
+		if err != nil {
+			continue
+		}
+		var into *time.Duration
+		switch string(bytes.TrimSpace(name)) {
+		case "postgres":
+			into = &c.postgres
+		case "redis-server":
+			into = &c.redis
+		default:
 			continue
 		}
 		t, _ := processCPU(filepath.Base(filepath.Dir(comm)))
-		c.postgres += t
+		*into += t
 	}
 	c.machine, _ = machineBusy()
 	return c
@@ -117,7 +127,7 @@ func (c cpuTime) perRequest(n uint64) string {
 		return "not measured (needs Linux /proc)"
 	}
 	us := func(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) / float64(n) }
-	rest := c.machine - c.client - c.server - c.postgres
-	return fmt.Sprintf("%5.1f µs = client %5.1f + server %5.1f + PostgreSQL %5.1f + rest %5.1f",
-		us(c.machine), us(c.client), us(c.server), us(c.postgres), us(rest))
+	rest := c.machine - c.client - c.server - c.postgres - c.redis
+	return fmt.Sprintf("%5.1f µs = client %5.1f + server %5.1f + PostgreSQL %5.1f + Redis %5.1f + rest %5.1f",
+		us(c.machine), us(c.client), us(c.server), us(c.postgres), us(c.redis), us(rest))
 }

@@ -48,15 +48,22 @@ func TestSampleCPUSeesWork(t *testing.T) {
 }
 
 func TestComparisons(t *testing.T) {
-	all, err := comparisons("")
+	all, err := comparisons("", false)
 	if err != nil || len(all) != 3 || !all["verify"] || !all["graphql"] || !all["latency"] {
-		t.Fatalf(`comparisons("") = %v, %v; want all three`, all, err)
+		t.Fatalf(`comparisons("") = %v, %v; want all three but redis, which needs a Redis`, all, err)
 	}
-	some, err := comparisons("latency, verify")
+	all, err = comparisons("", true)
+	if err != nil || len(all) != 4 || !all["redis"] {
+		t.Fatalf(`comparisons("") with a Redis = %v, %v; want all four`, all, err)
+	}
+	if _, err := comparisons("redis", false); err == nil || !strings.Contains(err.Error(), "-redis-url") {
+		t.Fatalf("-only redis without a Redis must say what is missing, got %v", err)
+	}
+	some, err := comparisons("latency, verify", false)
 	if err != nil || len(some) != 2 || !some["latency"] || !some["verify"] {
 		t.Fatalf("comparisons(latency, verify) = %v, %v", some, err)
 	}
-	if _, err := comparisons("latency,p99"); err == nil || !strings.Contains(err.Error(), `"p99"`) {
+	if _, err := comparisons("latency,p99", false); err == nil || !strings.Contains(err.Error(), `"p99"`) {
 		t.Fatalf("an unknown name must be refused by name, got %v", err)
 	}
 }

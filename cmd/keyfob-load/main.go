@@ -7,6 +7,9 @@
 //   - GraphQL { viewer { id } } with a key against { __typename } without auth, closed loop;
 //   - p99 of /auth/verify against the no-op endpoint at a fixed rate, open loop,
 //     over all the requests of all rounds;
+//   - with -redis-url, p99 and CPU per request of /auth/verify at a fixed
+//     rate on a second server that keeps its rate limits in that Redis,
+//     against the first, which keeps them in memory;
 //   - every admitted request recorded exactly once, pair by pair (key ×
 //     integration), after a graceful stop.
 //
@@ -15,6 +18,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -52,6 +56,7 @@ type options struct {
 	settle       time.Duration
 	profileDir   string
 	only         string
+	redisURL     string
 }
 
 func main() {
@@ -66,7 +71,8 @@ func main() {
 	flag.IntVar(&o.rounds, "rounds", 11, "alternating baseline/candidate rounds per comparison")
 	flag.DurationVar(&o.settle, "settle", 1500*time.Millisecond, "pause after each run, longer than the server's usage flush interval, so that a run's last flush is charged to it and not to the next run")
 	flag.StringVar(&o.profileDir, "profile-dir", "", "write CPU profiles of the server and of this command for every run into this directory")
-	flag.StringVar(&o.only, "only", "", "run only these comparisons, comma-separated: verify, graphql, latency (the exactness check always runs)")
+	flag.StringVar(&o.only, "only", "", "run only these comparisons, comma-separated: verify, graphql, latency, redis (the exactness check always runs)")
+	flag.StringVar(&o.redisURL, "redis-url", "", "a Redis for the redis comparison: a second server keeps its rate limits there (the comparison runs only when this is set)")
 	flag.Parse()
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "keyfob-load:", err)
@@ -78,7 +84,7 @@ func run(o options) error {
 	if !db.IsPostgres(o.databaseURL) {
 		return errors.New("set -database-url (or DATABASE_URL) to a postgres:// URL")
 	}
-	selected, err := comparisons(o.only)
+	selected, err := comparisons(o.only, o.redisURL != "")
 	if err != nil {
 		return err
 	}
@@ -100,7 +106,9 @@ func run(o options) error {
 			return fmt.Errorf("go build: %v\n%s", err, out)
 		}
 	}
-	srv, err := startServer(binary, dsn, o.profileDir, o.keys)
+	// The first server keeps its limits in memory, whatever the
+	// environment says.
+	srv, err := startServer(binary, dsn, o.profileDir, o.keys, "-redis-url=")
 	if err != nil {
 		return err
 	}
@@ -116,10 +124,10 @@ func run(o options) error {
 		integrations[i] = "integration-" + strconv.Itoa(i)
 	}
 	p := newPairs(keys, integrations)
-	verify := side{"/auth/verify", func() vegeta.Targeter { return p.pathTargeter(srv.url + "/auth/verify") }}
+	verify := side{"/auth/verify", func() vegeta.Targeter { return p.pathTargeter(srv.url + "/auth/verify") }, nil}
 	// The baseline request is the same request, headers and all, to an
 	// endpoint that ignores it: the difference is Keyfob's own work.
-	noop := side{"/noop", func() vegeta.Targeter { return p.pathTargeter(srv.url + "/noop") }}
+	noop := side{"/noop", func() vegeta.Targeter { return p.pathTargeter(srv.url + "/noop") }, nil}
 	// Warm the cache: every key verified once.
 	warm := measure(verify.targeter(), vegeta.Rate{Freq: 0}, o.workers, 0, uint64(len(keys)), p)
 	if warm.StatusCodes["200"] != len(keys) {
@@ -150,8 +158,8 @@ func run(o options) error {
 		compareThroughput(noop, verify, 0.70)
 	}
 	if selected["graphql"] {
-		typename := side{"{ __typename } anonymous", func() vegeta.Targeter { return p.graphqlTargeter(srv.url, `{ __typename }`, false) }}
-		viewer := side{"{ viewer { id } } with key", func() vegeta.Targeter { return p.graphqlTargeter(srv.url, `{ viewer { id } }`, true) }}
+		typename := side{"{ __typename } anonymous", func() vegeta.Targeter { return p.graphqlTargeter(srv.url, `{ __typename }`, false) }, nil}
+		viewer := side{"{ viewer { id } } with key", func() vegeta.Targeter { return p.graphqlTargeter(srv.url, `{ viewer { id } }`, true) }, nil}
 		compareThroughput(typename, viewer, 0.85)
 	}
 	if selected["latency"] {
@@ -167,6 +175,12 @@ func run(o options) error {
 		fmt.Printf("  -> p99 difference %v (all rounds; target <= 1ms); median of the rounds' differences %v\n",
 			diff.Round(time.Microsecond), time.Duration(median(c.rounds, func(r round) float64 { return float64(p99(r)) })).Round(time.Microsecond))
 		judge(diff <= time.Millisecond, fmt.Sprintf("p99 difference at %d/s", o.rate), fmt.Sprintf("%v (<= 1ms)", diff))
+	}
+
+	if selected["redis"] {
+		if err := compareRedis(o, binary, dsn, srv, p, judge); err != nil {
+			return err
+		}
 	}
 
 	fmt.Println("\nstopping the server (SIGTERM) and checking usage counts pair by pair ...")
@@ -199,13 +213,78 @@ func run(o options) error {
 	return nil
 }
 
-// comparisons parses -only: the set of comparisons to run, all by default.
-func comparisons(only string) (map[string]bool, error) {
-	all := []string{"verify", "graphql", "latency"}
+// compareRedis starts a second server on the same database, keeping its
+// rate limits in o.redisURL, and measures /auth/verify on it against the
+// first server at o.rate, open loop. It stops the second server before
+// returning, so that its usage is written for the exactness check.
+func compareRedis(o options, binary, dsn string, local *server, p *pairs, judge func(bool, string, string)) error {
+	shared, err := startServer(binary, dsn, o.profileDir, o.keys, "-redis-url", o.redisURL)
+	if err != nil {
+		return err
+	}
+	defer shared.cmd.Process.Kill()
+	withLocal := side{"/auth/verify, limits in memory", func() vegeta.Targeter { return p.pathTargeter(local.url + "/auth/verify") }, local}
+	withRedis := side{"/auth/verify, limits in Redis", func() vegeta.Targeter { return p.pathTargeter(shared.url + "/auth/verify") }, shared}
+	warm := measure(withRedis.targeter(), vegeta.Rate{Freq: 0}, o.workers, 0, uint64(len(p.keys)), p)
+	if warm.StatusCodes["200"] != len(p.keys) {
+		return fmt.Errorf("warm-up of the server on Redis failed: %v %v", warm.StatusCodes, warm.Errors)
+	}
+	time.Sleep(o.settle)
+	open := vegeta.Rate{Freq: o.rate, Per: time.Second}
+	fmt.Printf("\nopen loop at %d requests/s, %v per run, %d alternating rounds: two servers on one database, one keeping its limits in Redis\n", o.rate, o.duration, o.rounds)
+	c := compare(o, withLocal, withRedis, open, p, local)
+	p99 := func(r round) time.Duration { return r.cand.Latencies.P99 - r.base.Latencies.P99 }
+	c.report(func(r round) string { return "p99 +" + p99(r).Round(time.Microsecond).String() })
+	c.reportCPU()
+	diff := c.cand.Latencies.P99 - c.base.Latencies.P99
+	fmt.Printf("  all rounds: in memory %d requests p99 %v; in Redis %d requests p99 %v\n",
+		c.base.Requests, c.base.Latencies.P99.Round(time.Microsecond), c.cand.Requests, c.cand.Latencies.P99.Round(time.Microsecond))
+	fmt.Printf("  -> p99 difference %v (all rounds; target <= 1ms); median of the rounds' differences %v\n",
+		diff.Round(time.Microsecond), time.Duration(median(c.rounds, func(r round) float64 { return float64(p99(r)) })).Round(time.Microsecond))
+	judge(diff <= time.Millisecond, fmt.Sprintf("p99 cost of Redis at %d/s", o.rate), fmt.Sprintf("%v (<= 1ms)", diff))
+	// A loss sends requests to the in-memory limits until a probe finds
+	// Redis again: the figures above are Redis's only if there was none.
+	losses, err := metricValue(shared.url, "keyfob_rate_limit_redis_losses_total")
+	if err != nil {
+		return err
+	}
+	fmt.Printf("  times the server on Redis lost it (a call past -redis-timeout) and limited in memory until it answered: %v\n", losses)
+	judge(losses == 0, "requests limited in Redis", fmt.Sprintf("%v losses of Redis (want 0)", losses))
+	if c.cand.Success < 1 {
+		return fmt.Errorf("the server on Redis failed %.4f%% of requests: %v", 100*(1-c.cand.Success), c.cand.StatusCodes)
+	}
+	return shared.stop()
+}
+
+// metricValue reads one unlabelled metric from base's /metrics.
+func metricValue(base, name string) (float64, error) {
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return 0, err
+	}
+	for line := range strings.SplitSeq(string(body), "\n") {
+		if value, ok := strings.CutPrefix(line, name+" "); ok {
+			return strconv.ParseFloat(value, 64)
+		}
+	}
+	return 0, fmt.Errorf("%s/metrics has no %s", base, name)
+}
+
+// comparisons parses -only: the set of comparisons to run, all by default
+// (redis only when there is a Redis to run it with).
+func comparisons(only string, haveRedis bool) (map[string]bool, error) {
+	all := []string{"verify", "graphql", "latency", "redis"}
 	selected := map[string]bool{}
 	if only == "" {
 		for _, name := range all {
-			selected[name] = true
+			if name != "redis" || haveRedis {
+				selected[name] = true
+			}
 		}
 		return selected, nil
 	}
@@ -213,6 +292,9 @@ func comparisons(only string) (map[string]bool, error) {
 		name = strings.TrimSpace(name)
 		if !slices.Contains(all, name) {
 			return nil, fmt.Errorf("-only: unknown comparison %q (want some of %s)", name, strings.Join(all, ", "))
+		}
+		if name == "redis" && !haveRedis {
+			return nil, errors.New("-only redis needs -redis-url")
 		}
 		selected[name] = true
 	}
@@ -223,6 +305,9 @@ func comparisons(only string) (map[string]bool, error) {
 type side struct {
 	name     string
 	targeter func() vegeta.Targeter // a fresh one per run
+	// server is the one the side's requests reach, when it is not the
+	// comparison's: its CPU and profile are the side's.
+	server *server
 }
 
 // round is one baseline run and the candidate run right after it.
@@ -245,8 +330,9 @@ type comparison struct {
 func compare(o options, baseline, candidate side, rate vegeta.Rate, p *pairs, srv *server) comparison {
 	c := comparison{baseName: baseline.name, candName: candidate.name,
 		rounds: make([]round, o.rounds), base: &vegeta.Metrics{}, cand: &vegeta.Metrics{}}
-	pid := srv.cmd.Process.Pid
 	run := func(s side, pooled *vegeta.Metrics, cpu *cpuTime) *vegeta.Metrics {
+		srv := cmp.Or(s.server, srv)
+		pid := srv.cmd.Process.Pid
 		before := sampleCPU(pid)
 		stopProfile := srv.profiler.start(s.name, o.duration)
 		m := measure(s.targeter(), rate, o.workers, o.duration, 0, p, pooled)
@@ -414,7 +500,7 @@ type server struct {
 // startServer starts binary on a free loopback port, letting its one user
 // hold the keys the run seeds; with profileDir set it also serves Go's
 // profiler, on another port.
-func startServer(binary, dsn, profileDir string, keys int) (*server, error) {
+func startServer(binary, dsn, profileDir string, keys int, flags ...string) (*server, error) {
 	addr, err := freeAddr()
 	if err != nil {
 		return nil, err
@@ -422,6 +508,7 @@ func startServer(binary, dsn, profileDir string, keys int) (*server, error) {
 	args := []string{"-addr", addr, "-database-url", dsn, "-noop-endpoint",
 		"-log-level", "warn", "-rate-limit", "1000000000", "-playground=false",
 		"-max-keys-per-user", strconv.Itoa(keys), "-max-keys-per-account", strconv.Itoa(keys)}
+	args = append(args, flags...)
 	var prof *profiler
 	if profileDir != "" {
 		pprofAddr, err := freeAddr()

@@ -42,6 +42,8 @@ type Config struct {
 	CacheTTL       time.Duration
 	NegativeTTL    time.Duration
 	RateLimits     authn.RateLimits
+	RedisURL       string        // empty keeps the rate limits per instance
+	RedisTimeout   time.Duration // bound on every call to Redis
 	UsageFlush     time.Duration
 	TrustedProxies string
 	NoopEndpoint   bool
@@ -104,6 +106,8 @@ var SettingEnv = [][2]string{
 	{"rate-limit", "KEYFOB_RATE_LIMIT"},
 	{"rate-limit-window", "KEYFOB_RATE_LIMIT_WINDOW"},
 	{"failed-auth-per-ip", "KEYFOB_FAILED_AUTH_PER_IP"},
+	{"redis-url", "KEYFOB_REDIS_URL"},
+	{"redis-timeout", "KEYFOB_REDIS_TIMEOUT"},
 	{"usage-flush-interval", "KEYFOB_USAGE_FLUSH_INTERVAL"},
 	{"trusted-proxies", "KEYFOB_TRUSTED_PROXIES"},
 	{"noop-endpoint", "KEYFOB_NOOP_ENDPOINT"},
@@ -164,6 +168,8 @@ func Load(args []string, stderr io.Writer) (*Config, []string, error) {
 	fs.IntVar(&c.RateLimits.PerKey, "rate-limit", authn.DefaultRateLimits.PerKey, "requests allowed per API key per window (env KEYFOB_RATE_LIMIT)")
 	fs.DurationVar(&c.RateLimits.KeyWindow, "rate-limit-window", authn.DefaultRateLimits.KeyWindow, "the per-key rate-limit window (env KEYFOB_RATE_LIMIT_WINDOW)")
 	fs.IntVar(&c.RateLimits.FailedPerIP, "failed-auth-per-ip", authn.DefaultRateLimits.FailedPerIP, "failed authentications allowed per client IP per minute (env KEYFOB_FAILED_AUTH_PER_IP)")
+	fs.StringVar(&c.RedisURL, "redis-url", "", "redis:// or rediss:// URL of a Redis that keeps the rate limits, shared by every instance using it; empty keeps them per instance (env KEYFOB_REDIS_URL)")
+	fs.DurationVar(&c.RedisTimeout, "redis-timeout", 50*time.Millisecond, "longest a rate-limit call to Redis may take before the request falls back to this instance's limit (env KEYFOB_REDIS_TIMEOUT)")
 	fs.DurationVar(&c.UsageFlush, "usage-flush-interval", time.Second, "how often buffered usage is written (env KEYFOB_USAGE_FLUSH_INTERVAL)")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", "", "comma-separated CIDRs of proxies whose X-Forwarded-For is believed (env KEYFOB_TRUSTED_PROXIES)")
 	fs.BoolVar(&c.NoopEndpoint, "noop-endpoint", false, "serve /noop, a handler that does nothing, as the load command's baseline (env KEYFOB_NOOP_ENDPOINT)")
@@ -306,6 +312,7 @@ func (c *Config) Validate() error {
 		{"max-keys-per-user", c.KeyCaps.PerUser > 0},
 		{"max-keys-per-account", c.KeyCaps.PerAccount > 0},
 		{"public-revocations-per-hour", c.PublicRevocationsPerHour > 0},
+		{"redis-timeout", c.RedisTimeout > 0},
 	}
 	for _, p := range positive {
 		if !p.ok {
@@ -317,6 +324,11 @@ func (c *Config) Validate() error {
 	}
 	if c.QueryLimits.MaxAliases < 0 {
 		return fmt.Errorf("%s must be zero (no aliases) or more", SettingName("max-aliases"))
+	}
+	if c.RedisURL != "" {
+		if err := authn.ValidateRedisURL(c.RedisURL); err != nil {
+			return fmt.Errorf("%s %w", SettingName("redis-url"), err)
+		}
 	}
 	// X-RateLimit-Window states the window in whole seconds.
 	if w := c.RateLimits.KeyWindow; w < time.Second || w%time.Second != 0 {

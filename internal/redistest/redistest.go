@@ -1,0 +1,152 @@
+// Package redistest gives tests a Redis: keys of their own on the shared one,
+// or a private redis-server they may stop, freeze and start again.
+package redistest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// URL is the shared Redis the tests may use: TEST_REDIS_URL, else
+// the one these machines run at 127.0.0.1:6379 (.ci/run starts it).
+// Tests on it keep to keys of their own (Shared) and delete them.
+func URL() string {
+	if u := os.Getenv("TEST_REDIS_URL"); u != "" {
+		return u
+	}
+	return "redis://127.0.0.1:6379/0"
+}
+
+// requireRedis skips a test that needs Redis where there is none, unless
+// KEYFOB_REQUIRE_REDIS is set (.ci/run sets it): there it fails.
+func requireRedis(t testing.TB, why string) {
+	t.Helper()
+	if os.Getenv("KEYFOB_REQUIRE_REDIS") != "" {
+		t.Fatal(why)
+	}
+	t.Skip(why + " (set KEYFOB_REQUIRE_REDIS=1 to fail instead)")
+}
+
+// Shared returns URL and a key prefix of the test's own, whose
+// keys are deleted when the test ends; it skips if that Redis does not
+// answer.
+func Shared(t testing.TB) (url, prefix string) {
+	t.Helper()
+	opts, err := redis.ParseURL(URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := redis.NewClient(opts)
+	t.Cleanup(func() { _ = c.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := c.Ping(ctx).Err(); err != nil {
+		requireRedis(t, "needs Redis at "+URL()+": "+err.Error())
+	}
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	prefix = "keyfob-test:" + hex.EncodeToString(b) + ":"
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		iter := c.Scan(ctx, 0, prefix+"*", 1000).Iterator()
+		for iter.Next(ctx) {
+			c.Del(ctx, iter.Val())
+		}
+	})
+	return URL(), prefix
+}
+
+// Server is a private redis-server on a free port, which a test may
+// stop, freeze and start again.
+type Server struct {
+	URL  string
+	port int
+	dir  string
+	cmd  *exec.Cmd
+	done chan struct{}
+}
+
+// Start starts a private redis-server (Debian's package: .ci/run
+// installs it), without persistence, and stops it when the test ends.
+func Start(t *testing.T) *Server {
+	t.Helper()
+	if _, err := exec.LookPath("redis-server"); err != nil {
+		requireRedis(t, "needs redis-server on PATH")
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	_ = l.Close()
+	r := &Server{URL: "redis://127.0.0.1:" + strconv.Itoa(port) + "/0", port: port, dir: t.TempDir()}
+	r.Start(t)
+	t.Cleanup(func() { r.kill() })
+	return r
+}
+
+// Start starts the server (again), and waits until it answers.
+func (r *Server) Start(t *testing.T) {
+	t.Helper()
+	r.cmd = exec.Command("redis-server", "--port", strconv.Itoa(r.port), "--bind", "127.0.0.1",
+		"--save", "", "--appendonly", "no", "--dir", r.dir)
+	if err := r.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	r.done = make(chan struct{})
+	go func(cmd *exec.Cmd, done chan struct{}) { _ = cmd.Wait(); close(done) }(r.cmd, r.done)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if c, err := net.DialTimeout("tcp", "127.0.0.1:"+strconv.Itoa(r.port), time.Second); err == nil {
+			_ = c.Close()
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("redis-server did not start listening")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// Stop kills the server and waits for it to exit.
+func (r *Server) Stop(t *testing.T) {
+	t.Helper()
+	r.kill()
+}
+
+func (r *Server) kill() {
+	if r.cmd == nil || r.cmd.Process == nil {
+		return
+	}
+	_ = r.cmd.Process.Signal(syscall.SIGCONT) // a frozen server cannot die otherwise
+	_ = r.cmd.Process.Kill()
+	<-r.done
+}
+
+// Freeze stops the server with SIGSTOP: connections stay open and nothing
+// answers, as with a server stuck or a network that drops packets.
+func (r *Server) Freeze(t *testing.T) {
+	t.Helper()
+	if err := r.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Thaw resumes a frozen server with SIGCONT.
+func (r *Server) Thaw(t *testing.T) {
+	t.Helper()
+	if err := r.cmd.Process.Signal(syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+}
