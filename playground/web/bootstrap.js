@@ -26,10 +26,11 @@
 
   // A new tab's document. The first visit opens the examples instead.
   var DEFAULT_QUERY = [
-    '# Sign in at the top right: every tab then sends your session token,',
-    '# unless its own Headers set Authorization (for example an API key:',
+    '# Sign in at the top right: every tab then sends your',
+    '# session token, unless its own Headers set',
+    '# Authorization. To call as an API key instead, put',
+    '# this in Headers:',
     '#   {"Authorization": "Bearer kf_..."}',
-    '# to call as that key).',
     '',
     '{',
     '  viewer {',
