@@ -3,9 +3,12 @@
 // so the page loads no third-party script and works without internet.
 //
 // The page runs under a strict Content-Security-Policy with no inline
-// script: its bootstrap is an embedded file too (web/bootstrap.js). Headers
-// pasted into GraphiQL's header editor, typically a bearer token, stay in
-// memory unless the admin ticks "Remember headers in this browser".
+// script: its bootstrap is an embedded file too (web/bootstrap.js). Its bar
+// has Sign in, which calls logIn from a form outside GraphiQL's editors and
+// adds the session token to every tab's requests. The token, and headers
+// typed into GraphiQL's header editor, stay in memory unless the admin
+// ticks "Remember headers in this browser". A first visit opens the
+// example operations of examples/, one tab each.
 package playground
 
 import (

@@ -1,10 +1,11 @@
 // Package playground tests the GraphiQL playground in Debian's chromium,
 // driven by chromedp (internal/browser), against a real Keyfob server on
 // SQLite: Sign in, queries, reloads, Sign out, errors in the form, what
-// the browser stores, and the example operations of a first visit.
+// the browser stores, and the example operations of a first visit; and it
+// runs those examples against the server, as an admin would.
 //
-// The tests skip where chromium is missing, unless KEYFOB_REQUIRE_CHROMIUM
-// is set, as .ci/run does.
+// The browser tests skip where chromium is missing, unless
+// KEYFOB_REQUIRE_CHROMIUM is set, as .ci/run does.
 package playground
 
 import (
