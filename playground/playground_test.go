@@ -484,9 +484,14 @@ function load(init, opts = {}) {
   out.readHeadersOptedOut = st.getItem('graphiql:headers');
 
   // The fetcher.
-  const result = await props.fetcher({ query: '{a}', variables: null }, { headers: { Authorization: 'Bearer Z' } });
+  const result = await props.fetcher({ query: 'query A { a }', variables: null, operationName: 'A' }, { headers: { Authorization: 'Bearer Z' } });
   const f = p.fetches[0];
   out.fetch = { url: f.url, method: f.init.method, headers: f.init.headers, body: JSON.parse(f.init.body), result };
+  // An operation name the document no longer defines is left out.
+  await props.fetcher({ query: '{ b }', variables: null, operationName: 'A' }, {});
+  await props.fetcher({ query: 'query AB { b } query A { a }', variables: null, operationName: 'A' }, {});
+  out.staleName = JSON.parse(p.fetches[1].init.body);
+  out.currentName = JSON.parse(p.fetches[2].init.body);
 
   // Tick the box: re-render persisting, opt-in remembered, writes pass.
   p.checkbox.checked = true;
@@ -560,10 +565,11 @@ func TestBootstrapBehaviour(t *testing.T) {
 			ShouldPersistHeaders, SameStorage bool
 			Renders                           int
 		}
-		AfterWritesOptedIn map[string]string
-		Untick             struct{ ShouldPersistHeaders bool }
-		AfterUntick        map[string]string
-		OptedIn            struct {
+		StaleName, CurrentName map[string]any
+		AfterWritesOptedIn     map[string]string
+		Untick                 struct{ ShouldPersistHeaders bool }
+		AfterUntick            map[string]string
+		OptedIn                struct {
 			ShouldPersistHeaders, Checked bool
 			Headers                       *string
 		}
@@ -610,10 +616,16 @@ func TestBootstrapBehaviour(t *testing.T) {
 	if f.URL != "/graphql" || f.Method != "POST" || f.Headers["Authorization"] != "Bearer Z" ||
 		f.Headers["Content-Type"] != "application/json" ||
 		f.Headers["Accept"] != "application/graphql-response+json, application/json" ||
-		f.Body["query"] != "{a}" || f.Result["data"] == nil {
+		f.Body["query"] != "query A { a }" || f.Body["operationName"] != "A" || f.Result["data"] == nil {
 		t.Errorf("fetch %+v", f)
 	}
 
+	if _, ok := got.StaleName["operationName"]; ok || got.StaleName["query"] != "{ b }" {
+		t.Errorf("a stale operation name was sent: %v", got.StaleName)
+	}
+	if got.CurrentName["operationName"] != "A" {
+		t.Errorf("the document's own operation name was dropped: %v", got.CurrentName)
+	}
 	if !got.Tick.ShouldPersistHeaders || !got.Tick.SameStorage || got.Tick.Renders != 2 {
 		t.Errorf("after ticking: %+v", got.Tick)
 	}

@@ -210,9 +210,10 @@
     signOutButton.disabled = false;
   }
 
-  // post sends one GraphQL request and resolves to {status, body}, body
+  // post sends one GraphQL request (params: query, variables and, from
+  // GraphiQL, operationName) and resolves to {status, body, text}, body
   // being the parsed JSON answer (or null when it is not JSON).
-  function post(query, variables, headers) {
+  function post(params, headers) {
     var all = {
       'Content-Type': 'application/json',
       Accept: 'application/graphql-response+json, application/json'
@@ -223,7 +224,7 @@
     return fetch(endpoint, {
       method: 'POST',
       headers: all,
-      body: JSON.stringify({query: query, variables: variables || null}),
+      body: JSON.stringify(params),
       credentials: 'same-origin',
       cache: 'no-store'
     }).then(function (res) {
@@ -245,6 +246,22 @@
     });
   }
 
+  // withoutStaleOperationName drops an operationName the document does not
+  // define. GraphiQL updates a tab's operation name a moment after its
+  // document changes, so running right after pasting a new document can
+  // name an operation that is gone, which the server refuses; without the
+  // name, a document of one operation runs as it is.
+  function withoutStaleOperationName(params) {
+    var name = params.operationName;
+    if (!name || typeof params.query !== 'string' || !/^[_A-Za-z][_0-9A-Za-z]*$/.test(name)) return params;
+    if (new RegExp('(query|mutation|subscription)\\s+' + name + '(?![_0-9A-Za-z])').test(params.query)) return params;
+    var copy = {};
+    Object.keys(params).forEach(function (k) {
+      if (k !== 'operationName') copy[k] = params[k];
+    });
+    return copy;
+  }
+
   // fetcher posts each operation as JSON to the endpoint, with the headers
   // from the tab's header editor and, unless those set Authorization, the
   // signed-in session's token. In GraphiQL 4 headers belong to each tab, so
@@ -261,13 +278,9 @@
       sent = session;
       headers.Authorization = 'Bearer ' + session.token;
     }
-    return post(params.query, params.variables, headers).then(function (r) {
+    return post(withoutStaleOperationName(params), headers).then(function (r) {
       if (r.status === 401 && sent && session === sent) endSession();
-      if (r.body !== null) {
-        // GraphiQL sends operationName and extensions too; post's body
-        // only needs query and variables, but keep the answer whole.
-        return r.body;
-      }
+      if (r.body !== null) return r.body;
       return {errors: [{message: 'HTTP ' + r.status + ' from ' + endpoint + ': ' + r.text.slice(0, 500)}]};
     });
   }
@@ -323,7 +336,7 @@
     passwordInput.value = '';
     showFormError('');
     submitButton.disabled = true;
-    post(LOG_IN, {input: input}).then(function (r) {
+    post({query: LOG_IN, variables: {input: input}}).then(function (r) {
       var payload = r.body && r.body.data && r.body.data.logIn;
       if (payload && payload.token) {
         setSession({token: payload.token, email: payload.user.email, role: payload.user.role});
@@ -346,7 +359,7 @@
     if (!session) return;
     var s = session;
     signOutButton.disabled = true;
-    post(LOG_OUT, null, {Authorization: 'Bearer ' + s.token}).then(function () {
+    post({query: LOG_OUT}, {Authorization: 'Bearer ' + s.token}).then(function () {
       if (session === s) {
         sessionEnded = false;
         setSession(null);
@@ -373,7 +386,7 @@
     }
     session = {token: saved.token, email: String(saved.email), role: String(saved.role)};
     var s = session;
-    post(VIEWER, null, {Authorization: 'Bearer ' + s.token}).then(function (r) {
+    post({query: VIEWER}, {Authorization: 'Bearer ' + s.token}).then(function (r) {
       if (session !== s) return;
       if (r.status === 401) {
         endSession();
