@@ -3,9 +3,12 @@
 // so the page loads no third-party script and works without internet.
 //
 // The page runs under a strict Content-Security-Policy with no inline
-// script: its bootstrap is an embedded file too (web/bootstrap.js). Headers
-// pasted into GraphiQL's header editor, typically a bearer token, stay in
-// memory unless the admin ticks "Remember headers in this browser".
+// script: its bootstrap is an embedded file too (web/bootstrap.js). Its bar
+// has Sign in, which calls logIn from a form outside GraphiQL's editors and
+// adds the session token to every tab's requests. The token, and headers
+// typed into GraphiQL's header editor, stay in memory unless the admin
+// ticks "Remember headers in this browser". A first visit opens the
+// example operations of examples/, one tab each.
 package playground
 
 import (
@@ -15,6 +18,7 @@ import (
 	"embed"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"html/template"
 	"io"
@@ -40,6 +44,9 @@ var files embed.FS
 
 //go:embed web/page.html
 var pageHTML string
+
+//go:embed examples
+var exampleFiles embed.FS
 
 var pageTemplate = template.Must(template.New("page").Parse(pageHTML))
 
@@ -85,6 +92,53 @@ func loadAssets() map[string]*asset {
 	return m
 }
 
+// Example is one operation the playground opens in a tab of its own when
+// the browser has no saved tabs. Each is a file under examples/ (NN-name.graphql,
+// and its variables in NN-name.json), the one place its text lives: the
+// page shows it and a test validates it against the schema.
+type Example struct {
+	File      string `json:"-"`         // the .graphql file's name
+	Query     string `json:"query"`     // one named operation, with comments
+	Variables string `json:"variables"` // JSON, indented; "" for none
+}
+
+// examples are the playground's example operations, in file order.
+var examples = loadExamples()
+
+// Examples returns the example operations the page offers, in tab order.
+func Examples() []Example { return append([]Example(nil), examples...) }
+
+func loadExamples() []Example {
+	entries, err := fs.ReadDir(exampleFiles, "examples")
+	if err != nil {
+		panic(err)
+	}
+	var out []Example
+	for _, e := range entries { // ReadDir sorts by name: the tab order
+		name, ok := strings.CutSuffix(e.Name(), ".graphql")
+		if !ok {
+			continue
+		}
+		query, err := exampleFiles.ReadFile("examples/" + e.Name())
+		if err != nil {
+			panic(err)
+		}
+		ex := Example{File: e.Name(), Query: string(query)}
+		if vars, err := exampleFiles.ReadFile("examples/" + name + ".json"); err == nil {
+			var indented bytes.Buffer
+			if err := json.Indent(&indented, vars, "", "  "); err != nil {
+				panic(fmt.Sprintf("playground: examples/%s.json: %v", name, err))
+			}
+			ex.Variables = indented.String()
+		}
+		out = append(out, ex)
+	}
+	if len(out) == 0 {
+		panic("playground: no examples")
+	}
+	return out
+}
+
 // assetURL is the versioned URL the page uses for an asset. The version
 // changes with the content, which is what lets assets be cached for a year.
 func assetURL(name string) string {
@@ -107,6 +161,7 @@ func Handler(title, endpoint string) http.Handler {
 			"Endpoint": endpoint,
 			"Nonce":    nonce,
 			"Asset":    assetURL,
+			"Examples": examples,
 		})
 	}
 	if err := render(io.Discard, "check"); err != nil {

@@ -173,6 +173,36 @@ func TestPageLoadsOnlySameOriginAssets(t *testing.T) {
 	srv := newServer(t)
 	_, page := get(t, srv.URL+"/", nil)
 	text := string(page)
+
+	// One non-script data block carries the example operations, as JSON
+	// (a browser never executes it, so script-src does not apply); it
+	// must be exactly the examples, and is then left out of the checks.
+	block := regexp.MustCompile(`(?s)<script type="application/json" id="kf-examples">(.*?)</script>`).FindStringSubmatch(text)
+	if block == nil {
+		t.Fatal("page has no examples data block")
+	}
+	var shown []Example
+	if err := json.Unmarshal([]byte(block[1]), &shown); err != nil || len(shown) != len(Examples()) {
+		t.Errorf("examples data block %.200q: %v, %d examples", block[1], err, len(shown))
+	}
+	for i, ex := range shown {
+		if i < len(examples) && (ex.Query != examples[i].Query || ex.Variables != examples[i].Variables) {
+			t.Errorf("example %d in the page differs from %s", i, examples[i].File)
+		}
+	}
+	if strings.Contains(block[1], "<") {
+		t.Error("examples data block holds a raw '<': it could close the element")
+	}
+	text = strings.Replace(text, block[0], "", 1)
+
+	// The Sign in form: submitted by bootstrap.js only, never by the
+	// browser (no action; the CSP's form-action 'none' blocks it anyway).
+	form := regexp.MustCompile(`(?is)<form\b([^>]*)>`).FindAllStringSubmatch(text, -1)
+	if len(form) != 1 || !strings.Contains(form[0][1], `id="kf-sign-in-form"`) || !strings.Contains(form[0][1], `method="post"`) || strings.Contains(form[0][1], "action") {
+		t.Errorf("forms %q: want only the Sign in form, method post and no action", form)
+	}
+	text = regexp.MustCompile(`(?is)<form\b[^>]*>`).ReplaceAllString(text, "")
+
 	for _, s := range []string{"http://", "https://", "//"} {
 		if strings.Contains(text, s) {
 			t.Errorf("page contains %q:\n%s", s, text)
@@ -387,12 +417,20 @@ function load(init, opts = {}) {
   const local = fakeStorage(init);
   const checkbox = { checked: false, disabled: true, title: '', listeners: {}, addEventListener(t, f) { this.listeners[t] = f; } };
   const mount = { getAttribute: (n) => (n === 'data-endpoint' ? '/graphql' : null) };
+  const elements = {};
+  // The bar's other elements (Sign in and its form) and the examples'
+  // data block: enough of an element for bootstrap.js to wire them up.
+  const element = (id) => elements[id] || (elements[id] = {
+    id, hidden: false, disabled: false, value: '', listeners: {},
+    textContent: id === 'kf-examples' ? '[{"query":"query A { a }","variables":""}]' : '',
+    addEventListener(t, f) { this.listeners[t] = f; }, setAttribute() {}, focus() {},
+  });
   const renders = [];
   const fetches = [];
   const sandbox = {
     document: {
       currentScript: { nonce: 'NONCE' },
-      getElementById: (id) => (id === 'graphiql' ? mount : id === 'kf-remember-headers' ? checkbox : null),
+      getElementById: (id) => (id === 'graphiql' ? mount : id === 'kf-remember-headers' ? checkbox : element(id)),
     },
     React: { createElement: (type, props) => ({ type, props }) },
     ReactDOM: { createRoot: () => ({ render: (el) => renders.push(el.props) }) },
@@ -446,9 +484,14 @@ function load(init, opts = {}) {
   out.readHeadersOptedOut = st.getItem('graphiql:headers');
 
   // The fetcher.
-  const result = await props.fetcher({ query: '{a}', variables: null }, { headers: { Authorization: 'Bearer Z' } });
+  const result = await props.fetcher({ query: 'query A { a }', variables: null, operationName: 'A' }, { headers: { Authorization: 'Bearer Z' } });
   const f = p.fetches[0];
   out.fetch = { url: f.url, method: f.init.method, headers: f.init.headers, body: JSON.parse(f.init.body), result };
+  // An operation name the document no longer defines is left out.
+  await props.fetcher({ query: '{ b }', variables: null, operationName: 'A' }, {});
+  await props.fetcher({ query: 'query AB { b } query A { a }', variables: null, operationName: 'A' }, {});
+  out.staleName = JSON.parse(p.fetches[1].init.body);
+  out.currentName = JSON.parse(p.fetches[2].init.body);
 
   // Tick the box: re-render persisting, opt-in remembered, writes pass.
   p.checkbox.checked = true;
@@ -522,10 +565,11 @@ func TestBootstrapBehaviour(t *testing.T) {
 			ShouldPersistHeaders, SameStorage bool
 			Renders                           int
 		}
-		AfterWritesOptedIn map[string]string
-		Untick             struct{ ShouldPersistHeaders bool }
-		AfterUntick        map[string]string
-		OptedIn            struct {
+		StaleName, CurrentName map[string]any
+		AfterWritesOptedIn     map[string]string
+		Untick                 struct{ ShouldPersistHeaders bool }
+		AfterUntick            map[string]string
+		OptedIn                struct {
 			ShouldPersistHeaders, Checked bool
 			Headers                       *string
 		}
@@ -572,10 +616,16 @@ func TestBootstrapBehaviour(t *testing.T) {
 	if f.URL != "/graphql" || f.Method != "POST" || f.Headers["Authorization"] != "Bearer Z" ||
 		f.Headers["Content-Type"] != "application/json" ||
 		f.Headers["Accept"] != "application/graphql-response+json, application/json" ||
-		f.Body["query"] != "{a}" || f.Result["data"] == nil {
+		f.Body["query"] != "query A { a }" || f.Body["operationName"] != "A" || f.Result["data"] == nil {
 		t.Errorf("fetch %+v", f)
 	}
 
+	if _, ok := got.StaleName["operationName"]; ok || got.StaleName["query"] != "{ b }" {
+		t.Errorf("a stale operation name was sent: %v", got.StaleName)
+	}
+	if got.CurrentName["operationName"] != "A" {
+		t.Errorf("the document's own operation name was dropped: %v", got.CurrentName)
+	}
 	if !got.Tick.ShouldPersistHeaders || !got.Tick.SameStorage || got.Tick.Renders != 2 {
 		t.Errorf("after ticking: %+v", got.Tick)
 	}
