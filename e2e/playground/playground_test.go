@@ -285,6 +285,19 @@ func TestRememberedSessionSurvivesReload(t *testing.T) {
 	p.WaitText("#kf-session-status", "Not signed in")
 	p.assertNowhere("session token", token)
 	p.assertNowhere("password", owner.Password)
+
+	// A remembered session the server has ended since is not claimed on
+	// the next visit: the page checks it, says so and forgets it.
+	p.Click("#kf-remember-headers")
+	p.signedIn(owner, "OWNER")
+	p.run(viewerQuery, owner.Email)
+	third := p.sentToken()
+	p.env.MustDo(t, testkit.Request{Auth: testkit.Bearer(third), Query: `mutation { logOut }`})
+	p.Reload()
+	p.waitReady()
+	p.WaitText("#kf-session-status", "Session ended.")
+	p.WaitText("#kf-sign-in", "Sign in again")
+	p.assertNowhere("ended session's token", third)
 	p.AssertOnlyOrigin(p.env.URL)
 }
 

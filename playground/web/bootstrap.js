@@ -352,21 +352,31 @@
     });
   });
 
-  // Sign out revokes the token on the server, then forgets it. Only when
-  // the server cannot be reached is the session kept, so that the admin
-  // can try again rather than leave a live token behind.
+  // Sign out revokes the token on the server, then forgets it. When the
+  // server did not revoke it (unreachable, or an error such as 503), the
+  // session is kept so that the admin can try again rather than leave a
+  // live token behind; a 401 means it was revoked already.
   signOutButton.addEventListener('click', function () {
     if (!session) return;
     var s = session;
     signOutButton.disabled = true;
-    post({query: LOG_OUT}, {Authorization: 'Bearer ' + s.token}).then(function () {
+    function failed(why) {
+      signOutButton.disabled = false;
+      statusText.textContent = 'Could not sign out (' + why + '): try again.';
+    }
+    post({query: LOG_OUT}, {Authorization: 'Bearer ' + s.token}).then(function (r) {
+      var revoked = r.status === 401 || !!(r.body && r.body.data && r.body.data.logOut);
+      if (!revoked) {
+        var err = r.body && r.body.errors && r.body.errors[0];
+        failed(err ? err.message : 'HTTP ' + r.status);
+        return;
+      }
       if (session === s) {
         sessionEnded = false;
         setSession(null);
       }
     }, function (err) {
-      signOutButton.disabled = false;
-      statusText.textContent = 'Could not sign out (' + err.message + '): try again.';
+      failed(err.message);
     });
   });
 
