@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -74,6 +75,9 @@ type Process struct {
 	URL  string
 	Logs *SyncBuffer
 	done chan error
+	// launch starts the binary again, on another port, for WaitHealthy
+	// when the port FreePort gave was taken before the binary bound it.
+	launch func(port int)
 }
 
 // testLookUpTimeout is the credential look-up bound of the servers tests
@@ -99,25 +103,29 @@ func LaunchServer(t *testing.T, dsn string, flags ...string) *Process {
 // LaunchBinary is launchServer with a binary of the caller's choice.
 func LaunchBinary(t *testing.T, binary, dsn string, flags ...string) *Process {
 	t.Helper()
-	port := FreePort(t)
-	// -max-in-flight and -db-lookup-timeout as in NewEnvAt: tests send
-	// bursts from one address, under the race detector.
-	args := []string{"-addr", "127.0.0.1:" + strconv.Itoa(port), "-password-memory-kib", "1024", "-max-in-flight", "256",
-		"-db-lookup-timeout", testLookUpTimeout.String()}
-	if db.IsPostgres(dsn) {
-		args = append(args, "-database-url", dsn)
-	} else {
-		// An inherited DATABASE_URL must not win over the SQLite file.
-		args = append(args, "-database-url=", "-db", dsn)
+	p := &Process{}
+	p.launch = func(port int) {
+		// -max-in-flight and -db-lookup-timeout as in NewEnvAt: tests send
+		// bursts from one address, under the race detector.
+		args := []string{"-addr", "127.0.0.1:" + strconv.Itoa(port), "-password-memory-kib", "1024", "-max-in-flight", "256",
+			"-db-lookup-timeout", testLookUpTimeout.String()}
+		if db.IsPostgres(dsn) {
+			args = append(args, "-database-url", dsn)
+		} else {
+			// An inherited DATABASE_URL must not win over the SQLite file.
+			args = append(args, "-database-url=", "-db", dsn)
+		}
+		args = append(args, flags...)
+		p.URL, p.Logs, p.done = "http://127.0.0.1:"+strconv.Itoa(port), &SyncBuffer{}, make(chan error, 1)
+		p.cmd = exec.Command(binary, args...)
+		p.cmd.Stdout, p.cmd.Stderr = p.Logs, p.Logs
+		if err := p.cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		cmd, done := p.cmd, p.done
+		go func() { done <- cmd.Wait() }()
 	}
-	args = append(args, flags...)
-	p := &Process{URL: "http://127.0.0.1:" + strconv.Itoa(port), Logs: &SyncBuffer{}, done: make(chan error, 1)}
-	p.cmd = exec.Command(binary, args...)
-	p.cmd.Stdout, p.cmd.Stderr = p.Logs, p.Logs
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { p.done <- p.cmd.Wait() }()
+	p.launch(FreePort(t))
 	// done is refilled after each read so that Stop and the cleanup can both wait.
 	t.Cleanup(func() { _ = p.cmd.Process.Kill(); err := <-p.done; p.done <- err })
 	return p
@@ -138,6 +146,12 @@ func WaitHealthy(t *testing.T, p *Process) {
 		select {
 		case err := <-p.done:
 			p.done <- err
+			// FreePort's port is free when it answers, not necessarily
+			// when the binary binds it: another process may take it first.
+			if strings.Contains(p.Logs.String(), "address already in use") && time.Now().Before(deadline) {
+				p.launch(FreePort(t))
+				continue
+			}
 			t.Fatalf("keyfob exited before serving: %v\n%s", err, p.Logs.String())
 		default:
 		}
