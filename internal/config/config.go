@@ -40,6 +40,17 @@ type Config struct {
 	PasswordMemory uint32
 	CacheTTL       time.Duration
 	NegativeTTL    time.Duration
+	RateLimits     authn.RateLimits
+	UsageFlush     time.Duration
+	TrustedProxies string
+	NoopEndpoint   bool
+	Development    bool
+	CORSOrigins    []string
+	QueryLimits    QueryLimits
+	MaxInFlight    int // GraphQL requests executing at once
+	PprofAddr      string
+	KeyCaps        model.KeyCaps
+
 	// DBLookupTimeout bounds a credential's look-up on PostgreSQL: past it,
 	// the database counts as unable to answer (see FailClosedOnOutage).
 	DBLookupTimeout time.Duration
@@ -47,16 +58,6 @@ type Config struct {
 	// database cannot answer, instead of riding out the outage on cached
 	// verdicts until their TTL ends.
 	FailClosedOnOutage bool
-	RateLimits         authn.RateLimits
-	UsageFlush         time.Duration
-	TrustedProxies     string
-	NoopEndpoint       bool
-	Development        bool
-	CORSOrigins        []string
-	QueryLimits        QueryLimits
-	MaxInFlight        int // GraphQL requests executing at once
-	PprofAddr          string
-	KeyCaps            model.KeyCaps
 }
 
 // QueryLimits bound what one GraphQL request may ask for, so that a

@@ -45,23 +45,29 @@ func TestConfigOutageSettings(t *testing.T) {
 		cfg.DBLookupTimeout != 100*time.Millisecond || cfg.FailClosedOnOutage {
 		t.Fatalf("flags over the environment: %+v %v", cfg, err)
 	}
+	// A bound without a unit, or a flag that is no boolean, stops the start.
+	for env, value := range map[string]string{"KEYFOB_DB_LOOKUP_TIMEOUT": "250", "KEYFOB_FAIL_CLOSED_ON_OUTAGE": "sometimes"} {
+		t.Setenv(env, value)
+		if _, _, err := Load(nil, io.Discard); err == nil || !strings.Contains(err.Error(), env) {
+			t.Fatalf("%s=%s: err = %v, want an error naming the variable", env, value, err)
+		}
+		t.Setenv(env, "")
+	}
 }
 
 func TestConfigRefusesBadValues(t *testing.T) {
 	for env, value := range map[string]string{
-		"KEYFOB_RATE_LIMIT":            "lots",
-		"KEYFOB_CACHE_TTL":             "30",
-		"KEYFOB_INTROSPECTION":         "perhaps",
-		"KEYFOB_LOG_LEVEL":             "loud",
-		"KEYFOB_TRUSTED_PROXIES":       "10.0.0.0/99",
-		"KEYFOB_MAX_BODY_BYTES":        "1MiB",
-		"KEYFOB_PASSWORD_MEMORY_KIB":   "-1",
-		"KEYFOB_MAX_KEYS_PER_USER":     "-3",
-		"KEYFOB_MAX_KEYS_PER_ACCOUNT":  "lots",
-		"PORT":                         "abc",
-		"KEYFOB_CORS_ORIGINS":          "https://crm.example, not a url",
-		"KEYFOB_DB_LOOKUP_TIMEOUT":     "250",
-		"KEYFOB_FAIL_CLOSED_ON_OUTAGE": "sometimes",
+		"KEYFOB_RATE_LIMIT":           "lots",
+		"KEYFOB_CACHE_TTL":            "30",
+		"KEYFOB_INTROSPECTION":        "perhaps",
+		"KEYFOB_LOG_LEVEL":            "loud",
+		"KEYFOB_TRUSTED_PROXIES":      "10.0.0.0/99",
+		"KEYFOB_MAX_BODY_BYTES":       "1MiB",
+		"KEYFOB_PASSWORD_MEMORY_KIB":  "-1",
+		"KEYFOB_MAX_KEYS_PER_USER":    "-3",
+		"KEYFOB_MAX_KEYS_PER_ACCOUNT": "lots",
+		"PORT":                        "abc",
+		"KEYFOB_CORS_ORIGINS":         "https://crm.example, not a url",
 	} {
 		t.Run(env, func(t *testing.T) {
 			t.Setenv(env, value)
