@@ -45,6 +45,14 @@ func TestConfigOutageSettings(t *testing.T) {
 		cfg.DBLookupTimeout != 100*time.Millisecond || cfg.FailClosedOnOutage {
 		t.Fatalf("flags over the environment: %+v %v", cfg, err)
 	}
+	// A bound without a unit, or a flag that is no boolean, stops the start.
+	for env, value := range map[string]string{"KEYFOB_DB_LOOKUP_TIMEOUT": "250", "KEYFOB_FAIL_CLOSED_ON_OUTAGE": "sometimes"} {
+		t.Setenv(env, value)
+		if _, _, err := Load(nil, io.Discard); err == nil || !strings.Contains(err.Error(), env) {
+			t.Fatalf("%s=%s: err = %v, want an error naming the variable", env, value, err)
+		}
+		t.Setenv(env, "")
+	}
 }
 
 func TestConfigRefusesBadValues(t *testing.T) {
