@@ -3,6 +3,7 @@ package authn
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/url"
 	"strings"
@@ -94,6 +95,9 @@ func NewSharedLimits(opts SharedOptions) (*SharedLimits, error) {
 	ro.DialTimeout, ro.ReadTimeout, ro.WriteTimeout, ro.PoolTimeout = opts.Timeout, opts.Timeout, opts.Timeout, opts.Timeout
 	ro.ContextTimeoutEnabled = true
 	ro.MaxRetries = -1
+	// One dial per connection wanted: while Redis is away the probe, not
+	// the pool, keeps asking.
+	ro.DialerRetries = 1
 	ro.DisableIdentity = true
 	if opts.Prefix == "" {
 		opts.Prefix = DefaultRedisPrefix
@@ -104,6 +108,9 @@ func NewSharedLimits(opts SharedOptions) (*SharedLimits, error) {
 	if opts.OnBackend == nil {
 		opts.OnBackend = func(string) {}
 	}
+	// go-redis logs to stderr on its own; its lines go to the service's
+	// log instead, at debug level: the transitions below say what matters.
+	redisLogOnce.Do(func() { redis.SetLogger(redisLog{opts.Logger}) })
 	s := &SharedLimits{
 		client: redis.NewClient(ro), prefix: opts.Prefix, timeout: opts.Timeout,
 		logger: opts.Logger, onBackend: opts.OnBackend, stop: make(chan struct{}),
@@ -124,6 +131,16 @@ func (s *SharedLimits) Close() error {
 	s.stopped.Do(func() { close(s.stop) })
 	s.probes.Wait()
 	return s.client.Close()
+}
+
+var redisLogOnce sync.Once
+
+// redisLog writes go-redis's own log lines to slog. go-redis has one
+// logger for the process: the first SharedLimits's logger gets them.
+type redisLog struct{ logger *slog.Logger }
+
+func (l redisLog) Printf(ctx context.Context, format string, v ...any) {
+	l.logger.DebugContext(ctx, fmt.Sprintf(format, v...), "component", "go-redis")
 }
 
 // Shared reports whether requests ask Redis now.

@@ -3,6 +3,7 @@
 package redistest
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -101,19 +102,27 @@ func (r *Server) Start(t *testing.T) {
 	t.Helper()
 	r.cmd = exec.Command("redis-server", "--port", strconv.Itoa(r.port), "--bind", "127.0.0.1",
 		"--save", "", "--appendonly", "no", "--dir", r.dir)
+	var out bytes.Buffer
+	r.cmd.Stdout, r.cmd.Stderr = &out, &out
 	if err := r.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	r.done = make(chan struct{})
 	go func(cmd *exec.Cmd, done chan struct{}) { _ = cmd.Wait(); close(done) }(r.cmd, r.done)
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for {
 		if c, err := net.DialTimeout("tcp", "127.0.0.1:"+strconv.Itoa(r.port), time.Second); err == nil {
 			_ = c.Close()
 			return
 		}
+		select {
+		case <-r.done:
+			t.Fatalf("redis-server exited before listening:\n%s", out.String())
+		default:
+		}
 		if time.Now().After(deadline) {
-			t.Fatal("redis-server did not start listening")
+			r.kill()
+			t.Fatalf("redis-server did not start listening:\n%s", out.String())
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
