@@ -76,6 +76,17 @@ type APIKey struct {
 	// presented since the roll, as the usage flushes write it; nil if not.
 	PreviousSecretLastUsedAt *time.Time
 	CreatedAt                time.Time
+	// Related holds what the statement that read the key read with it
+	// (a page of the key list does); nil when it read the key alone.
+	Related *KeyRelated `gorm:"-"`
+}
+
+// KeyRelated is what was read with a key. A nil Owner or Usage was not
+// read; a key never used has an empty, non-nil Usage.
+type KeyRelated struct {
+	Owner *User
+	// Usage is most recently used first.
+	Usage []*IntegrationUsage
 }
 
 // PreviousSecretLive reports whether the key's previous secret still works

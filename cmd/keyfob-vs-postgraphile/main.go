@@ -27,6 +27,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -49,6 +50,7 @@ type options struct {
 	rounds       int
 	duration     time.Duration
 	warmup       int
+	profileDir   string
 }
 
 func main() {
@@ -60,6 +62,7 @@ func main() {
 	flag.IntVar(&o.rounds, "rounds", 11, "alternating rounds per size; each round runs both servers, in turn first")
 	flag.DurationVar(&o.duration, "duration", 2*time.Second, "length of each server's run in a round")
 	flag.IntVar(&o.warmup, "warmup", 300, "requests to each server before the rounds (Node's JIT, both servers' pools)")
+	flag.StringVar(&o.profileDir, "profile-dir", "", "write a CPU profile of Keyfob for each of its runs into this directory (NN-KEYSxINTEGRATIONS-keyfob.pprof)")
 	flag.Parse()
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "keyfob-vs-postgraphile:", err)
@@ -156,7 +159,7 @@ func measureSize(o options, sz size, keyfobQuery, pgQuery string) (result, error
 	}
 	defer closeGorm(admin)
 
-	kf, err := startKeyfob(o.keyfob, withAppName(dsn, "keyfob-bench"))
+	kf, err := startKeyfob(o.keyfob, withAppName(dsn, "keyfob-bench"), o.profileDir != "")
 	if err != nil {
 		return result{}, err
 	}
@@ -195,9 +198,20 @@ func measureSize(o options, sz size, keyfobQuery, pgQuery string) (result, error
 			order = []*side{&pgSide, &keyfobSide}
 		}
 		for _, s := range order {
+			var profiled chan error
+			if o.profileDir != "" && s == &keyfobSide {
+				profiled = make(chan error, 1)
+				path := filepath.Join(o.profileDir, fmt.Sprintf("%02d-%dx%d-keyfob.pprof", r+1, sz.keys, sz.integrations))
+				go func() { profiled <- fetchProfile(kf.pprofURL, o.duration, path) }()
+			}
 			res, err := s.run(client, admin, o.duration)
 			if err != nil {
 				return result{}, err
+			}
+			if profiled != nil {
+				if err := <-profiled; err != nil {
+					return result{}, err
+				}
 			}
 			if s == &keyfobSide {
 				kfRuns = append(kfRuns, res)
@@ -481,9 +495,31 @@ func checkEqual(kf, pg *side, sz size) (int, error) {
 }
 
 type process struct {
-	cmd  *exec.Cmd
-	url  string
-	done chan error
+	cmd      *exec.Cmd
+	url      string
+	pprofURL string // Keyfob's, with -profile-dir
+	done     chan error
+}
+
+// fetchProfile writes a CPU profile of the whole seconds of d to path.
+func fetchProfile(pprofURL string, d time.Duration, path string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	resp, err := http.Get(fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", pprofURL, max(int(d/time.Second), 1)))
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 func (p *process) stop() {
@@ -520,14 +556,26 @@ func start(cmd *exec.Cmd, base string, ready func() bool) (*process, error) {
 // startKeyfob starts Keyfob with its defaults: only its address and
 // database are given. Its request log goes to stderr as in production,
 // and is dropped here.
-func startKeyfob(binary, dsn string) (*process, error) {
+func startKeyfob(binary, dsn string, profile bool) (*process, error) {
 	addr, err := freeAddr()
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(binary, "-addr", addr, "-database-url", dsn)
+	args := []string{"-addr", addr, "-database-url", dsn}
+	pprofAddr := ""
+	if profile {
+		if pprofAddr, err = freeAddr(); err != nil {
+			return nil, err
+		}
+		args = append(args, "-pprof-addr", pprofAddr)
+	}
+	cmd := exec.Command(binary, args...)
 	cmd.Stderr = io.Discard
-	return start(cmd, "http://"+addr, func() bool { return httpOK("http://" + addr + "/healthz") })
+	p, err := start(cmd, "http://"+addr, func() bool { return httpOK("http://" + addr + "/healthz") })
+	if p != nil {
+		p.pprofURL = "http://" + pprofAddr
+	}
+	return p, err
 }
 
 // startPostGraphile runs PostGraphile's CLI with the production options its
