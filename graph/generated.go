@@ -7132,7 +7132,7 @@ func (ec *executionContext) marshalNAccount2ᚖgithubᚗcomᚋkeyfobᚋkeyfobᚋ
 }
 
 func (ec *executionContext) marshalNApiKey2ᚕᚖgithubᚗcomᚋkeyfobᚋkeyfobᚋmodelᚐAPIKeyᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.APIKey) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNApiKey2ᚖgithubᚗcomᚋkeyfobᚋkeyfobᚋmodelᚐAPIKey(ctx, sel, v[i])
@@ -7164,7 +7164,7 @@ func (ec *executionContext) marshalNApiKeyConnection2ᚖgithubᚗcomᚋkeyfobᚋ
 }
 
 func (ec *executionContext) marshalNApiKeyEdge2ᚕᚖgithubᚗcomᚋkeyfobᚋkeyfobᚋmodelᚐAPIKeyEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.APIKeyEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNApiKeyEdge2ᚖgithubᚗcomᚋkeyfobᚋkeyfobᚋmodelᚐAPIKeyEdge(ctx, sel, v[i])
@@ -7312,7 +7312,7 @@ func (ec *executionContext) marshalNCreateUserPayload2ᚖgithubᚗcomᚋkeyfob�
 }
 
 func (ec *executionContext) marshalNDailyUsage2ᚕᚖgithubᚗcomᚋkeyfobᚋkeyfobᚋmodelᚐDailyUsageᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.DailyUsage) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNDailyUsage2ᚖgithubᚗcomᚋkeyfobᚋkeyfobᚋmodelᚐDailyUsage(ctx, sel, v[i])
@@ -7391,7 +7391,7 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 }
 
 func (ec *executionContext) marshalNIntegrationUsage2ᚕᚖgithubᚗcomᚋkeyfobᚋkeyfobᚋmodelᚐIntegrationUsageᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.IntegrationUsage) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNIntegrationUsage2ᚖgithubᚗcomᚋkeyfobᚋkeyfobᚋmodelᚐIntegrationUsage(ctx, sel, v[i])

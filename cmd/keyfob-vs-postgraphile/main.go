@@ -581,7 +581,17 @@ func startKeyfob(binary, dsn string, profile bool) (*process, error) {
 // startPostGraphile runs PostGraphile's CLI with the production options its
 // documentation recommends (its CLI page's production set, without the
 // optional inflector plugin, which renames fields and changes no cost).
-func startPostGraphile(cli, dsn string) (*process, error) {
+func startPostGraphile(cli, dsn string) (p *process, err error) {
+	// The free port found may be taken before Node binds it; try again.
+	for range 3 {
+		if p, err = startPostGraphileOnce(cli, dsn); err == nil {
+			return p, nil
+		}
+	}
+	return nil, err
+}
+
+func startPostGraphileOnce(cli, dsn string) (*process, error) {
 	addr, err := freeAddr()
 	if err != nil {
 		return nil, err
