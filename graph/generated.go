@@ -7391,6 +7391,9 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 }
 
 func (ec *executionContext) marshalNIntegrationUsage2ᚕᚖgithubᚗcomᚋkeyfobᚋkeyfobᚋmodelᚐIntegrationUsageᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.IntegrationUsage) graphql.Marshaler {
+	if m := ec.marshalUsageRows(ctx, sel, v); m != nil {
+		return m
+	}
 	ret := marshalInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]

@@ -1,7 +1,8 @@
 // Command inorderlists points some list marshallers of gqlgen's generated
 // executor at graph.marshalInOrder, which marshals a list's elements in
 // order on one goroutine instead of a goroutine each (see graph/inorder.go
-// for why). `go generate ./...` runs it right after gqlgen.
+// for why), and puts a hand-written fast path in front of one of them.
+// `go generate ./...` runs it right after gqlgen.
 //
 // Only lists whose elements never wait on a loader belong here: such a
 // wait, made in turn by every element, would cost a loader's wait per
@@ -22,6 +23,12 @@ import (
 //     each key's owner and usage with it, and whose nodes and edges
 //     resolvers prime the remaining loaders for the whole page.
 var inOrder = []string{"IntegrationUsage", "DailyUsage", "ApiKey", "ApiKeyEdge"}
+
+// fastPaths are hand-written marshallers tried before the generated path,
+// which runs when they return nil (see graph/usagerows.go).
+var fastPaths = map[string]string{
+	"IntegrationUsage": "\tif m := ec.marshalUsageRows(ctx, sel, v); m != nil {\n\t\treturn m\n\t}\n",
+}
 
 const (
 	concurrent = "graphql.MarshalSliceConcurrently("
@@ -61,6 +68,11 @@ func rewrite(path string) error {
 			return fmt.Errorf("%s: the list marshaller for %s calls neither %s nor %s", path, typ, concurrent, sequential)
 		}
 		rewritten := bytes.Replace(body, []byte(concurrent), []byte(sequential), 1)
+		if fast, ok := fastPaths[typ]; ok && !bytes.Contains(rewritten, []byte(fast)) {
+			// The fast path goes first in the body: after the opening line.
+			open := bytes.IndexByte(rewritten, '\n') + 1
+			rewritten = append(rewritten[:open:open], append([]byte(fast), rewritten[open:]...)...)
+		}
 		src = append(src[:start:start], append(rewritten, src[start+end:]...)...)
 	}
 	return os.WriteFile(path, src, 0o644)
