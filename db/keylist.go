@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -142,43 +143,125 @@ func (db *DB) scanListedKey(rows *sql.Rows, fields model.KeyPageFields, total *i
 	return k, nil
 }
 
-// decodeUsage reads usageAggregate's array.
+// decodeUsage reads usageAggregate's array: [[integration, first, last,
+// count], ...]. It is parsed by hand, for this shape only: decoding it with
+// encoding/json into interfaces cost more than the statement.
 func decodeUsage(keyID string, raw []byte) ([]*model.IntegrationUsage, error) {
-	var tuples [][4]any
-	if err := json.Unmarshal(raw, &tuples); err != nil {
-		return nil, fmt.Errorf("key %s: usage rows: %w", keyID, err)
+	p := usageParser{raw: raw}
+	var rows []model.IntegrationUsage
+	if !p.consume('[') {
+		return nil, fmt.Errorf("key %s: usage rows are not an array: %.40q", keyID, raw)
 	}
-	out := make([]*model.IntegrationUsage, len(tuples))
-	rows := make([]model.IntegrationUsage, len(tuples)) // one allocation for the page's rows of this key
-	for i, t := range tuples {
-		name, _ := t[0].(string)
-		first, err1 := aggregatedTime(t[1])
-		last, err2 := aggregatedTime(t[2])
-		n, ok := t[3].(float64)
-		if name == "" || err1 != nil || err2 != nil || !ok {
-			return nil, fmt.Errorf("key %s: unexpected usage row %v", keyID, t)
+	for !p.consume(']') {
+		if len(rows) > 0 && !p.consume(',') {
+			return nil, p.fail(keyID)
 		}
-		rows[i] = model.IntegrationUsage{APIKeyID: keyID, Integration: name, FirstUsedAt: first, LastUsedAt: last, RequestCount: int(n)}
+		var r model.IntegrationUsage
+		var first, last time.Time
+		var count int64
+		ok := p.consume('[') && p.string(&r.Integration) && p.consume(',') && p.time(&first) && p.consume(',') &&
+			p.time(&last) && p.consume(',') && p.int(&count) && p.consume(']')
+		if !ok {
+			return nil, p.fail(keyID)
+		}
+		r.APIKeyID, r.FirstUsedAt, r.LastUsedAt, r.RequestCount = keyID, first, last, int(count)
+		rows = append(rows, r)
+	}
+	if p.skipSpace(); p.at != len(raw) {
+		return nil, p.fail(keyID)
+	}
+	out := make([]*model.IntegrationUsage, len(rows))
+	for i := range rows {
 		out[i] = &rows[i]
 	}
 	return out, nil
 }
 
-// sqliteTimeLayouts are the ways the SQLite driver writes a time.
-var sqliteTimeLayouts = []string{"2006-01-02 15:04:05.999999999-07:00", time.RFC3339Nano, "2006-01-02 15:04:05.999999999 -0700 MST"}
+// usageParser reads the JSON that usageAggregate makes.
+type usageParser struct {
+	raw []byte
+	at  int
+}
 
-// aggregatedTime reads a time from usageAggregate: microseconds since the
-// epoch (PostgreSQL, exact in a float64 until the year 2255) or text (SQLite).
-func aggregatedTime(v any) (time.Time, error) {
-	switch v := v.(type) {
-	case float64:
-		return time.UnixMicro(int64(v)).UTC(), nil
-	case string:
-		for _, layout := range sqliteTimeLayouts {
-			if t, err := time.Parse(layout, v); err == nil {
-				return t.UTC(), nil
+func (p *usageParser) fail(keyID string) error {
+	return fmt.Errorf("key %s: unexpected usage rows at byte %d: %.60q", keyID, p.at, p.raw[min(p.at, len(p.raw)):])
+}
+
+func (p *usageParser) skipSpace() {
+	for p.at < len(p.raw) && (p.raw[p.at] == ' ' || p.raw[p.at] == '\n' || p.raw[p.at] == '\t' || p.raw[p.at] == '\r') {
+		p.at++
+	}
+}
+
+func (p *usageParser) consume(c byte) bool {
+	p.skipSpace()
+	if p.at < len(p.raw) && p.raw[p.at] == c {
+		p.at++
+		return true
+	}
+	return false
+}
+
+// string reads a JSON string; one with escapes goes through encoding/json.
+func (p *usageParser) string(out *string) bool {
+	p.skipSpace()
+	if p.at >= len(p.raw) || p.raw[p.at] != '"' {
+		return false
+	}
+	escaped := false
+	for end := p.at + 1; end < len(p.raw); end++ {
+		switch p.raw[end] {
+		case '\\':
+			escaped = true
+			end++
+		case '"':
+			lit := p.raw[p.at : end+1]
+			p.at = end + 1
+			if escaped {
+				return json.Unmarshal(lit, out) == nil
 			}
+			*out = string(lit[1 : len(lit)-1])
+			return true
 		}
 	}
-	return time.Time{}, fmt.Errorf("not a time: %v", v)
+	return false
 }
+
+func (p *usageParser) int(out *int64) bool {
+	p.skipSpace()
+	end := p.at
+	for end < len(p.raw) && (p.raw[end] == '-' || '0' <= p.raw[end] && p.raw[end] <= '9') {
+		end++
+	}
+	n, err := strconv.ParseInt(string(p.raw[p.at:end]), 10, 64)
+	p.at, *out = end, n
+	return err == nil
+}
+
+// time reads microseconds since the epoch (PostgreSQL) or a string in one
+// of the SQLite driver's layouts.
+func (p *usageParser) time(out *time.Time) bool {
+	p.skipSpace()
+	if p.at < len(p.raw) && p.raw[p.at] == '"' {
+		var s string
+		if !p.string(&s) {
+			return false
+		}
+		for _, layout := range sqliteTimeLayouts {
+			if t, err := time.Parse(layout, s); err == nil {
+				*out = t.UTC()
+				return true
+			}
+		}
+		return false
+	}
+	var micros int64
+	if !p.int(&micros) {
+		return false
+	}
+	*out = time.UnixMicro(micros).UTC()
+	return true
+}
+
+// sqliteTimeLayouts are the ways the SQLite driver writes a time.
+var sqliteTimeLayouts = []string{"2006-01-02 15:04:05.999999999-07:00", time.RFC3339Nano, "2006-01-02 15:04:05.999999999 -0700 MST"}
