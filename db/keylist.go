@@ -33,13 +33,10 @@ func (db *DB) APIKeys(ctx context.Context, actor *model.Actor, first *int, after
 	}
 	var q strings.Builder
 	var args []any
-	q.WriteString("SELECT " + keyColumns + ", (SELECT COUNT(*) FROM api_keys c WHERE " + fmt.Sprintf(visible, "c") + ")")
+	q.WriteString("SELECT " + keyColumns + ", (SELECT COUNT(*) FROM api_keys c WHERE " + fmt.Sprintf(visible, "c") + ") AS total")
 	args = append(args, visibleArgs...)
 	if fields.Owner {
 		q.WriteString(", " + ownerColumns)
-	}
-	if fields.Usage {
-		q.WriteString(", " + db.usageAggregate())
 	}
 	q.WriteString(" FROM api_keys k")
 	if fields.Owner {
@@ -57,8 +54,18 @@ func (db *DB) APIKeys(ctx context.Context, actor *model.Actor, first *int, after
 	}
 	q.WriteString(" ORDER BY k.created_at DESC, k.id DESC LIMIT ?")
 	args = append(args, limit+1)
+	query := q.String()
+	if fields.Usage {
+		// The page's usage rows are aggregated in one pass, grouped by
+		// key, and joined to the page: a subquery per key cost PostgreSQL
+		// more than twice as much (an index scan, a sort and an aggregate
+		// for each key).
+		query = "WITH page AS (" + query + ") SELECT page.*, COALESCE(usage.rows, '[]') FROM page LEFT JOIN (SELECT iu.api_key_id, " +
+			db.usageAggregate() + " AS rows FROM integration_usages iu WHERE iu.api_key_id IN (SELECT id FROM page) GROUP BY iu.api_key_id) usage" +
+			" ON usage.api_key_id = page.id ORDER BY page.created_at DESC, page.id DESC"
+	}
 
-	rows, err := db.gorm.WithContext(ctx).Raw(q.String(), args...).Rows()
+	rows, err := db.gorm.WithContext(ctx).Raw(query, args...).Rows()
 	if err != nil {
 		return nil, translate(err)
 	}
@@ -91,21 +98,22 @@ func (db *DB) APIKeys(ctx context.Context, actor *model.Actor, first *int, after
 const (
 	keyColumns = "k.id, k.account_id, k.user_id, k.name, k.secret_hash, k.last4, k.is_default, k.note, k.access, k.expires_at, " +
 		"k.previous_secret_hash, k.previous_secret_expires_at, k.previous_secret_last_used_at, k.created_at"
-	ownerColumns = "u.role, u.name, u.email, u.email_normalized, u.signed_up_at, u.api_access, u.created_at"
+	ownerColumns = "u.role AS owner_role, u.name AS owner_name, u.email AS owner_email, u.email_normalized AS owner_email_normalized, " +
+		"u.signed_up_at AS owner_signed_up_at, u.api_access AS owner_api_access, u.created_at AS owner_created_at"
 )
 
-// usageAggregate is a key's usage rows as one JSON array of
-// [integration, firstUsedAt, lastUsedAt, requestCount], most recently used
-// first. PostgreSQL writes the times as microseconds since the epoch;
-// SQLite as it stores them, as text.
+// usageAggregate aggregates a group of usage rows, one key's, into one
+// JSON array of [integration, firstUsedAt, lastUsedAt, requestCount], most
+// recently used first. PostgreSQL writes the times as microseconds since
+// the epoch; SQLite as it stores them, as text.
 func (db *DB) usageAggregate() string {
 	if db.postgres {
-		return "(SELECT COALESCE(json_agg(json_build_array(iu.integration, " +
+		return "json_agg(json_build_array(iu.integration, " +
 			"(EXTRACT(EPOCH FROM iu.first_used_at) * 1000000)::bigint, (EXTRACT(EPOCH FROM iu.last_used_at) * 1000000)::bigint, iu.request_count) " +
-			"ORDER BY iu.last_used_at DESC, iu.integration), '[]') FROM integration_usages iu WHERE iu.api_key_id = k.id)"
+			"ORDER BY iu.last_used_at DESC, iu.integration)"
 	}
-	return "(SELECT json_group_array(json_array(iu.integration, iu.first_used_at, iu.last_used_at, iu.request_count) " +
-		"ORDER BY iu.last_used_at DESC, iu.integration) FROM integration_usages iu WHERE iu.api_key_id = k.id)"
+	return "json_group_array(json_array(iu.integration, iu.first_used_at, iu.last_used_at, iu.request_count) " +
+		"ORDER BY iu.last_used_at DESC, iu.integration)"
 }
 
 func (db *DB) scanListedKey(rows *sql.Rows, fields model.KeyPageFields, total *int) (*model.APIKey, error) {
