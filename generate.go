@@ -1,3 +1,4 @@
 package main
 
 //go:generate go tool gqlgen generate
+//go:generate go run ./internal/inorderlists graph/generated.go

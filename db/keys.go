@@ -314,21 +314,6 @@ func (db *DB) APIKey(ctx context.Context, actor *model.Actor, id string) (*model
 	return &key, nil
 }
 
-// APIKeys lists the keys the actor may see, newest first, after the cursor.
-// The filter is model.CanSeeKey in SQL, so that the database pages and
-// counts only visible keys; a test holds the two together.
-func (db *DB) APIKeys(ctx context.Context, actor *model.Actor, first *int, after *string) (*model.KeyPage, error) {
-	visible := db.gorm.WithContext(ctx).Model(&model.APIKey{}).Where("account_id = ?", actor.User.AccountID)
-	if !actor.User.Role.IsManager() {
-		visible = visible.Where("user_id = ?", actor.User.ID)
-	}
-	keys, hasNext, total, err := newestFirst[model.APIKey](visible, "created_at", "key", first, after)
-	if err != nil {
-		return nil, err
-	}
-	return &model.KeyPage{Keys: keys, HasNextPage: hasNext, TotalCount: total}, nil
-}
-
 // UsageByKeys returns each key's usage rows, most recently used first.
 func (db *DB) UsageByKeys(ctx context.Context, keyIDs []string) (map[string][]*model.IntegrationUsage, error) {
 	var rows []*model.IntegrationUsage

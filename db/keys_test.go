@@ -117,3 +117,31 @@ func TestAPIKeyExpiry(t *testing.T) {
 		})
 	}
 }
+
+func TestDecodeUsage(t *testing.T) {
+	at := time.Date(2026, 12, 4, 10, 11, 12, 345678000, time.UTC)
+	for _, c := range []struct{ name, raw string }{
+		{"PostgreSQL", `[["a \"quoted\" \\ name", 1796379072345678, 1796379072345678, 7], ` + "\n " + `["b", 1796379072345678, 1796379072345678, 9007199254740993]]`},
+		{"SQLite", `[["a \"quoted\" \\ name","2026-12-04 10:11:12.345678+00:00","2026-12-04T10:11:12.345678Z",7],["b","2026-12-04 10:11:12.345678+00:00","2026-12-04 10:11:12.345678+00:00",9007199254740993]]`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			rows, err := decodeUsage("key_1", []byte(c.raw))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rows) != 2 || rows[0].Integration != `a "quoted" \ name` || rows[1].Integration != "b" ||
+				!rows[0].FirstUsedAt.Equal(at) || !rows[1].LastUsedAt.Equal(at) || rows[0].RequestCount != 7 ||
+				rows[1].RequestCount != 9007199254740993 || rows[0].APIKeyID != "key_1" {
+				t.Fatalf("decoded %+v %+v", *rows[0], *rows[1])
+			}
+		})
+	}
+	for _, bad := range []string{``, `[`, `[["a",1,2]]`, `[["a",1,2,3]`, `[["a","not a time",2,3]]`, `[["a",1,2,3]]x`} {
+		if rows, err := decodeUsage("key_1", []byte(bad)); err == nil {
+			t.Errorf("decodeUsage(%q) = %v, want an error", bad, rows)
+		}
+	}
+	if rows, err := decodeUsage("key_1", []byte(`[]`)); err != nil || rows == nil || len(rows) != 0 {
+		t.Fatalf("decodeUsage([]) = %v, %v; want an empty, non-nil list", rows, err)
+	}
+}

@@ -66,7 +66,7 @@ func TestKeyVisibilityFollowsCanSeeKey(t *testing.T) {
 				actor *model.Actor
 			}{{"session", viewer.session}, {"key", viewer.keyAuth}} {
 				who := viewer.label + " through a " + via.name
-				page, err := store.APIKeys(ctx, via.actor, &first, nil)
+				page, err := store.APIKeys(ctx, via.actor, &first, nil, model.KeyPageFields{})
 				if err != nil {
 					t.Fatal(err)
 				}

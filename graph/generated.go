@@ -7328,7 +7328,7 @@ func (ec *executionContext) marshalNAccount2ᚖgithubᚗcomᚋkeyfobᚋkeyfobᚋ
 }
 
 func (ec *executionContext) marshalNApiKey2ᚕᚖgithubᚗcomᚋkeyfobᚋkeyfobᚋmodelᚐAPIKeyᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.APIKey) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNApiKey2ᚖgithubᚗcomᚋkeyfobᚋkeyfobᚋmodelᚐAPIKey(ctx, sel, v[i])
@@ -7360,7 +7360,7 @@ func (ec *executionContext) marshalNApiKeyConnection2ᚖgithubᚗcomᚋkeyfobᚋ
 }
 
 func (ec *executionContext) marshalNApiKeyEdge2ᚕᚖgithubᚗcomᚋkeyfobᚋkeyfobᚋmodelᚐAPIKeyEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.APIKeyEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNApiKeyEdge2ᚖgithubᚗcomᚋkeyfobᚋkeyfobᚋmodelᚐAPIKeyEdge(ctx, sel, v[i])
@@ -7508,7 +7508,7 @@ func (ec *executionContext) marshalNCreateUserPayload2ᚖgithubᚗcomᚋkeyfob�
 }
 
 func (ec *executionContext) marshalNDailyUsage2ᚕᚖgithubᚗcomᚋkeyfobᚋkeyfobᚋmodelᚐDailyUsageᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.DailyUsage) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNDailyUsage2ᚖgithubᚗcomᚋkeyfobᚋkeyfobᚋmodelᚐDailyUsage(ctx, sel, v[i])
@@ -7587,7 +7587,10 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 }
 
 func (ec *executionContext) marshalNIntegrationUsage2ᚕᚖgithubᚗcomᚋkeyfobᚋkeyfobᚋmodelᚐIntegrationUsageᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.IntegrationUsage) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	if m := ec.marshalUsageRows(ctx, sel, v); m != nil {
+		return m
+	}
+	ret := marshalInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNIntegrationUsage2ᚖgithubᚗcomᚋkeyfobᚋkeyfobᚋmodelᚐIntegrationUsage(ctx, sel, v[i])

@@ -84,6 +84,17 @@ type APIKey struct {
 	LeakSource     *string
 	LeakURL        *string `gorm:"column:leak_url"`
 	CreatedAt      time.Time
+	// Related holds what the statement that read the key read with it
+	// (a page of the key list does); nil when it read the key alone.
+	Related *KeyRelated `gorm:"-"`
+}
+
+// KeyRelated is what was read with a key. A nil Owner or Usage was not
+// read; a key never used has an empty, non-nil Usage.
+type KeyRelated struct {
+	Owner *User
+	// Usage is most recently used first.
+	Usage []*IntegrationUsage
 }
 
 // PreviousSecretLive reports whether the key's previous secret still works

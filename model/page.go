@@ -9,6 +9,13 @@ type KeyPage struct {
 	TotalCount int
 }
 
+// KeyPageFields says what a page of keys brings along with each key, read
+// in the same statement: what the list's query selects.
+type KeyPageFields struct {
+	Owner bool // the key's owner
+	Usage bool // the key's usage rows (usageByIntegration, lastUsedAt)
+}
+
 // EventPage is one page of an account's audit log, newest first: what an
 // AuditEventConnection shows.
 type EventPage struct {

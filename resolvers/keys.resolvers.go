@@ -17,7 +17,7 @@ import (
 
 // LastUsedAt is the resolver for the lastUsedAt field.
 func (r *apiKeyResolver) LastUsedAt(ctx context.Context, obj *model.APIKey) (*time.Time, error) {
-	usage, err := loader.For(ctx).Usage.Load(ctx, obj.ID)
+	usage, err := loader.KeyUsage(ctx, obj)
 	if err != nil || len(usage) == 0 {
 		return nil, err
 	}
@@ -53,23 +53,23 @@ func (r *apiKeyResolver) ActiveMobileSessions(ctx context.Context, obj *model.AP
 
 // Owner is the resolver for the owner field.
 func (r *apiKeyResolver) Owner(ctx context.Context, obj *model.APIKey) (*model.User, error) {
-	return loader.For(ctx).User.Load(ctx, obj.UserID)
+	return loader.Owner(ctx, obj)
 }
 
 // UsageByIntegration is the resolver for the usageByIntegration field.
 func (r *apiKeyResolver) UsageByIntegration(ctx context.Context, obj *model.APIKey) ([]*model.IntegrationUsage, error) {
-	return loader.For(ctx).Usage.Load(ctx, obj.ID)
+	return loader.KeyUsage(ctx, obj)
 }
 
 // Nodes is the resolver for the nodes field.
 func (r *apiKeyConnectionResolver) Nodes(ctx context.Context, obj *model.KeyPage) ([]*model.APIKey, error) {
-	loader.For(ctx).PrimeKeys(ctx, obj.Keys, loader.RequestedFields(ctx, ""))
+	loader.PrimeKeys(ctx, obj.Keys, loader.RequestedFields(ctx, ""))
 	return obj.Keys, nil
 }
 
 // Edges is the resolver for the edges field.
 func (r *apiKeyConnectionResolver) Edges(ctx context.Context, obj *model.KeyPage) ([]*model.APIKeyEdge, error) {
-	loader.For(ctx).PrimeKeys(ctx, obj.Keys, loader.RequestedFields(ctx, "node"))
+	loader.PrimeKeys(ctx, obj.Keys, loader.RequestedFields(ctx, "node"))
 	edges := make([]*model.APIKeyEdge, len(obj.Keys))
 	for i, k := range obj.Keys {
 		edges[i] = &model.APIKeyEdge{Cursor: db.Cursor(k.CreatedAt, k.ID), Node: k}
@@ -157,7 +157,7 @@ func (r *queryResolver) APIKeys(ctx context.Context, first *int, after *string) 
 	if err != nil {
 		return nil, err
 	}
-	return r.DB.APIKeys(ctx, actor, first, after)
+	return r.DB.APIKeys(ctx, actor, first, after, loader.KeyPageFields(ctx))
 }
 
 // APIKey is the resolver for the apiKey field.

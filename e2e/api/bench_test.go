@@ -120,3 +120,73 @@ func BenchmarkUsageFlush10kPairs(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkKeyList is the key list of scripts/bench-key-list, in-process:
+// the committed query, on PostgreSQL, at both of its sizes. It needs
+// TEST_DATABASE_URL.
+func BenchmarkKeyList(b *testing.B) {
+	if testkit.PGURL() == "" {
+		b.Skip("set TEST_DATABASE_URL to a PostgreSQL database")
+	}
+	for _, size := range []struct{ keys, integrations int }{{50, 5}, {100, 20}} {
+		b.Run(strconv.Itoa(size.keys)+"x"+strconv.Itoa(size.integrations), func(b *testing.B) {
+			e := testkit.NewEnv(b, "postgres", func(c *config.Config) { c.UsageFlush = time.Hour })
+			owner := seedKeyList(b, e, size.keys, size.integrations)
+			body := testkit.JSONBodyVars(benchKeyListQuery(b), map[string]any{"first": size.keys})
+			h := e.Server.Handler()
+			b.ReportAllocs()
+			for b.Loop() {
+				req := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("Authorization", testkit.Bearer(owner.Token))
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, req)
+				if w.Code != http.StatusOK || strings.Contains(w.Body.String(), `"errors"`) {
+					b.Fatalf("%d %.300s", w.Code, w.Body.String())
+				}
+			}
+		})
+	}
+}
+
+// benchKeyListQuery is Keyfob's section of the committed comparison queries.
+func benchKeyListQuery(t testing.TB) string {
+	raw, err := os.ReadFile(testkit.RepoPath("cmd/keyfob-vs-postgraphile/queries.graphql"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, _ := strings.Cut(string(raw), "#### keyfob\n")
+	query, _, _ := strings.Cut(rest, "#### ")
+	if strings.TrimSpace(query) == "" {
+		t.Fatal("queries.graphql has no keyfob section")
+	}
+	return query
+}
+
+// seedKeyList gives one owner keys keys, each used by integrations
+// integrations, flushed.
+func seedKeyList(t testing.TB, e *testkit.Env, keys, integrations int) *testkit.User {
+	owner := e.SignUp(t, "Key List")
+	seedKeyListFor(t, e, owner, keys, integrations)
+	return owner
+}
+
+// seedKeyListFor gives owner keys more keys, each used by integrations
+// integrations, flushed, and returns their ids, oldest first.
+func seedKeyListFor(t testing.TB, e *testkit.Env, owner *testkit.User, keys, integrations int) []string {
+	var incs []db.UsageIncrement
+	var ids []string
+	at := time.Now().UTC()
+	for k := range keys {
+		id, _ := e.CreateKey(t, owner, "List "+strconv.Itoa(k))
+		ids = append(ids, id)
+		for m := range integrations {
+			incs = append(incs, db.UsageIncrement{APIKeyID: id, Integration: "integration-" + strconv.Itoa(m), Requests: k + m + 1,
+				FirstUsedAt: at.Add(-time.Hour), LastUsedAt: at.Add(-time.Duration(m) * time.Second)})
+		}
+	}
+	if err := e.Store.RecordUsage(t.Context(), credential.NewID("flush"), incs); err != nil {
+		t.Fatal(err)
+	}
+	return ids
+}

@@ -32,6 +32,7 @@ func TestKeyListStatementCountIsConstant(t *testing.T) {
 		const query = `{ apiKeys(first: 100) { nodes { owner { name } usageByIntegration { integration lastUsedAt requestCount }
 			dailyUsage(days: 7) { date requestCount } } } }`
 		count := func() int64 {
+			warmSession(t, e, owner)
 			statements := e.Store.CountStatements()
 			data := e.MustDo(t, testkit.Request{Auth: testkit.Bearer(owner.Token), Query: query})
 			n := statements.Load()
@@ -63,6 +64,15 @@ func TestKeyListStatementCountIsConstant(t *testing.T) {
 			t.Fatalf("statements: %d for 1 key, %d for 100 keys; want the same constant, at most 5", one, hundred)
 		}
 	})
+}
+
+// warmSession waits until the server trusts its cache (on PostgreSQL, once
+// its revocation listener is up) and has u's session in it, so that a
+// count of statements holds only the request's own.
+func warmSession(t *testing.T, e *testkit.Env, u *testkit.User) {
+	t.Helper()
+	<-e.Server.Listening()
+	e.MustDo(t, testkit.Request{Auth: testkit.Bearer(u.Token), Query: `{ viewer { id } }`})
 }
 
 // tcpCutter forwards TCP to target until cut, so a test can make the
@@ -305,4 +315,44 @@ func TestListenerNoticesAStalledConnection(t *testing.T) {
 	}
 	cancel()
 	cutter.stalled.Store(false) // let the copies end with the connections
+}
+
+// TestKeyListQueryIsOneStatement holds the list that
+// scripts/bench-key-list compares with PostGraphile (its committed query:
+// totalCount, owners and usage rows) to one SQL statement, whatever the
+// number of keys and usage rows, and to the same answer as the keys' own
+// loaders give one key at a time.
+func TestKeyListQueryIsOneStatement(t *testing.T) {
+	testkit.ForEachDBConfigured(t, func(c *config.Config) { c.UsageFlush = time.Hour }, func(t *testing.T, e *testkit.Env) {
+		query := benchKeyListQuery(t)
+		owner := seedKeyList(t, e, 1, 1)
+		list := func() (int64, []any) {
+			warmSession(t, e, owner)
+			statements := e.Store.CountStatements()
+			data := e.MustDo(t, testkit.Request{Auth: testkit.Bearer(owner.Token), Query: query, Variables: map[string]any{"first": 100}})
+			return statements.Load(), testkit.Dig(data, "apiKeys", "nodes").([]any)
+		}
+		one, _ := list()
+		more := seedKeyListFor(t, e, owner, 20, 3)
+		many, nodes := list()
+		if one != 1 || many != 1 {
+			t.Fatalf("statements: %d for 1 key, %d for 21 keys; want 1", one, many)
+		}
+		if len(nodes) != 21 {
+			t.Fatalf("listed %d keys, want 21", len(nodes))
+		}
+		// The same key read alone, through apiKey(id) and its loaders.
+		newest := nodes[0].(map[string]any)
+		if newest["id"] != more[len(more)-1] {
+			t.Fatalf("newest key %v, want %v", newest["id"], more[len(more)-1])
+		}
+		alone := e.MustDo(t, testkit.Request{Auth: testkit.Bearer(owner.Token), Variables: map[string]any{"id": newest["id"]},
+			Query: `query($id: ID!) { apiKey(id: $id) { id name last4 createdAt owner { name } usageByIntegration { integration firstUsedAt lastUsedAt requestCount } } }`})
+		if got, want := fmt.Sprint(testkit.Dig(alone, "apiKey")), fmt.Sprint(newest); got != want {
+			t.Fatalf("listed key differs from the key alone:\n list  %s\n alone %s", want, got)
+		}
+		if usage := newest["usageByIntegration"].([]any); len(usage) != 3 {
+			t.Fatalf("newest key has %d usage rows, want 3", len(usage))
+		}
+	})
 }

@@ -161,6 +161,12 @@ func JSONBody(query string) string {
 	return string(b)
 }
 
+// JSONBodyVars is a GraphQL request body with variables.
+func JSONBodyVars(query string, vars map[string]any) string {
+	b, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	return string(b)
+}
+
 func Itoa(i int) string {
 	b, _ := json.Marshal(i)
 	return string(b)

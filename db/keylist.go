@@ -1,0 +1,275 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/keyfob/keyfob/model"
+)
+
+// APIKeys lists the keys the actor may see, newest first, after the cursor,
+// with what fields asks for, in one statement: the page, its totalCount,
+// each key's owner and its usage rows aggregated in the database, as
+// PostGraphile reads a list. (A page past the last key needs a second
+// statement for its totalCount.) The rows are scanned by hand: this is the
+// list the API page loads every time it opens, and GORM's reflection over
+// thousands of usage rows was most of its cost.
+//
+// The filter is model.CanSeeKey in SQL, so that the database pages and
+// counts only visible keys; a test holds the two together.
+func (db *DB) APIKeys(ctx context.Context, actor *model.Actor, first *int, after *string, fields model.KeyPageFields) (*model.KeyPage, error) {
+	limit, err := model.PageSize(first)
+	if err != nil {
+		return nil, err
+	}
+	visible, visibleArgs := "%[1]s.account_id = ?", []any{actor.User.AccountID}
+	if !actor.User.Role.IsManager() {
+		visible, visibleArgs = visible+" AND %[1]s.user_id = ?", append(visibleArgs, actor.User.ID)
+	}
+	var q strings.Builder
+	var args []any
+	q.WriteString("SELECT " + keyColumns + ", (SELECT COUNT(*) FROM api_keys c WHERE " + fmt.Sprintf(visible, "c") + ") AS total")
+	args = append(args, visibleArgs...)
+	if fields.Owner {
+		q.WriteString(", " + ownerColumns)
+	}
+	q.WriteString(" FROM api_keys k")
+	if fields.Owner {
+		q.WriteString(" JOIN users u ON u.id = k.user_id")
+	}
+	q.WriteString(" WHERE " + fmt.Sprintf(visible, "k"))
+	args = append(args, visibleArgs...)
+	if after != nil {
+		at, id, ok := DecodeCursor(*after, "key")
+		if !ok {
+			return nil, model.InvalidInput("after", "after is not a cursor this API returned")
+		}
+		q.WriteString(" AND (k.created_at < ? OR (k.created_at = ? AND k.id < ?))")
+		args = append(args, at, at, id)
+	}
+	q.WriteString(" ORDER BY k.created_at DESC, k.id DESC LIMIT ?")
+	args = append(args, limit+1)
+	query := q.String()
+	if fields.Usage {
+		// The page's usage rows are aggregated in one pass, grouped by
+		// key, and joined to the page: a subquery per key cost PostgreSQL
+		// more than twice as much (an index scan, a sort and an aggregate
+		// for each key).
+		query = "WITH page AS (" + query + ") SELECT page.*, COALESCE(usage.rows, '[]') FROM page LEFT JOIN (SELECT iu.api_key_id, " +
+			db.usageAggregate() + " AS rows FROM integration_usages iu WHERE iu.api_key_id IN (SELECT id FROM page) GROUP BY iu.api_key_id) usage" +
+			" ON usage.api_key_id = page.id ORDER BY page.created_at DESC, page.id DESC"
+	}
+
+	rows, err := db.gorm.WithContext(ctx).Raw(query, args...).Rows()
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	page := &model.KeyPage{TotalCount: -1}
+	for rows.Next() {
+		key, err := db.scanListedKey(rows, fields, &page.TotalCount)
+		if err != nil {
+			return nil, err
+		}
+		page.Keys = append(page.Keys, key)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, translate(err)
+	}
+	if len(page.Keys) > limit {
+		page.Keys, page.HasNextPage = page.Keys[:limit], true
+	}
+	if page.TotalCount < 0 { // no row carried it
+		var total int64
+		err := db.gorm.WithContext(ctx).Raw("SELECT COUNT(*) FROM api_keys c WHERE "+fmt.Sprintf(visible, "c"), visibleArgs...).Row().Scan(&total)
+		if err != nil {
+			return nil, translate(err)
+		}
+		page.TotalCount = int(total)
+	}
+	return page, nil
+}
+
+const (
+	keyColumns = "k.id, k.account_id, k.user_id, k.name, k.secret_hash, k.last4, k.is_default, k.note, k.access, k.expires_at, " +
+		"k.previous_secret_hash, k.previous_secret_expires_at, k.previous_secret_last_used_at, k.leak_reported_at, k.leak_source, k.leak_url, k.created_at"
+	ownerColumns = "u.role AS owner_role, u.name AS owner_name, u.email AS owner_email, u.email_normalized AS owner_email_normalized, " +
+		"u.signed_up_at AS owner_signed_up_at, u.api_access AS owner_api_access, u.created_at AS owner_created_at"
+)
+
+// usageAggregate aggregates a group of usage rows, one key's, into one
+// JSON array of [integration, firstUsedAt, lastUsedAt, requestCount], most
+// recently used first. PostgreSQL writes the times as microseconds since
+// the epoch; SQLite as it stores them, as text.
+func (db *DB) usageAggregate() string {
+	if db.postgres {
+		return "json_agg(json_build_array(iu.integration, " +
+			"(EXTRACT(EPOCH FROM iu.first_used_at) * 1000000)::bigint, (EXTRACT(EPOCH FROM iu.last_used_at) * 1000000)::bigint, iu.request_count) " +
+			"ORDER BY iu.last_used_at DESC, iu.integration)"
+	}
+	return "json_group_array(json_array(iu.integration, iu.first_used_at, iu.last_used_at, iu.request_count) " +
+		"ORDER BY iu.last_used_at DESC, iu.integration)"
+}
+
+func (db *DB) scanListedKey(rows *sql.Rows, fields model.KeyPageFields, total *int) (*model.APIKey, error) {
+	k := &model.APIKey{}
+	var count int64
+	dest := []any{&k.ID, &k.AccountID, &k.UserID, &k.Name, &k.SecretHash, &k.Last4, &k.IsDefault, &k.Note, &k.Access, &k.ExpiresAt,
+		&k.PreviousSecretHash, &k.PreviousSecretExpiresAt, &k.PreviousSecretLastUsedAt, &k.LeakReportedAt, &k.LeakSource, &k.LeakURL, &k.CreatedAt, &count}
+	var owner *model.User
+	if fields.Owner {
+		owner = &model.User{ID: k.UserID}
+		dest = append(dest, &owner.Role, &owner.Name, &owner.Email, &owner.EmailNormalized, &owner.SignedUpAt, &owner.StoredAPIAccess, &owner.CreatedAt)
+	}
+	var usage []byte
+	if fields.Usage {
+		dest = append(dest, &usage)
+	}
+	if err := rows.Scan(dest...); err != nil {
+		return nil, translate(err)
+	}
+	*total = int(count)
+	if !fields.Owner && !fields.Usage {
+		return k, nil
+	}
+	k.Related = &model.KeyRelated{}
+	if owner != nil {
+		owner.ID, owner.AccountID = k.UserID, k.AccountID
+		k.Related.Owner = owner
+	}
+	if fields.Usage {
+		var err error
+		if k.Related.Usage, err = decodeUsage(k.ID, usage); err != nil {
+			return nil, err
+		}
+	}
+	return k, nil
+}
+
+// decodeUsage reads usageAggregate's array: [[integration, first, last,
+// count], ...]. It is parsed by hand, for this shape only: decoding it with
+// encoding/json into interfaces cost more than the statement.
+func decodeUsage(keyID string, raw []byte) ([]*model.IntegrationUsage, error) {
+	p := usageParser{raw: raw}
+	var rows []model.IntegrationUsage
+	if !p.consume('[') {
+		return nil, fmt.Errorf("key %s: usage rows are not an array: %.40q", keyID, raw)
+	}
+	for !p.consume(']') {
+		if len(rows) > 0 && !p.consume(',') {
+			return nil, p.fail(keyID)
+		}
+		var r model.IntegrationUsage
+		var first, last time.Time
+		var count int64
+		ok := p.consume('[') && p.string(&r.Integration) && p.consume(',') && p.time(&first) && p.consume(',') &&
+			p.time(&last) && p.consume(',') && p.int(&count) && p.consume(']')
+		if !ok {
+			return nil, p.fail(keyID)
+		}
+		r.APIKeyID, r.FirstUsedAt, r.LastUsedAt, r.RequestCount = keyID, first, last, int(count)
+		rows = append(rows, r)
+	}
+	if p.skipSpace(); p.at != len(raw) {
+		return nil, p.fail(keyID)
+	}
+	out := make([]*model.IntegrationUsage, len(rows))
+	for i := range rows {
+		out[i] = &rows[i]
+	}
+	return out, nil
+}
+
+// usageParser reads the JSON that usageAggregate makes.
+type usageParser struct {
+	raw []byte
+	at  int
+}
+
+func (p *usageParser) fail(keyID string) error {
+	return fmt.Errorf("key %s: unexpected usage rows at byte %d: %.60q", keyID, p.at, p.raw[min(p.at, len(p.raw)):])
+}
+
+func (p *usageParser) skipSpace() {
+	for p.at < len(p.raw) && (p.raw[p.at] == ' ' || p.raw[p.at] == '\n' || p.raw[p.at] == '\t' || p.raw[p.at] == '\r') {
+		p.at++
+	}
+}
+
+func (p *usageParser) consume(c byte) bool {
+	p.skipSpace()
+	if p.at < len(p.raw) && p.raw[p.at] == c {
+		p.at++
+		return true
+	}
+	return false
+}
+
+// string reads a JSON string; one with escapes goes through encoding/json.
+func (p *usageParser) string(out *string) bool {
+	p.skipSpace()
+	if p.at >= len(p.raw) || p.raw[p.at] != '"' {
+		return false
+	}
+	escaped := false
+	for end := p.at + 1; end < len(p.raw); end++ {
+		switch p.raw[end] {
+		case '\\':
+			escaped = true
+			end++
+		case '"':
+			lit := p.raw[p.at : end+1]
+			p.at = end + 1
+			if escaped {
+				return json.Unmarshal(lit, out) == nil
+			}
+			*out = string(lit[1 : len(lit)-1])
+			return true
+		}
+	}
+	return false
+}
+
+func (p *usageParser) int(out *int64) bool {
+	p.skipSpace()
+	end := p.at
+	for end < len(p.raw) && (p.raw[end] == '-' || '0' <= p.raw[end] && p.raw[end] <= '9') {
+		end++
+	}
+	n, err := strconv.ParseInt(string(p.raw[p.at:end]), 10, 64)
+	p.at, *out = end, n
+	return err == nil
+}
+
+// time reads microseconds since the epoch (PostgreSQL) or a string in one
+// of the SQLite driver's layouts.
+func (p *usageParser) time(out *time.Time) bool {
+	p.skipSpace()
+	if p.at < len(p.raw) && p.raw[p.at] == '"' {
+		var s string
+		if !p.string(&s) {
+			return false
+		}
+		for _, layout := range sqliteTimeLayouts {
+			if t, err := time.Parse(layout, s); err == nil {
+				*out = t.UTC()
+				return true
+			}
+		}
+		return false
+	}
+	var micros int64
+	if !p.int(&micros) {
+		return false
+	}
+	*out = time.UnixMicro(micros).UTC()
+	return true
+}
+
+// sqliteTimeLayouts are the ways the SQLite driver writes a time.
+var sqliteTimeLayouts = []string{"2006-01-02 15:04:05.999999999-07:00", time.RFC3339Nano, "2006-01-02 15:04:05.999999999 -0700 MST"}

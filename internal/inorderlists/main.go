@@ -1,0 +1,79 @@
+// Command inorderlists points some list marshallers of gqlgen's generated
+// executor at graph.marshalInOrder, which marshals a list's elements in
+// order on one goroutine instead of a goroutine each (see graph/inorder.go
+// for why), and puts a hand-written fast path in front of one of them.
+// `go generate ./...` runs it right after gqlgen.
+//
+// Only lists whose elements never wait on a loader belong here: such a
+// wait, made in turn by every element, would cost a loader's wait per
+// element instead of one per list.
+//
+// Usage: go run ./internal/inorderlists graph/generated.go
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+)
+
+// inOrder names the GraphQL list types marshalled in order:
+//   - IntegrationUsage and DailyUsage: plain data, no resolver;
+//   - ApiKey and ApiKeyEdge: listed only by apiKeys, whose statement reads
+//     each key's owner and usage with it, and whose nodes and edges
+//     resolvers prime the remaining loaders for the whole page.
+var inOrder = []string{"IntegrationUsage", "DailyUsage", "ApiKey", "ApiKeyEdge"}
+
+// fastPaths are hand-written marshallers tried before the generated path,
+// which runs when they return nil (see graph/usagerows.go).
+var fastPaths = map[string]string{
+	"IntegrationUsage": "\tif m := ec.marshalUsageRows(ctx, sel, v); m != nil {\n\t\treturn m\n\t}\n",
+}
+
+const (
+	concurrent = "graphql.MarshalSliceConcurrently("
+	sequential = "marshalInOrder("
+)
+
+func main() {
+	if len(os.Args) != 2 {
+		fmt.Fprintln(os.Stderr, "usage: inorderlists graph/generated.go")
+		os.Exit(2)
+	}
+	if err := rewrite(os.Args[1]); err != nil {
+		fmt.Fprintln(os.Stderr, "inorderlists:", err)
+		os.Exit(1)
+	}
+}
+
+func rewrite(path string) error {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	for _, typ := range inOrder {
+		// gqlgen names a non-null list of non-null pointers' marshaller
+		// marshalN<Type>2ᚕᚖ<package path>ᚐ<Go type>ᚄ.
+		header := []byte("func (ec *executionContext) marshalN" + typ + "2ᚕᚖ")
+		start := bytes.Index(src, header)
+		if start < 0 {
+			return fmt.Errorf("%s: no list marshaller for %s; update inOrder", path, typ)
+		}
+		end := bytes.Index(src[start:], []byte("\n}\n"))
+		if end < 0 {
+			return fmt.Errorf("%s: the list marshaller for %s does not end", path, typ)
+		}
+		body := src[start : start+end]
+		if !bytes.Contains(body, []byte(concurrent)) && !bytes.Contains(body, []byte(sequential)) {
+			return fmt.Errorf("%s: the list marshaller for %s calls neither %s nor %s", path, typ, concurrent, sequential)
+		}
+		rewritten := bytes.Replace(body, []byte(concurrent), []byte(sequential), 1)
+		if fast, ok := fastPaths[typ]; ok && !bytes.Contains(rewritten, []byte(fast)) {
+			// The fast path goes first in the body: after the opening line.
+			open := bytes.IndexByte(rewritten, '\n') + 1
+			rewritten = append(rewritten[:open:open], append([]byte(fast), rewritten[open:]...)...)
+		}
+		src = append(src[:start:start], append(rewritten, src[start+end:]...)...)
+	}
+	return os.WriteFile(path, src, 0o644)
+}
