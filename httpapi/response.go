@@ -150,11 +150,17 @@ func responseAround(resp *graphql.Response) (head, tail []byte, ok bool) {
 func marshalsAsIs(data []byte) bool {
 	inString := false
 	for i := 0; i < len(data); i++ {
-		switch c := data[i]; {
+		c := data[i]
+		if !marshalSensitive[c] {
+			continue
+		}
+		switch {
 		case c == '<' || c == '>' || c == '&':
 			return false
-		case c == 0xE2 && i+2 < len(data) && data[i+1] == 0x80 && data[i+2]&^1 == 0xA8:
-			return false
+		case c == 0xE2:
+			if i+2 < len(data) && data[i+1] == 0x80 && data[i+2]&^1 == 0xA8 {
+				return false
+			}
 		case inString:
 			if c == '\\' {
 				i++
@@ -163,9 +169,18 @@ func marshalsAsIs(data []byte) bool {
 			}
 		case c == '"':
 			inString = true
-		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+		default: // whitespace outside a string
 			return false
 		}
 	}
 	return !inString
 }
+
+// marshalSensitive marks the bytes marshalsAsIs looks at; the rest (most
+// of an answer) it passes over with one look-up each.
+var marshalSensitive = func() (t [256]bool) {
+	for _, c := range []byte("<>&\xe2\"\\ \t\n\r") {
+		t[c] = true
+	}
+	return t
+}()
