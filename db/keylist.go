@@ -1,6 +1,7 @@
 package db
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -156,7 +157,8 @@ func (db *DB) scanListedKey(rows *sql.Rows, fields model.KeyPageFields, total *i
 // encoding/json into interfaces cost more than the statement.
 func decodeUsage(keyID string, raw []byte) ([]*model.IntegrationUsage, error) {
 	p := usageParser{raw: raw}
-	var rows []model.IntegrationUsage
+	// One allocation for the rows: each row's array opens with "[[" or ",[".
+	rows := make([]model.IntegrationUsage, 0, max(bytes.Count(raw, []byte("["))-1, 0))
 	if !p.consume('[') {
 		return nil, fmt.Errorf("key %s: usage rows are not an array: %.40q", keyID, raw)
 	}
@@ -164,7 +166,8 @@ func decodeUsage(keyID string, raw []byte) ([]*model.IntegrationUsage, error) {
 		if len(rows) > 0 && !p.consume(',') {
 			return nil, p.fail(keyID)
 		}
-		var r model.IntegrationUsage
+		rows = append(rows, model.IntegrationUsage{})
+		r := &rows[len(rows)-1]
 		var first, last time.Time
 		var count int64
 		ok := p.consume('[') && p.string(&r.Integration) && p.consume(',') && p.time(&first) && p.consume(',') &&
@@ -173,7 +176,6 @@ func decodeUsage(keyID string, raw []byte) ([]*model.IntegrationUsage, error) {
 			return nil, p.fail(keyID)
 		}
 		r.APIKeyID, r.FirstUsedAt, r.LastUsedAt, r.RequestCount = keyID, first, last, int(count)
-		rows = append(rows, r)
 	}
 	if p.skipSpace(); p.at != len(raw) {
 		return nil, p.fail(keyID)

@@ -239,7 +239,7 @@ func (s *Server) graphql() http.Handler {
 	// GET and POST with JSON only: form and multipart bodies are what a
 	// cross-site form can send without a CORS preflight.
 	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
+	srv.AddTransport(postJSON{})
 	if s.cfg.Introspection {
 		srv.Use(extension.Introspection{})
 	}

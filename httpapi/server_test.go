@@ -16,7 +16,6 @@ import (
 	"testing"
 
 	"github.com/99designs/gqlgen/graphql/handler"
-	"github.com/99designs/gqlgen/graphql/handler/transport"
 
 	"github.com/keyfob/keyfob/graph"
 	"github.com/keyfob/keyfob/internal/config"
@@ -80,7 +79,7 @@ func (panickingQuery) Viewer(context.Context) (*model.User, error) {
 func TestPanicBecomesInternal(t *testing.T) {
 	s, logs := newTestServer(t)
 	srv := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: panickingResolver{&resolvers.Resolver{DB: s.store}}}))
-	srv.AddTransport(transport.POST{})
+	srv.AddTransport(postJSON{})
 	srv.SetErrorPresenter(s.presentError)
 	srv.SetRecoverFunc(s.recoverPanic)
 	ts := httptest.NewServer(s.requestLog(srv))
