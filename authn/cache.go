@@ -2,6 +2,7 @@ package authn
 
 import (
 	"math/rand/v2"
+	"reflect"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -85,7 +86,12 @@ type Cache struct {
 
 	hits, misses atomic.Uint64
 	clock        clockwork.Clock
+	// realClock says clock is the real one, whose time.Now the hot path
+	// reads once for the cache and the rate limits together.
+	realClock bool
 }
+
+var realClockType = reflect.TypeOf(clockwork.NewRealClock())
 
 // otterClock lets otter expire entries by the cache's clock.
 type otterClock struct{ clockwork.Clock }
@@ -103,7 +109,7 @@ func NewCache(ttl, negativeTTL time.Duration, maxEntries int, clock clockwork.Cl
 		clock = clockwork.NewRealClock()
 	}
 	return &Cache{
-		ttl: ttl, negativeTTL: negativeTTL, clock: clock,
+		ttl: ttl, negativeTTL: negativeTTL, clock: clock, realClock: reflect.TypeOf(clock) == realClockType,
 		refreshSlots: make(chan struct{}, maxRefreshes),
 		entries: otter.Must(&otter.Options[credential.Digest, verdict]{
 			MaximumSize: maxEntries,
@@ -118,13 +124,16 @@ func NewCache(ttl, negativeTTL time.Duration, maxEntries int, clock clockwork.Cl
 	}
 }
 
-func (c *Cache) get(d credential.Digest) (verdict, bool) {
+func (c *Cache) get(d credential.Digest) (verdict, bool) { return c.getAt(d, c.clock.Now()) }
+
+// getAt is get at now, as the cache's clock tells it.
+func (c *Cache) getAt(d credential.Digest, now time.Time) (verdict, bool) {
 	if c.bypass.Load() {
 		c.misses.Add(1)
 		return verdict{}, false
 	}
 	v, ok := c.entries.GetIfPresent(d)
-	if ok && (v.expired(c.clock.Now()) || v.epoch != c.epoch.Load()) {
+	if ok && (v.expired(now) || v.epoch != c.epoch.Load()) {
 		// From its expiry on, an entry answers nothing: the look-up that
 		// follows finds the credential expired and remembers that instead.
 		// One from before the listener's return waits for the database.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"hash/maphash"
+	"math"
 	"net/http"
 	"strconv"
 	"sync"
@@ -54,10 +55,15 @@ type limiters struct {
 	// shared, when set, keeps the counters in Redis while it answers; the
 	// counters below are the fallback.
 	shared *SharedLimits
-	window string // the X-RateLimit-Window value, formatted once
-	// perKey is split into shards by key: httprate locks one mutex per
-	// limiter, which every concurrent request would otherwise queue on.
-	perKey [limiterShards]*httprate.RateLimiter
+	// The header values that do not change, formatted once: the window in
+	// seconds (X-RateLimit-Window, and Retry-After when refused) and the
+	// limit. Each slice is shared by every answer, and full (len == cap),
+	// so that an Add to one answer's header copies it instead of writing
+	// into it.
+	window, limit []string
+	// perKey is split into shards by key, so that concurrent requests
+	// rarely queue on one mutex.
+	perKey [limiterShards]keyWindows
 	// failedByAddress and failedByNetwork count failed authentications,
 	// and the look-ups under way, by client address and by IPv6 /64.
 	failedByAddress, failedByNetwork *httprate.RateLimiter
@@ -78,11 +84,6 @@ type limiters struct {
 }
 
 func newLimiters(l RateLimits, shared *SharedLimits) *limiters {
-	// Header names in Go's canonical form, so setting them costs no
-	// canonicalisation on the hot path (HTTP header names ignore case).
-	headers := httprate.WithResponseHeaders(httprate.ResponseHeaders{
-		Limit: "X-Ratelimit-Limit", Remaining: "X-Ratelimit-Remaining", RetryAfter: "Retry-After",
-	})
 	failed := func(limit int) *httprate.RateLimiter {
 		// An explicit counter keeps windows aligned to the wall clock, which
 		// the slots rely on to count into the current window.
@@ -90,14 +91,10 @@ func newLimiters(l RateLimits, shared *SharedLimits) *limiters {
 			httprate.WithResponseHeaders(httprate.ResponseHeaders{}),
 			httprate.WithLimitCounter(&orderedCounter{LimitCounter: httprate.NewLocalLimitCounter(l.FailedWindow)}))
 	}
-	return &limiters{
-		limits: l, shared: shared, window: strconv.Itoa(int(l.KeyWindow.Seconds())),
-		perKey: func() (shards [limiterShards]*httprate.RateLimiter) {
-			for i := range shards {
-				shards[i] = httprate.NewRateLimiter(l.PerKey, l.KeyWindow, headers)
-			}
-			return shards
-		}(),
+	limits := &limiters{
+		limits: l, shared: shared,
+		window:          headerValue(strconv.Itoa(int(l.KeyWindow.Seconds()))),
+		limit:           headerValue(strconv.Itoa(l.PerKey)),
 		failedByAddress: failed(l.FailedPerIP),
 		failedByNetwork: failed(networkLimitFactor * l.FailedPerIP),
 		fromAddress: &model.Error{Code: model.CodeRateLimited, RetryAfter: l.FailedWindow,
@@ -107,6 +104,10 @@ func newLimiters(l RateLimits, shared *SharedLimits) *limiters {
 		lookUps:     map[string]int{},
 		lookUpEnded: make(chan struct{}),
 	}
+	for i := range limits.perKey {
+		limits.perKey[i].counts = httprate.NewLocalLimitCounter(l.KeyWindow)
+	}
+	return limits
 }
 
 const limiterShards = 16
@@ -117,16 +118,82 @@ func shardOf(key string) int { return int(maphash.String(shardSeed, key) % limit
 
 var errKeyRateLimited = &model.Error{Code: model.CodeRateLimited, Message: "rate limit exceeded for this API key: slow down and retry after the time in Retry-After"}
 
+// headerValue is a header's value for answers to share: full, so that
+// appending to it copies.
+func headerValue(v string) []string { return []string{v}[:1:1] }
+
+// Header names in Go's canonical form, set straight into the map: HTTP
+// header names ignore case, and Header.Set would canonicalise them again
+// on every request.
+const (
+	headerLimit      = "X-Ratelimit-Limit"
+	headerRemaining  = "X-Ratelimit-Remaining"
+	headerWindow     = "X-Ratelimit-Window"
+	headerRetryAfter = "Retry-After"
+)
+
+// keyWindows is one shard of the per-key limits: httprate's in-memory
+// counter of each key's requests in the current and the previous window,
+// read and counted under one lock by the sliding-window rule of
+// httprate's own limiter (RateLimiter.OnLimit), which took two clock
+// readings, three locks and Header.Set with freshly formatted values for
+// every request.
+type keyWindows struct {
+	mu     sync.Mutex
+	counts httprate.LimitCounter
+	// newest is the newest window counted. A request that read the clock
+	// just before a window ended may take the lock just after another
+	// opened the next one; it then counts into the newest, which can only
+	// be stricter, and httprate's counter never sees an older window (it
+	// would clear every count).
+	newest time.Time
+}
+
+// admit counts a request at now against key's limit unless that would
+// exceed it, and returns the requests it leaves in the window (negative:
+// refused).
+func (k *keyWindows) admit(key string, now time.Time, limit int, length time.Duration) (remaining int, admitted bool) {
+	now = now.UTC()
+	window := now.Truncate(length)
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if window.Before(k.newest) {
+		window = k.newest
+	}
+	k.newest = window
+	current, previous, err := k.counts.Get(key, window, window.Add(-length))
+	if err != nil { // the in-memory counter never fails
+		return 0, false
+	}
+	elapsed := max(now.Sub(window), 0)
+	rate := int(math.Round(float64(previous)*(float64(length)-float64(elapsed))/float64(length) + float64(current)))
+	if rate+1 > limit {
+		return limit - rate, false
+	}
+	_ = k.counts.IncrementBy(key, window, 1)
+	return limit - rate - 1, true
+}
+
 // admitKey counts a request against its key's limit and sets the rate-limit
 // headers; past the limit it returns RATE_LIMITED.
 func (l *limiters) admitKey(w http.ResponseWriter, r *http.Request, keyID string) error {
-	w.Header()["X-Ratelimit-Window"] = []string{l.window}
+	return l.admitKeyAt(w, r, keyID, time.Now())
+}
+
+// admitKeyAt is admitKey for a request admitted at now.
+func (l *limiters) admitKeyAt(w http.ResponseWriter, r *http.Request, keyID string, now time.Time) error {
+	h := w.Header()
+	h[headerWindow] = l.window
 	if l.shared.Shared() {
 		if err, ok := l.admitKeyShared(w, r, keyID); ok {
 			return err
 		}
 	}
-	if l.perKey[shardOf(keyID)].OnLimit(w, r, keyID) {
+	remaining, admitted := l.perKey[shardOf(keyID)].admit(keyID, now, l.limits.PerKey, l.limits.KeyWindow)
+	h[headerLimit] = l.limit
+	h[headerRemaining] = []string{strconv.Itoa(remaining)}
+	if !admitted {
+		h[headerRetryAfter] = l.window // httprate's: the window, in seconds
 		return errKeyRateLimited
 	}
 	return nil
@@ -154,15 +221,20 @@ func (l *limiters) of(ip string) []failureLimit {
 // of look-ups under way do not block: those may yet be given back. With
 // Redis, the check rides on the request's one round trip instead: that of
 // its key's limit, of its failure or of its look-up's slot.
-func (l *limiters) ipBlocked(ip string) error {
+func (l *limiters) ipBlocked(ip string) error { return l.ipBlockedAt(ip, time.Now()) }
+
+// ipBlockedAt is ipBlocked for a request admitted at now.
+func (l *limiters) ipBlockedAt(ip string, now time.Time) error {
 	if l.shared.Shared() {
 		return nil
 	}
-	return l.ipBlockedLocally(ip)
+	return l.ipBlockedLocallyAt(ip, now)
 }
 
-func (l *limiters) ipBlockedLocally(ip string) error {
-	if time.Since(time.Unix(0, l.lastFailure.Load())) > 2*l.limits.FailedWindow {
+func (l *limiters) ipBlockedLocally(ip string) error { return l.ipBlockedLocallyAt(ip, time.Now()) }
+
+func (l *limiters) ipBlockedLocallyAt(ip string, now time.Time) error {
+	if now.UnixNano()-l.lastFailure.Load() > int64(2*l.limits.FailedWindow) {
 		return nil
 	}
 	for _, f := range l.of(ip) {
@@ -367,16 +439,16 @@ func (l *limiters) admitKeyShared(w http.ResponseWriter, r *http.Request, keyID 
 	case verdict < 0:
 		// The client was refused before its key was looked at, as it
 		// would be by the local limits: no rate-limit headers.
-		delete(h, "X-Ratelimit-Window")
+		delete(h, headerWindow)
 		return gates[-verdict-1].refusal, true
 	case verdict == 0:
-		h["X-Ratelimit-Limit"] = []string{strconv.Itoa(l.limits.PerKey)}
-		h["X-Ratelimit-Remaining"] = []string{strconv.FormatInt(remaining, 10)}
-		h["Retry-After"] = []string{l.window} // httprate's: the window, in seconds
+		h[headerLimit] = l.limit
+		h[headerRemaining] = []string{strconv.FormatInt(remaining, 10)}
+		h[headerRetryAfter] = l.window // httprate's: the window, in seconds
 		return errKeyRateLimited, true
 	default:
-		h["X-Ratelimit-Limit"] = []string{strconv.Itoa(l.limits.PerKey)}
-		h["X-Ratelimit-Remaining"] = []string{strconv.FormatInt(remaining, 10)}
+		h[headerLimit] = l.limit
+		h[headerRemaining] = []string{strconv.FormatInt(remaining, 10)}
 		return nil, true
 	}
 }

@@ -82,6 +82,19 @@ func CleanIntegration(system string) (string, error) {
 // or "" if it is. Line breaks (CR, LF, and Unicode's line and paragraph
 // separators) are allowed only where lineBreaks says so.
 func checkText(s string, most int, lineBreaks bool) string {
+	if printableASCII(s) {
+		// The common case, decided without decoding runes: every check
+		// below passes printable ASCII except the length and visibility.
+		switch {
+		case s == "":
+			return "must not be empty"
+		case len(s) > most:
+			return fmt.Sprintf("must be at most %d characters", most)
+		case strings.Trim(s, " ") == "":
+			return "must contain a visible character"
+		}
+		return ""
+	}
 	// U+FFFD is what decoders leave of invalid bytes or lone surrogates; a
 	// name holding it was damaged on the way, so it is refused, not stored.
 	if !utf8.ValidString(s) || strings.ContainsRune(s, utf8.RuneError) {
@@ -117,6 +130,17 @@ func checkText(s string, most int, lineBreaks bool) string {
 		return "must contain a visible character"
 	}
 	return ""
+}
+
+// printableASCII reports whether s holds only the bytes from space to
+// tilde: no line breaks, controls or anything beyond ASCII.
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < ' ' || c > '~' {
+			return false
+		}
+	}
+	return true
 }
 
 // shows reports whether r draws something on its own: not a space, a
