@@ -12,9 +12,14 @@ import (
 	"gorm.io/gorm"
 )
 
-// RevocationChannel is the PostgreSQL NOTIFY channel on which every change
-// that revokes a credential is announced to every instance.
-const RevocationChannel = "keyfob_revoked"
+// revocationChannel is the SQL for the PostgreSQL NOTIFY channel on which
+// every change that revokes a credential is announced to every instance
+// using the same schema. NOTIFY channels span the database, so the channel
+// is named for the schema: deployments (or tests) in other schemas of one
+// database must not hear each other's revocations, each of which makes
+// the look-ups under way on a listener discard what they found. A digest
+// keeps the name within PostgreSQL's 63 bytes whatever the schema's name.
+const revocationChannel = "'keyfob_revoked:' || left(md5(current_schema()), 16)"
 
 // ListenerApplicationName is the revocation listener's application_name.
 const ListenerApplicationName = "keyfob-revocation-listener"
@@ -32,7 +37,7 @@ func (db *DB) announceRevoked(tx *gorm.DB, hashes []string) error {
 	for start := 0; start < len(hashes); start += notifyBatch {
 		end := min(start+notifyBatch, len(hashes))
 		payload := strings.Join(hashes[start:end], ",")
-		if err := tx.Exec("SELECT pg_notify(?, ?)", RevocationChannel, payload).Error; err != nil {
+		if err := tx.Exec("SELECT pg_notify("+revocationChannel+", ?)", payload).Error; err != nil {
 			return err
 		}
 	}
@@ -104,7 +109,11 @@ func listenOnce(ctx context.Context, dsn string, events ListenerEvents, connecte
 		return err
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	if _, err := conn.Exec(ctx, "LISTEN "+RevocationChannel); err != nil {
+	var channel string
+	if err := conn.QueryRow(ctx, "SELECT "+revocationChannel).Scan(&channel); err != nil {
+		return err
+	}
+	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{channel}.Sanitize()); err != nil {
 		return err
 	}
 	connected()
