@@ -5,6 +5,7 @@ package api
 // end a previous secret's grace, and change nothing when unverified.
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -474,4 +475,44 @@ func TestPublicRevocationLimit(t *testing.T) {
 		}
 		secretAdmitted(t, e, "key listed in a refused report", secret, owner.ID)
 	})
+}
+
+// A public report stuck behind a row lock keeps the revocation queue busy
+// past the stop's deadline; the final usage flush, which needs no such
+// lock, still writes the usage admitted since the last flush, and the
+// stop's error says which part was not done.
+func TestCloseFlushesUsageWhileRevocationsWait(t *testing.T) {
+	testkit.RequirePostgres(t)
+	// No periodic flush: only the final one can write the usage.
+	e := testkit.NewEnv(t, "postgres", func(c *config.Config) { c.UsageFlush = time.Hour })
+	owner := e.SignUp(t, "Stopping")
+	reportedID, reported := e.CreateKey(t, owner, "Reported")
+	usedID, used := e.CreateKey(t, owner, "Used")
+
+	lock := e.Store.Gorm().Begin()
+	defer lock.Rollback()
+	if err := lock.Exec("SELECT id FROM api_keys WHERE id = ? FOR UPDATE", reportedID).Error; err != nil {
+		t.Fatal(err)
+	}
+	if a := publicRevoke(t, e, credentialsBody(reported)); a.Status != http.StatusAccepted {
+		t.Fatalf("public report: %d %s", a.Status, a.Body)
+	}
+	for range 3 {
+		e.MustDo(t, testkit.Request{Auth: testkit.Bearer(used), Headers: map[string]string{"X-System": "Zapier"}, Query: `{ viewer { id } }`})
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	err := e.Server.Close(ctx)
+	if err == nil || !strings.Contains(err.Error(), "public revocation") || strings.Contains(err.Error(), "usage") {
+		t.Errorf("stop with the revocation queue held: %v, want only the revocations reported unfinished", err)
+	}
+	lock.Rollback()
+	var written int64
+	if err := e.Store.Gorm().Raw("SELECT COALESCE(SUM(request_count), 0) FROM integration_usages WHERE api_key_id = ?", usedID).Scan(&written).Error; err != nil {
+		t.Fatal(err)
+	}
+	if written != 3 {
+		t.Errorf("usage written by the final flush = %d, want 3: the revocation queue spent its time", written)
+	}
 }
