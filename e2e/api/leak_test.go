@@ -59,8 +59,10 @@ func leakEvents(t *testing.T, e *testkit.Env, managerAuth string) []auditEvent {
 	return out
 }
 
-// A report whose signature does not verify, whose key identifier is
-// unknown, or that has neither header, gets 401 and changes nothing.
+// A report whose signature does not verify, whose key identifier is not
+// in the set fetched for it, or that has neither header, gets 401 and
+// changes nothing; an unknown identifier while no refetch is allowed gets
+// 503, and changes nothing either.
 func TestSecretScanningRefusesUnverifiedReports(t *testing.T) {
 	leakEnvs(t, nil, func(t *testing.T, e *testkit.Env, signer *testkit.GitHubSigner) {
 		owner := e.SignUp(t, "Unverified Reports")
@@ -73,8 +75,9 @@ func TestSecretScanningRefusesUnverifiedReports(t *testing.T) {
 			identifier, signature string
 			send                  []byte
 		}{
-			{"signed by another key", signer.Identifier, testkit.SignWith(t, stranger, body), body},
+			// First: the key set is fetched for it, and does not hold it.
 			{"unknown key identifier", "made-up-" + testkit.RandomHex(6), signer.Sign(t, body), body},
+			{"signed by another key", signer.Identifier, testkit.SignWith(t, stranger, body), body},
 			{"body changed after signing", signer.Identifier, signer.Sign(t, body), append([]byte(" "), body...)},
 			{"signature not base64", signer.Identifier, "%%%not-base64%%%", body},
 			{"no signature", signer.Identifier, "", body},
@@ -91,6 +94,16 @@ func TestSecretScanningRefusesUnverifiedReports(t *testing.T) {
 			if strings.Contains(a.Body, secret) {
 				t.Errorf("%s: the answer echoes the token", tc.name)
 			}
+		}
+		// Another unknown identifier within 10 minutes cannot be checked
+		// against a fresh set: GitHub is asked to retry (it could be a key
+		// rotated in meanwhile), and nothing changes either.
+		a, err := testkit.DoHTTP(c, testkit.GitHubReportRequest(e.URL, "made-up-"+testkit.RandomHex(6), signer.Sign(t, body), body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.Status != http.StatusServiceUnavailable || testkit.ErrorCode(t, a.Body) != "UNAVAILABLE" {
+			t.Errorf("unknown key identifier with the refetch spent: %d %s, want 503 UNAVAILABLE", a.Status, a.Body)
 		}
 		secretAdmitted(t, e, "after unverified reports", secret, owner.ID)
 		if key := keyLeak(t, e, testkit.Bearer(owner.Token), id); key["status"] != "ACTIVE" || key["leak"] != nil {
