@@ -240,8 +240,12 @@ func TestSharedLimitsFallBackAndReturn(t *testing.T) {
 	server := redistest.Start(t)
 	seen := &backends{}
 	limits := RateLimits{PerKey: 3, KeyWindow: time.Hour, FailedPerIP: 20, FailedWindow: time.Hour}
+	// A bound generous enough for a healthy Redis under -race on a shared
+	// machine: one slow call in a healthy phase would fall back and break
+	// the exact sequence below. The stopped and frozen phases fall back
+	// whatever the bound.
 	shared := newShared(t, server.URL, "", func(o *SharedOptions) {
-		o.Timeout = 50 * time.Millisecond
+		o.Timeout = time.Second
 		o.OnBackend = seen.report
 		o.Logger = slog.New(slog.NewTextHandler(seen, nil))
 	})

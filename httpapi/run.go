@@ -58,7 +58,7 @@ func (s *Server) Run(ctx context.Context) error {
 	flushCtx, cancelFlush := context.WithTimeout(context.Background(), s.cfg.ShutdownDrain)
 	defer cancelFlush()
 	if err := s.Close(flushCtx); err != nil {
-		return fmt.Errorf("final usage flush: %w", err)
+		return fmt.Errorf("stopping: %w", err)
 	}
 	s.logger.Info("stopped: usage flushed")
 	return nil

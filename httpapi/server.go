@@ -131,12 +131,22 @@ func New(cfg *config.Config, store *db.DB, logger *slog.Logger) *Server {
 
 // Close stops background work: it waits for the public revocation
 // reports already answered to be applied, and writes the usage still
-// buffered.
+// buffered. The two drain side by side, each until ctx ends: a backed-up
+// revocation queue must not spend the final usage flush's time, or the
+// usage admitted since the last flush would be lost.
 func (s *Server) Close(ctx context.Context) error {
-	revocations := s.public.Close(ctx)
+	revocations := make(chan error, 1)
+	go func() { revocations <- s.public.Close(ctx) }()
 	s.stopListening()
 	s.authn.Close()
-	err := errors.Join(revocations, s.usage.Close(ctx))
+	var errs []error
+	if err := s.usage.Close(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("final usage flush: %w", err))
+	}
+	if err := <-revocations; err != nil {
+		errs = append(errs, fmt.Errorf("public revocation reports not all applied: %w", err))
+	}
+	err := errors.Join(errs...)
 	if s.shared != nil {
 		_ = s.shared.Close()
 	}

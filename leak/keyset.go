@@ -46,20 +46,29 @@ const fetchTimeout = 10 * time.Second
 
 var (
 	// ErrBadSignature answers a report whose signature does not verify, or
-	// whose key identifier is unknown: nothing changes.
+	// whose key identifier is not in the set just fetched for it: nothing
+	// changes.
 	ErrBadSignature = &model.Error{Code: model.CodeUnauthenticated,
 		Message: "the report's Github-Public-Key-Signature does not verify against the key Github-Public-Key-Identifier names"}
 	// ErrNoKeySet answers reports while no key set could ever be had, so
 	// that GitHub retries them later.
 	ErrNoKeySet = &model.Error{Code: model.CodeUnavailable,
 		Message: "GitHub's secret scanning public keys could not be fetched yet: retry later"}
+	// ErrKeySetStale answers a report naming an identifier the set does not
+	// hold when no fresh set could be had for it: the refetch allowance was
+	// spent (perhaps by a made-up identifier) or the fetch failed. The key
+	// may be one GitHub has just rotated in, so GitHub is asked to retry
+	// rather than told the report is forged.
+	ErrKeySetStale = &model.Error{Code: model.CodeUnavailable,
+		Message: "the key Github-Public-Key-Identifier names is not in the GitHub public keys held, which cannot be refreshed yet: retry later"}
 )
 
 // KeySet is GitHub's secret scanning public keys, by identifier. It loads
 // them lazily, on the first report: nothing is fetched at start-up. A
 // report naming an identifier it does not know makes it fetch them again,
 // at most once every RefetchInterval, and a failed fetch keeps the last
-// good set.
+// good set. An identifier unknown while no fetch is allowed answers 503,
+// so that GitHub retries a report signed with a newly rotated key.
 type KeySet struct {
 	// source is GitHubKeysURL (or another http(s) URL), or the path of a
 	// local file holding the same JSON, for tests and air-gapped installs.
@@ -121,6 +130,7 @@ func (s *KeySet) key(ctx context.Context, identifier string) (*ecdsa.PublicKey, 
 		return k, nil
 	}
 	now := s.clock.Now()
+	fresh := false // a set fetched for this report
 	if s.lastAttempt.IsZero() || now.Sub(s.lastAttempt) >= RefetchInterval {
 		s.lastAttempt = now
 		// The attempt counts whatever becomes of the report that made it,
@@ -131,15 +141,20 @@ func (s *KeySet) key(ctx context.Context, identifier string) (*ecdsa.PublicKey, 
 				"source", s.sourceForLog(), "error", err, "next_attempt_after", RefetchInterval.String())
 		} else {
 			s.keys = keys
+			fresh = true
 			s.logger.InfoContext(ctx, "GitHub secret scanning keys loaded", "source", s.sourceForLog(), "keys", len(keys))
 		}
 	}
 	if k, ok := s.keys[identifier]; ok {
 		return k, nil
 	}
-	if s.keys == nil {
+	switch {
+	case s.keys == nil:
 		return nil, ErrNoKeySet
+	case !fresh:
+		return nil, ErrKeySetStale
 	}
+	// GitHub's current set does not hold it: a made-up identifier.
 	return nil, ErrBadSignature
 }
 

@@ -70,32 +70,40 @@ func TestKeySetRefetchesAtMostEveryTenMinutes(t *testing.T) {
 	if ks.fetches.Load() != 1 || ks.auth.Load() != "Bearer gh-token" {
 		t.Fatalf("fetches %d, Authorization %q: want 1 with the token", ks.fetches.Load(), ks.auth.Load())
 	}
-	for range 50 {
-		if err := set.Verify(ctx, "made-up", testkit.SignWith(t, first, body), body); !errors.Is(err, leak.ErrBadSignature) {
-			t.Fatalf("made-up identifier: %v, want ErrBadSignature", err)
+	// The first made-up identifier is fetched for and still not found: 401.
+	// Those after it cannot be checked until a refetch is allowed: 503, so
+	// that a genuine report among them is retried, not refused.
+	for i := range 50 {
+		want := leak.ErrKeySetStale
+		if i == 0 {
+			clock.Advance(leak.RefetchInterval)
+			want = leak.ErrBadSignature
+		}
+		if err := set.Verify(ctx, "made-up", testkit.SignWith(t, first, body), body); !errors.Is(err, want) {
+			t.Fatalf("made-up identifier %d: %v, want %v", i, err, want)
 		}
 	}
-	if n := ks.fetches.Load(); n != 1 {
-		t.Fatalf("made-up identifiers within 10 minutes fetched %d times, want once in all", n)
+	if n := ks.fetches.Load(); n != 2 {
+		t.Fatalf("made-up identifiers within 10 minutes fetched %d times, want once in all", n-1)
 	}
 
 	// GitHub rotates in a second key; until 10 minutes have passed, a
-	// report signed with it is refused without a fetch.
+	// report signed with it is answered retry-later without a fetch.
 	ks.set.Store(testkit.KeySetJSON(t, map[string]*ecdsa.PublicKey{"first": &first.PublicKey, "second": &second.PublicKey}))
 	clock.Advance(leak.RefetchInterval - time.Second)
-	if err := set.Verify(ctx, "second", testkit.SignWith(t, second, body), body); !errors.Is(err, leak.ErrBadSignature) || ks.fetches.Load() != 1 {
+	if err := set.Verify(ctx, "second", testkit.SignWith(t, second, body), body); !errors.Is(err, leak.ErrKeySetStale) || ks.fetches.Load() != 2 {
 		t.Fatalf("before 10 minutes: %v after %d fetches", err, ks.fetches.Load())
 	}
 	clock.Advance(time.Second)
-	if err := set.Verify(ctx, "second", testkit.SignWith(t, second, body), body); err != nil || ks.fetches.Load() != 2 {
-		t.Fatalf("after 10 minutes: %v after %d fetches, want verified after 2", err, ks.fetches.Load())
+	if err := set.Verify(ctx, "second", testkit.SignWith(t, second, body), body); err != nil || ks.fetches.Load() != 3 {
+		t.Fatalf("after 10 minutes: %v after %d fetches, want verified after 3", err, ks.fetches.Load())
 	}
 
 	// GitHub fails: the last good set goes on verifying.
 	ks.set.Store([]byte(nil))
 	clock.Advance(leak.RefetchInterval)
-	if err := set.Verify(ctx, "third", testkit.SignWith(t, second, body), body); !errors.Is(err, leak.ErrBadSignature) || ks.fetches.Load() != 3 {
-		t.Fatalf("failed refetch: %v after %d fetches", err, ks.fetches.Load())
+	if err := set.Verify(ctx, "third", testkit.SignWith(t, second, body), body); !errors.Is(err, leak.ErrKeySetStale) || ks.fetches.Load() != 4 {
+		t.Fatalf("failed refetch: %v after %d fetches, want ErrKeySetStale (retry later)", err, ks.fetches.Load())
 	}
 	for _, k := range []struct {
 		id  string

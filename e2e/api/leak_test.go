@@ -5,6 +5,7 @@ package api
 // end a previous secret's grace, and change nothing when unverified.
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -58,8 +59,10 @@ func leakEvents(t *testing.T, e *testkit.Env, managerAuth string) []auditEvent {
 	return out
 }
 
-// A report whose signature does not verify, whose key identifier is
-// unknown, or that has neither header, gets 401 and changes nothing.
+// A report whose signature does not verify, whose key identifier is not
+// in the set fetched for it, or that has neither header, gets 401 and
+// changes nothing; an unknown identifier while no refetch is allowed gets
+// 503, and changes nothing either.
 func TestSecretScanningRefusesUnverifiedReports(t *testing.T) {
 	leakEnvs(t, nil, func(t *testing.T, e *testkit.Env, signer *testkit.GitHubSigner) {
 		owner := e.SignUp(t, "Unverified Reports")
@@ -72,8 +75,9 @@ func TestSecretScanningRefusesUnverifiedReports(t *testing.T) {
 			identifier, signature string
 			send                  []byte
 		}{
-			{"signed by another key", signer.Identifier, testkit.SignWith(t, stranger, body), body},
+			// First: the key set is fetched for it, and does not hold it.
 			{"unknown key identifier", "made-up-" + testkit.RandomHex(6), signer.Sign(t, body), body},
+			{"signed by another key", signer.Identifier, testkit.SignWith(t, stranger, body), body},
 			{"body changed after signing", signer.Identifier, signer.Sign(t, body), append([]byte(" "), body...)},
 			{"signature not base64", signer.Identifier, "%%%not-base64%%%", body},
 			{"no signature", signer.Identifier, "", body},
@@ -90,6 +94,16 @@ func TestSecretScanningRefusesUnverifiedReports(t *testing.T) {
 			if strings.Contains(a.Body, secret) {
 				t.Errorf("%s: the answer echoes the token", tc.name)
 			}
+		}
+		// Another unknown identifier within 10 minutes cannot be checked
+		// against a fresh set: GitHub is asked to retry (it could be a key
+		// rotated in meanwhile), and nothing changes either.
+		a, err := testkit.DoHTTP(c, testkit.GitHubReportRequest(e.URL, "made-up-"+testkit.RandomHex(6), signer.Sign(t, body), body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.Status != http.StatusServiceUnavailable || testkit.ErrorCode(t, a.Body) != "UNAVAILABLE" {
+			t.Errorf("unknown key identifier with the refetch spent: %d %s, want 503 UNAVAILABLE", a.Status, a.Body)
 		}
 		secretAdmitted(t, e, "after unverified reports", secret, owner.ID)
 		if key := keyLeak(t, e, testkit.Bearer(owner.Token), id); key["status"] != "ACTIVE" || key["leak"] != nil {
@@ -474,4 +488,44 @@ func TestPublicRevocationLimit(t *testing.T) {
 		}
 		secretAdmitted(t, e, "key listed in a refused report", secret, owner.ID)
 	})
+}
+
+// A public report stuck behind a row lock keeps the revocation queue busy
+// past the stop's deadline; the final usage flush, which needs no such
+// lock, still writes the usage admitted since the last flush, and the
+// stop's error says which part was not done.
+func TestCloseFlushesUsageWhileRevocationsWait(t *testing.T) {
+	testkit.RequirePostgres(t)
+	// No periodic flush: only the final one can write the usage.
+	e := testkit.NewEnv(t, "postgres", func(c *config.Config) { c.UsageFlush = time.Hour })
+	owner := e.SignUp(t, "Stopping")
+	reportedID, reported := e.CreateKey(t, owner, "Reported")
+	usedID, used := e.CreateKey(t, owner, "Used")
+
+	lock := e.Store.Gorm().Begin()
+	defer lock.Rollback()
+	if err := lock.Exec("SELECT id FROM api_keys WHERE id = ? FOR UPDATE", reportedID).Error; err != nil {
+		t.Fatal(err)
+	}
+	if a := publicRevoke(t, e, credentialsBody(reported)); a.Status != http.StatusAccepted {
+		t.Fatalf("public report: %d %s", a.Status, a.Body)
+	}
+	for range 3 {
+		e.MustDo(t, testkit.Request{Auth: testkit.Bearer(used), Headers: map[string]string{"X-System": "Zapier"}, Query: `{ viewer { id } }`})
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	err := e.Server.Close(ctx)
+	if err == nil || !strings.Contains(err.Error(), "public revocation") || strings.Contains(err.Error(), "usage") {
+		t.Errorf("stop with the revocation queue held: %v, want only the revocations reported unfinished", err)
+	}
+	lock.Rollback()
+	var written int64
+	if err := e.Store.Gorm().Raw("SELECT COALESCE(SUM(request_count), 0) FROM integration_usages WHERE api_key_id = ?", usedID).Scan(&written).Error; err != nil {
+		t.Fatal(err)
+	}
+	if written != 3 {
+		t.Errorf("usage written by the final flush = %d, want 3: the revocation queue spent its time", written)
+	}
 }

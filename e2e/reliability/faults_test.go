@@ -214,6 +214,44 @@ func (tr *faultTraffic) setPhase(p string) { tr.phase.Store(p) }
 
 func (tr *faultTraffic) Stop() { close(tr.stop); tr.wg.Wait() }
 
+// awaitAdmitted verifies secret (an integration named system, "" for
+// none) until it is admitted, counting the admission, and fails the test if
+// that takes more than 15 s from since; after says what since was.
+func awaitAdmitted(t *testing.T, c *http.Client, base string, tr *faultTraffic, id, secret, system string, since time.Time, after string) {
+	t.Helper()
+	integration := system
+	if integration == "" {
+		integration = "unknown"
+	}
+	for {
+		got, err := testkit.VerifyKey(c, base, testkit.Bearer(secret), system)
+		if err == nil && got.Status == http.StatusOK {
+			tr.tally.Admit(id+"/"+integration, got.At)
+			return
+		}
+		if time.Since(since) > 15*time.Second {
+			t.Fatalf("no recovery 15 s %s: %v %d %s", after, err, got.Status, got.Body)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// finishRecovered runs the traffic half a second in the "recovered" phase,
+// stops it, and reports what went wrong: any failure the traffic tallied,
+// and any request of that phase not admitted.
+func (tr *faultTraffic) finishRecovered(t *testing.T) {
+	t.Helper()
+	tr.setPhase("recovered")
+	time.Sleep(500 * time.Millisecond)
+	tr.Stop()
+	for _, e := range tr.tally.Failures() {
+		t.Error(e)
+	}
+	if s := tr.statuses("recovered"); len(s) != 1 || s[http.StatusOK] == 0 {
+		t.Errorf("after recovery every request must be admitted: statuses %v", s)
+	}
+}
+
 // statuses returns the statuses seen in phase, as "status×count".
 func (tr *faultTraffic) statuses(phase string) map[int]int { return tr.tally.Statuses(phase) }
 
@@ -299,29 +337,10 @@ func TestFaultConnectionsKilledDuringTraffic(t *testing.T) {
 	// Recovery without a restart: a key never seen before verifies.
 	start := time.Now()
 	freshID, fresh := srv.Client().CreateKey(t, owner, "after the fault")
-	for {
-		got, err := testkit.VerifyKey(c, srv.URL, testkit.Bearer(fresh), "")
-		if err == nil && got.Status == http.StatusOK {
-			tr.tally.Admit(freshID+"/unknown", got.At)
-			break
-		}
-		if time.Since(start) > 15*time.Second {
-			t.Fatalf("no recovery 15 s after the connections were killed: %v %d %s", err, got.Status, got.Body)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	tr.setPhase("recovered")
-	time.Sleep(500 * time.Millisecond)
-	tr.Stop()
-
-	for _, e := range tr.tally.Failures() {
-		t.Error(e)
-	}
+	awaitAdmitted(t, c, srv.URL, tr, freshID, fresh, "", start, "after the connections were killed")
+	tr.finishRecovered(t)
 	if s := tr.statuses("pool-killed"); len(s) != 1 || s[http.StatusOK] == 0 {
 		t.Errorf("with the listener alive, cached keys must keep working without a database: statuses %v", s)
-	}
-	if s := tr.statuses("recovered"); len(s) != 1 || s[http.StatusOK] == 0 {
-		t.Errorf("after recovery every request must be admitted: statuses %v", s)
 	}
 	t.Logf("statuses: up %v, pool killed %v, all killed %v, recovered %v",
 		tr.statuses("up"), tr.statuses("pool-killed"), tr.statuses("all-killed"), tr.statuses("recovered"))
@@ -472,30 +491,14 @@ func TestFaultDatabaseRestart(t *testing.T) {
 	tr.setPhase("restarted")
 
 	// Recovery without a restart of keyfob.
-	for {
-		got, err := testkit.VerifyKey(c, srv.URL, testkit.Bearer(cold), "Cold")
-		if err == nil && got.Status == http.StatusOK {
-			tr.tally.Admit(coldID+"/Cold", got.At)
-			break
-		}
-		if time.Since(up) > 15*time.Second {
-			t.Fatalf("no recovery 15 s after PostgreSQL came back: %v %d %s", err, got.Status, got.Body)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	awaitAdmitted(t, c, srv.URL, tr, coldID, cold, "Cold", up, "after PostgreSQL came back")
 	t.Logf("outage %v; first admission %v after PostgreSQL was back", up.Sub(down), time.Since(up))
 	sc.MustDo(t, testkit.Request{Auth: testkit.Bearer(owner.Token), Query: `{ viewer { id } }`})
 	sc.SignUp(t, "After The Outage")
 	if got := readyz(); got != http.StatusOK {
 		t.Errorf("/readyz after recovery: %d, want 200", got)
 	}
-	tr.setPhase("recovered")
-	time.Sleep(500 * time.Millisecond)
-	tr.Stop()
-
-	for _, e := range tr.tally.Failures() {
-		t.Error(e)
-	}
+	tr.finishRecovered(t)
 	// Within the TTL every request of a cached key was admitted; after it,
 	// every one got 503; nothing was refused as unknown.
 	if s := tr.statuses("down"); len(s) != 1 || s[http.StatusOK] == 0 {
@@ -503,9 +506,6 @@ func TestFaultDatabaseRestart(t *testing.T) {
 	}
 	if s := tr.statuses("expired"); len(s) != 1 || s[http.StatusServiceUnavailable] == 0 {
 		t.Errorf("after the TTL, with the database still down, every key must get 503: statuses %v", s)
-	}
-	if s := tr.statuses("recovered"); len(s) != 1 || s[http.StatusOK] == 0 {
-		t.Errorf("after recovery every request must be admitted: statuses %v", s)
 	}
 	t.Logf("statuses: up %v, stopping %v, down %v, expiring %v, expired %v, starting %v, restarted %v, recovered %v",
 		tr.statuses("up"), tr.statuses("stopping"), tr.statuses("down"), tr.statuses("expiring"), tr.statuses("expired"), tr.statuses("starting"),
@@ -568,28 +568,10 @@ func TestFaultDatabaseOutageFailClosed(t *testing.T) {
 	tr.setPhase("starting")
 	pg.Start(t)
 	up := time.Now()
-	for {
-		got, err := testkit.VerifyKey(c, srv.URL, testkit.Bearer(warm), "Warm")
-		if err == nil && got.Status == http.StatusOK {
-			tr.tally.Admit(warmID+"/Warm", got.At)
-			break
-		}
-		if time.Since(up) > 15*time.Second {
-			t.Fatalf("no recovery 15 s after PostgreSQL came back: %v %d %s", err, got.Status, got.Body)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	tr.setPhase("recovered")
-	time.Sleep(500 * time.Millisecond)
-	tr.Stop()
-	for _, e := range tr.tally.Failures() {
-		t.Error(e)
-	}
+	awaitAdmitted(t, c, srv.URL, tr, warmID, warm, "Warm", up, "after PostgreSQL came back")
+	tr.finishRecovered(t)
 	if s := tr.statuses("down"); len(s) != 1 || s[http.StatusServiceUnavailable] == 0 {
 		t.Errorf("with -fail-closed-on-outage every key must get 503 while the database is down: statuses %v", s)
-	}
-	if s := tr.statuses("recovered"); len(s) != 1 || s[http.StatusOK] == 0 {
-		t.Errorf("after recovery every request must be admitted: statuses %v", s)
 	}
 	t.Logf("statuses: up %v, stopping %v, down %v, starting %v, recovered %v",
 		tr.statuses("up"), tr.statuses("stopping"), tr.statuses("down"), tr.statuses("starting"), tr.statuses("recovered"))
@@ -700,29 +682,11 @@ func TestFaultDatabaseFreezeAnswersWithinTheBound(t *testing.T) {
 	tr.setPhase("thawing")
 	thaw()
 	thawedAt := time.Now()
-	for {
-		got, err := testkit.VerifyKey(c, srv.URL, testkit.Bearer(cold), "Cold")
-		if err == nil && got.Status == http.StatusOK {
-			tr.tally.Admit(coldID+"/Cold", got.At)
-			break
-		}
-		if time.Since(thawedAt) > 15*time.Second {
-			t.Fatalf("no recovery 15 s after PostgreSQL was thawed: %v %d %s", err, got.Status, got.Body)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	tr.setPhase("recovered")
-	time.Sleep(500 * time.Millisecond)
-	tr.Stop()
-	for _, e := range tr.tally.Failures() {
-		t.Error(e)
-	}
+	awaitAdmitted(t, c, srv.URL, tr, coldID, cold, "Cold", thawedAt, "after PostgreSQL was thawed")
+	tr.finishRecovered(t)
 	// Traffic on cached keys never noticed the freeze.
 	if s := tr.statuses("frozen"); len(s) != 1 || s[http.StatusOK] == 0 {
 		t.Errorf("cached keys must keep working while the database is frozen: statuses %v", s)
-	}
-	if s := tr.statuses("recovered"); len(s) != 1 || s[http.StatusOK] == 0 {
-		t.Errorf("after recovery every request must be admitted: statuses %v", s)
 	}
 	t.Logf("statuses: up %v, frozen %v, thawing %v, recovered %v", tr.statuses("up"), tr.statuses("frozen"), tr.statuses("thawing"), tr.statuses("recovered"))
 	finishExactly(t, pg, srv, tr.tally)

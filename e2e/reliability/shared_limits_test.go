@@ -9,9 +9,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -202,7 +204,6 @@ func TestSharedRateLimitAdmitsOneInstancesLimitAcrossThree(t *testing.T) {
 func TestSharedRateLimitFallsBackWhileRedisIsDown(t *testing.T) {
 	testkit.RequirePostgres(t)
 	redis := redistest.Start(t)
-	// A minute's window, so that no boundary falls inside a phase.
 	// A minute's window, so that no boundary falls inside a phase; a
 	// bound of a second, as above: a stopped Redis refuses connections at once.
 	f := startRedisFleet(t, redis.URL, "-rate-limit", "30", "-rate-limit-window", "60s", "-redis-timeout", "1s")
@@ -221,9 +222,13 @@ func TestSharedRateLimitFallsBackWhileRedisIsDown(t *testing.T) {
 	}
 	f.waitBackend(t, "local")
 	f.ready(t)
+	// One line per change, not per request: the losses and returns each
+	// instance logged alternate, and the last is this loss. A call slowed
+	// past the bound before the stop may add a loss and a return of its
+	// own (a change like any other), so their number is not fixed.
 	for _, p := range f.instances {
-		if n := strings.Count(p.Logs.String(), "rate limits are per instance"); n != 1 {
-			t.Errorf("%s logged the loss of Redis %d times, want once", p.URL, n)
+		if got := redisChanges(p.Logs.String()); !regexp.MustCompile(`^(lost,returned,)*lost$`).MatchString(got) {
+			t.Errorf("%s logged the changes %q, want one line per change, ending with the loss", p.URL, got)
 		}
 	}
 
@@ -234,8 +239,8 @@ func TestSharedRateLimitFallsBackWhileRedisIsDown(t *testing.T) {
 		t.Fatalf("Redis back: %d admitted across three instances, want 30", total)
 	}
 	for _, p := range f.instances {
-		if !strings.Contains(p.Logs.String(), "Redis answers again") {
-			t.Errorf("%s did not log Redis's return", p.URL)
+		if got := redisChanges(p.Logs.String()); !regexp.MustCompile(`^(lost,returned,)*lost,returned$`).MatchString(got) {
+			t.Errorf("%s logged the changes %q, want one line per change, ending with Redis's return", p.URL, got)
 		}
 	}
 }
@@ -306,12 +311,11 @@ func TestSharedRateLimitFrozenRedisCostsAtMostTheBound(t *testing.T) {
 	}
 }
 
-// The scale-out example of docker-compose.yml, run here with its own
-// nginx configuration (deploy/compose/nginx.conf) in front of two real
-// binaries sharing a redis-server: requests alternate between the
-// instances, and the two together admit one key's limit.
-func TestComposeLoadBalancerSharesOneLimit(t *testing.T) {
-	testkit.RequirePostgres(t)
+// startComposeNginx runs deploy/compose/nginx.conf's nginx in front of
+// first and second (http://host:port) and returns its URL; it skips the
+// test when nginx is not installed, unless KEYFOB_REQUIRE_NGINX is set.
+func startComposeNginx(t *testing.T, first, second string) string {
+	t.Helper()
 	nginx, err := exec.LookPath("nginx")
 	if err != nil {
 		nginx = "/usr/sbin/nginx"
@@ -322,24 +326,10 @@ func TestComposeLoadBalancerSharesOneLimit(t *testing.T) {
 			t.Skip("nginx is not installed (apt-get install nginx-light); CI runs this test")
 		}
 	}
-	compose, err := os.ReadFile(testkit.RepoPath("docker-compose.yml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, want := range []string{"KEYFOB_REDIS_URL: redis://redis:6379/0", "keyfob-2: *keyfob", "./deploy/compose/nginx.conf:/etc/nginx/nginx.conf:ro", "KEYFOB_TRUSTED_PROXIES: 172.30.0.10", "ipv4_address: 172.30.0.10"} {
-		if !strings.Contains(string(compose), want) {
-			t.Fatalf("docker-compose.yml no longer has %q, which this test stands for", want)
-		}
-	}
 	conf, err := os.ReadFile(testkit.RepoPath("deploy/compose/nginx.conf"))
 	if err != nil {
 		t.Fatal(err)
 	}
-
-	redis := redistest.Start(t)
-	dsn := pgtest.FreshSchema(t)
-	flags := []string{"-redis-url", redis.URL, "-redis-timeout", "1s", "-rate-limit", "10", "-rate-limit-window", "60s", "-trusted-proxies", "127.0.0.1"}
-	a, b := testkit.StartServer(t, dsn, flags...), testkit.StartServer(t, dsn, flags...)
 
 	// The file as compose mounts it, but for the addresses: compose's
 	// service names become the two binaries, nginx listens on a free port,
@@ -347,8 +337,8 @@ func TestComposeLoadBalancerSharesOneLimit(t *testing.T) {
 	dir := t.TempDir()
 	port := testkit.FreePort(t)
 	local := strings.NewReplacer(
-		"server keyfob:8080", "server "+strings.TrimPrefix(a.URL, "http://"),
-		"server keyfob-2:8080", "server "+strings.TrimPrefix(b.URL, "http://"),
+		"server keyfob:8080", "server "+strings.TrimPrefix(first, "http://"),
+		"server keyfob-2:8080", "server "+strings.TrimPrefix(second, "http://"),
 		"listen 8080;", fmt.Sprintf("listen 127.0.0.1:%d;", port),
 		"events {}", fmt.Sprintf("daemon off;\nmaster_process off;\npid %[1]s/nginx.pid;\nerror_log %[1]s/error.log info;\nevents {}", dir),
 		"http {", fmt.Sprintf("http {\n    access_log off;\n    client_body_temp_path %[1]s/body;\n    proxy_temp_path %[1]s/proxy;\n    fastcgi_temp_path %[1]s/fastcgi;\n    uwsgi_temp_path %[1]s/uwsgi;\n    scgi_temp_path %[1]s/scgi;", dir),
@@ -382,6 +372,30 @@ func TestComposeLoadBalancerSharesOneLimit(t *testing.T) {
 			t.Fatalf("nginx did not come up:\n%s", out.String())
 		}
 	}
+	return front
+}
+
+// The scale-out example of docker-compose.yml, run here with its own
+// nginx configuration (deploy/compose/nginx.conf) in front of two real
+// binaries sharing a redis-server: requests alternate between the
+// instances, and the two together admit one key's limit.
+func TestComposeLoadBalancerSharesOneLimit(t *testing.T) {
+	testkit.RequirePostgres(t)
+	compose, err := os.ReadFile(testkit.RepoPath("docker-compose.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"KEYFOB_REDIS_URL: redis://redis:6379/0", "keyfob-2: *keyfob", "./deploy/compose/nginx.conf:/etc/nginx/nginx.conf:ro", "KEYFOB_TRUSTED_PROXIES: 172.30.0.10", "ipv4_address: 172.30.0.10"} {
+		if !strings.Contains(string(compose), want) {
+			t.Fatalf("docker-compose.yml no longer has %q, which this test stands for", want)
+		}
+	}
+	redis := redistest.Start(t)
+	dsn := pgtest.FreshSchema(t)
+	flags := []string{"-redis-url", redis.URL, "-redis-timeout", "1s", "-rate-limit", "10", "-rate-limit-window", "60s", "-trusted-proxies", "127.0.0.1"}
+	a, b := testkit.StartServer(t, dsn, flags...), testkit.StartServer(t, dsn, flags...)
+	front := startComposeNginx(t, a.URL, b.URL)
+	c := testkit.HTTPClient(t)
 
 	// Sign up and create the key through the load balancer, as a user of
 	// the example would.
@@ -466,5 +480,79 @@ func TestSharedLoginAndFailureLimitsAcrossInstances(t *testing.T) {
 		if err != nil || got.Status != http.StatusTooManyRequests || got.Header.Get("Retry-After") == "" {
 			t.Fatalf("a valid key from an address with 20 failures across instances, on %s: %v %d, want 429 with Retry-After", p.URL, err, got.Status)
 		}
+	}
+}
+
+// redisChanges lists, in order, the losses and returns of Redis an
+// instance's log records.
+func redisChanges(logs string) string {
+	var changes []string
+	for _, line := range strings.Split(logs, "\n") {
+		switch {
+		case strings.Contains(line, "rate limits are per instance"):
+			changes = append(changes, "lost")
+		case strings.Contains(line, "Redis answers again"):
+			changes = append(changes, "returned")
+		}
+	}
+	return strings.Join(changes, ",")
+}
+
+// nginx never sends a POST that reached one instance to the other: a
+// mutation such as rollApiKey must not run twice. The first instance here
+// reads each POST and drops the connection without an answer (it failed
+// midway); the client gets nginx's error, and the second instance never
+// sees that POST.
+func TestComposeLoadBalancerNeverResendsAPost(t *testing.T) {
+	var dropped, answered atomic.Int64
+	healthy := func(w http.ResponseWriter, r *http.Request) bool {
+		if r.Method == http.MethodGet && r.URL.Path == "/healthz" {
+			_, _ = io.WriteString(w, "ok")
+			return true
+		}
+		return false
+	}
+	failing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if healthy(w, r) {
+			return
+		}
+		_, _ = io.ReadAll(r.Body)
+		dropped.Add(1)
+		conn, _, err := http.NewResponseController(w).Hijack()
+		if err == nil {
+			_ = conn.Close()
+		}
+	}))
+	t.Cleanup(failing.Close)
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if healthy(w, r) {
+			return
+		}
+		answered.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"data":{}}`)
+	}))
+	t.Cleanup(other.Close)
+	front := startComposeNginx(t, failing.URL, other.URL)
+
+	c := testkit.HTTPClient(t)
+	const posts = 6
+	for i := range posts {
+		resp, err := c.Post(front+"/graphql", "application/json", strings.NewReader(`{"query":"mutation { rollApiKey(input: {id: \"key_x\"}) { secret } }"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusBadGateway {
+			t.Fatalf("POST %d: %d, want 200 from the healthy instance or 502 for the dropped one", i, resp.StatusCode)
+		}
+	}
+	if dropped.Load() == 0 {
+		t.Fatal("no POST reached the failing instance: round-robin was not exercised")
+	}
+	if got := dropped.Load() + answered.Load(); got != posts {
+		t.Fatalf("%d POSTs reached the instances (%d dropped, %d answered), want %d: nginx re-sent a POST that had reached an instance",
+			got, dropped.Load(), answered.Load(), posts)
 	}
 }

@@ -7,10 +7,12 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	mathrand "math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -85,16 +87,50 @@ func Start(t *testing.T) *Server {
 	if _, err := exec.LookPath("redis-server"); err != nil {
 		requireRedis(t, "needs redis-server on PATH")
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	_ = l.Close()
+	port := freePortBelowEphemeral(t)
 	r := &Server{URL: "redis://127.0.0.1:" + strconv.Itoa(port) + "/0", port: port, dir: t.TempDir()}
 	r.Start(t)
 	t.Cleanup(func() { r.kill() })
 	return r
+}
+
+// freePortBelowEphemeral picks a random port that binds, below the
+// kernel's range for outgoing connections. The server is restarted on the
+// same port after Stop; a port from Listen(":0") lies in that range, where
+// an outgoing connection (a test's, a helper's) could take it meanwhile.
+func freePortBelowEphemeral(t *testing.T) int {
+	t.Helper()
+	low := firstEphemeralPort()
+	for range 20 {
+		port := 10000 + mathrand.IntN(low-10000)
+		l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
+		if err != nil {
+			continue
+		}
+		_ = l.Close()
+		return port
+	}
+	t.Fatalf("no free port found between 10000 and %d", low)
+	return 0
+}
+
+// firstEphemeralPort is the lowest port the kernel gives outgoing
+// connections: Linux's setting, or its default.
+func firstEphemeralPort() int {
+	const linuxDefault = 32768
+	raw, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err != nil {
+		return linuxDefault
+	}
+	fields := strings.Fields(string(raw))
+	if len(fields) == 0 {
+		return linuxDefault
+	}
+	low, err := strconv.Atoi(fields[0])
+	if err != nil || low <= 11000 {
+		return linuxDefault
+	}
+	return low
 }
 
 // Start starts the server (again), and waits until it answers.
