@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"time"
+
+	"github.com/keyfob/keyfob/internal/loadkit"
 )
 
 // cpuTime is the CPU time spent so far by each party to a run. On a machine
@@ -25,16 +27,12 @@ func (c cpuTime) add(d cpuTime) cpuTime {
 	return cpuTime{c.client + d.client, c.server + d.server, c.postgres + d.postgres, c.redis + d.redis, c.machine + d.machine}
 }
 
-// clockTick is USER_HZ, the unit of /proc's CPU times: 100 on every Linux
-// architecture Go supports.
-const clockTick = 10 * time.Millisecond
-
 // sampleCPU reads /proc. Outside Linux every figure stays zero and the
 // report says so rather than failing the run.
 func sampleCPU(serverPID int) cpuTime {
 	var c cpuTime
-	c.client, _ = processCPU("self")
-	c.server, _ = processCPU(strconv.Itoa(serverPID))
+	c.client, _ = loadkit.ProcessCPU("self")
+	c.server, _ = loadkit.ProcessCPU(strconv.Itoa(serverPID))
 	// Every process named postgres counts: the server's backends, the
 	// cluster's background processes, and any other cluster's or client's.
 	// Likewise every redis-server.
@@ -53,44 +51,11 @@ func sampleCPU(serverPID int) cpuTime {
 		default:
 			continue
 		}
-		t, _ := processCPU(filepath.Base(filepath.Dir(comm)))
+		t, _ := loadkit.ProcessCPU(filepath.Base(filepath.Dir(comm)))
 		*into += t
 	}
 	c.machine, _ = machineBusy()
 	return c
-}
-
-// processCPU is utime+stime+cutime+cstime of /proc/<pid>/stat: the
-// children's share counts PostgreSQL backends that have exited.
-func processCPU(pid string) (time.Duration, error) {
-	raw, err := os.ReadFile("/proc/" + pid + "/stat")
-	if err != nil {
-		return 0, err
-	}
-	return parseStatCPU(raw)
-}
-
-func parseStatCPU(raw []byte) (time.Duration, error) {
-	// The command name may hold spaces and parentheses; the fields after
-	// its last ')' do not.
-	end := bytes.LastIndexByte(raw, ')')
-	if end < 0 {
-		return 0, fmt.Errorf("unexpected /proc/<pid>/stat: %.40q", raw)
-	}
-	fields := bytes.Fields(raw[end+1:])
-	// fields[0] is the state (field 3); utime is field 14, cstime field 17.
-	if len(fields) < 15 {
-		return 0, fmt.Errorf("unexpected /proc/<pid>/stat: %.40q", raw)
-	}
-	var ticks int64
-	for _, f := range fields[11:15] {
-		n, err := strconv.ParseInt(string(f), 10, 64)
-		if err != nil {
-			return 0, err
-		}
-		ticks += n
-	}
-	return time.Duration(ticks) * clockTick, nil
 }
 
 // machineBusy is the time all CPUs spent on anything but idling or waiting
@@ -118,7 +83,7 @@ func machineBusy() (time.Duration, error) {
 		}
 		ticks += n
 	}
-	return time.Duration(ticks) * clockTick, nil
+	return time.Duration(ticks) * loadkit.ClockTick, nil
 }
 
 // perRequest formats c divided over n requests, in microseconds.

@@ -5,20 +5,22 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/keyfob/keyfob/internal/loadkit"
 )
 
 func TestParseStatCPU(t *testing.T) {
 	// A command name with spaces and a parenthesis; utime 250, stime 50,
 	// cutime 7, cstime 3 ticks.
 	line := []byte("4242 (postgres: a (b) c) S 1 4242 4242 0 -1 4194560 1 2 3 4 250 50 7 3 20 0 1 0 100 200 300\n")
-	got, err := parseStatCPU(line)
+	got, err := loadkit.ParseStatCPU(line)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := 310 * clockTick; got != want {
+	if want := 310 * loadkit.ClockTick; got != want {
 		t.Fatalf("parseStatCPU = %v, want %v", got, want)
 	}
-	if _, err := parseStatCPU([]byte("4242 (truncated")); err == nil {
+	if _, err := loadkit.ParseStatCPU([]byte("4242 (truncated")); err == nil {
 		t.Fatal("a line without the fields after the name parsed")
 	}
 }

@@ -17,7 +17,6 @@
 package main
 
 import (
-	"bytes"
 	"cmp"
 	"crypto/rand"
 	"encoding/hex"
@@ -26,7 +25,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -42,6 +40,7 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/keyfob/keyfob/db"
+	"github.com/keyfob/keyfob/internal/loadkit"
 )
 
 type options struct {
@@ -62,7 +61,7 @@ type options struct {
 
 func main() {
 	var o options
-	flag.StringVar(&o.databaseURL, "database-url", firstNonEmpty(os.Getenv("DATABASE_URL"), os.Getenv("TEST_DATABASE_URL")), "PostgreSQL URL; a fresh schema is made in it and dropped afterwards")
+	flag.StringVar(&o.databaseURL, "database-url", cmp.Or(os.Getenv("DATABASE_URL"), os.Getenv("TEST_DATABASE_URL")), "PostgreSQL URL; a fresh schema is made in it and dropped afterwards")
 	flag.StringVar(&o.binary, "binary", "", "keyfob binary to measure (default: build it from this checkout)")
 	flag.StringVar(&o.baseBinary, "baseline-binary", "", "an earlier keyfob binary: the baselines ({ __typename }, /noop) are also measured on it, alternating with this build's, to show that they cost no more server CPU than before")
 	flag.IntVar(&o.keys, "keys", 1000, "API keys to seed")
@@ -547,7 +546,7 @@ type server struct {
 // hold the keys the run seeds; with profileDir set it also serves Go's
 // profiler, on another port.
 func startServer(binary, dsn, profileDir string, keys int, flags ...string) (*server, error) {
-	addr, err := freeAddr()
+	addr, err := loadkit.FreeAddr()
 	if err != nil {
 		return nil, err
 	}
@@ -557,7 +556,7 @@ func startServer(binary, dsn, profileDir string, keys int, flags ...string) (*se
 	args = append(args, flags...)
 	var prof *profiler
 	if profileDir != "" {
-		pprofAddr, err := freeAddr()
+		pprofAddr, err := loadkit.FreeAddr()
 		if err != nil {
 			return nil, err
 		}
@@ -583,16 +582,6 @@ func startServer(binary, dsn, profileDir string, keys int, flags ...string) (*se
 	return nil, errors.New("keyfob did not start")
 }
 
-// freeAddr is a loopback address no one listens on now.
-func freeAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer l.Close()
-	return l.Addr().String(), nil
-}
-
 func (s *server) stop() error {
 	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		return err
@@ -614,7 +603,7 @@ func seed(base string, n int) ([]seededKey, error) {
 	var signUp struct {
 		SignUp struct{ Token string } `json:"signUp"`
 	}
-	err := gql(base, "", `mutation($e: String!) { signUp(input: {accountName: "Load", name: "Load", email: $e, password: "load-test-password"}) { token } }`,
+	err := loadkit.GraphQL(base, "", `mutation($e: String!) { signUp(input: {accountName: "Load", name: "Load", email: $e, password: "load-test-password"}) { token } }`,
 		map[string]any{"e": "load-" + hex.EncodeToString(b[:]) + "@example.test"}, &signUp)
 	if err != nil {
 		return nil, err
@@ -627,36 +616,13 @@ func seed(base string, n int) ([]seededKey, error) {
 				APIKey struct{ ID string } `json:"apiKey"`
 			} `json:"createApiKey"`
 		}
-		if err := gql(base, signUp.SignUp.Token, `mutation($n: String!) { createApiKey(input: {name: $n}) { secret apiKey { id } } }`,
+		if err := loadkit.GraphQL(base, signUp.SignUp.Token, `mutation($n: String!) { createApiKey(input: {name: $n}) { secret apiKey { id } } }`,
 			map[string]any{"n": "load key " + strconv.Itoa(i)}, &created); err != nil {
 			return nil, err
 		}
 		keys[i] = seededKey{id: created.CreateAPIKey.APIKey.ID, secret: created.CreateAPIKey.Secret}
 	}
 	return keys, nil
-}
-
-func gql(base, token, query string, vars map[string]any, out any) error {
-	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
-	req, _ := http.NewRequest("POST", base+"/graphql", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	var parsed struct {
-		Data   json.RawMessage `json:"data"`
-		Errors []struct{ Message string }
-	}
-	if err := json.Unmarshal(raw, &parsed); err != nil || len(parsed.Errors) > 0 {
-		return fmt.Errorf("graphql: %s", raw)
-	}
-	return json.Unmarshal(parsed.Data, out)
 }
 
 // freshSchema makes an empty schema for this run and returns a URL using it.
@@ -726,13 +692,4 @@ func recordedRequests(dsn string, p *pairs) ([]int64, error) {
 		recorded[k*len(p.integrations)+m] = r.RequestCount
 	}
 	return recorded, nil
-}
-
-func firstNonEmpty(values ...string) string {
-	for _, v := range values {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }

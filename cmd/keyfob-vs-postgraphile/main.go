@@ -14,6 +14,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/rand"
 	_ "embed"
 	"encoding/hex"
@@ -37,6 +38,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/keyfob/keyfob/db"
+	"github.com/keyfob/keyfob/internal/loadkit"
 )
 
 //go:embed queries.graphql
@@ -55,7 +57,7 @@ type options struct {
 
 func main() {
 	var o options
-	flag.StringVar(&o.databaseURL, "database-url", firstNonEmpty(os.Getenv("DATABASE_URL"), os.Getenv("TEST_DATABASE_URL")), "PostgreSQL URL of a role that may create databases; each size gets a fresh database, dropped afterwards")
+	flag.StringVar(&o.databaseURL, "database-url", cmp.Or(os.Getenv("DATABASE_URL"), os.Getenv("TEST_DATABASE_URL")), "PostgreSQL URL of a role that may create databases; each size gets a fresh database, dropped afterwards")
 	flag.StringVar(&o.keyfob, "keyfob", "", "keyfob binary (required)")
 	flag.StringVar(&o.postgraphile, "postgraphile", "", "PostGraphile 4's cli.js (required; scripts/bench-key-list installs it)")
 	flag.StringVar(&o.sizes, "sizes", "50x5,100x20", "comma-separated sizes, keys x integrations per key")
@@ -277,7 +279,7 @@ func (s *side) run(client *http.Client, admin *gorm.DB, d time.Duration) (runRes
 	if err != nil {
 		return runResult{}, err
 	}
-	serverBefore, err := processCPU(s.srv.cmd.Process.Pid)
+	serverBefore, err := loadkit.ProcessCPU(strconv.Itoa(s.srv.cmd.Process.Pid))
 	if err != nil {
 		return runResult{}, err
 	}
@@ -289,7 +291,7 @@ func (s *side) run(client *http.Client, admin *gorm.DB, d time.Duration) (runRes
 		}
 		latencies = append(latencies, time.Since(start))
 	}
-	serverAfter, err := processCPU(s.srv.cmd.Process.Pid)
+	serverAfter, err := loadkit.ProcessCPU(strconv.Itoa(s.srv.cmd.Process.Pid))
 	if err != nil {
 		return runResult{}, err
 	}
@@ -335,36 +337,11 @@ func backendCPU(admin *gorm.DB, appName string) (map[int]time.Duration, error) {
 	}
 	out := map[int]time.Duration{}
 	for _, pid := range pids {
-		if t, err := processCPU(pid); err == nil {
+		if t, err := loadkit.ProcessCPU(strconv.Itoa(pid)); err == nil {
 			out[pid] = t
 		}
 	}
 	return out, nil
-}
-
-// clockTick is USER_HZ, the unit of /proc's CPU times.
-const clockTick = 10 * time.Millisecond
-
-// processCPU is utime+stime of /proc/<pid>/stat.
-func processCPU(pid int) (time.Duration, error) {
-	raw, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return 0, fmt.Errorf("CPU time needs Linux /proc: %w", err)
-	}
-	end := bytes.LastIndexByte(raw, ')')
-	fields := bytes.Fields(raw[end+1:])
-	if end < 0 || len(fields) < 13 {
-		return 0, fmt.Errorf("unexpected /proc/%d/stat", pid)
-	}
-	var ticks int64
-	for _, f := range fields[11:13] { // utime, stime
-		n, err := strconv.ParseInt(string(f), 10, 64)
-		if err != nil {
-			return 0, err
-		}
-		ticks += n
-	}
-	return time.Duration(ticks) * clockTick, nil
 }
 
 // listAnswer is either server's answer, in common terms.
@@ -557,14 +534,14 @@ func start(cmd *exec.Cmd, base string, ready func() bool) (*process, error) {
 // database are given. Its request log goes to stderr as in production,
 // and is dropped here.
 func startKeyfob(binary, dsn string, profile bool) (*process, error) {
-	addr, err := freeAddr()
+	addr, err := loadkit.FreeAddr()
 	if err != nil {
 		return nil, err
 	}
 	args := []string{"-addr", addr, "-database-url", dsn}
 	pprofAddr := ""
 	if profile {
-		if pprofAddr, err = freeAddr(); err != nil {
+		if pprofAddr, err = loadkit.FreeAddr(); err != nil {
 			return nil, err
 		}
 		args = append(args, "-pprof-addr", pprofAddr)
@@ -592,7 +569,7 @@ func startPostGraphile(cli, dsn string) (p *process, err error) {
 }
 
 func startPostGraphileOnce(cli, dsn string) (*process, error) {
-	addr, err := freeAddr()
+	addr, err := loadkit.FreeAddr()
 	if err != nil {
 		return nil, err
 	}
@@ -623,15 +600,6 @@ func httpOK(u string) bool {
 	return resp.StatusCode == http.StatusOK
 }
 
-func freeAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer l.Close()
-	return l.Addr().String(), nil
-}
-
 // seed signs an account up through Keyfob, creates the keys through its
 // API, and writes each key's usage rows in SQL, as usage flushes would
 // have. Distinct last-use times give both servers one order to agree on.
@@ -641,7 +609,7 @@ func seed(base, dsn string, sz size) (token string, err error) {
 	var signUp struct {
 		SignUp struct{ Token string } `json:"signUp"`
 	}
-	err = gql(base, "", `mutation($e: String!) { signUp(input: {accountName: "Bench", name: "Ada Admin", email: $e, password: "bench-password-1"}) { token } }`,
+	err = loadkit.GraphQL(base, "", `mutation($e: String!) { signUp(input: {accountName: "Bench", name: "Ada Admin", email: $e, password: "bench-password-1"}) { token } }`,
 		map[string]any{"e": "bench-" + hex.EncodeToString(b[:]) + "@example.test"}, &signUp)
 	if err != nil {
 		return "", err
@@ -654,7 +622,7 @@ func seed(base, dsn string, sz size) (token string, err error) {
 				APIKey struct{ ID string } `json:"apiKey"`
 			} `json:"createApiKey"`
 		}
-		if err := gql(base, token, `mutation($n: String!) { createApiKey(input: {name: $n}) { secret apiKey { id } } }`,
+		if err := loadkit.GraphQL(base, token, `mutation($n: String!) { createApiKey(input: {name: $n}) { secret apiKey { id } } }`,
 			map[string]any{"n": fmt.Sprintf("Integration key %d", i+1)}, &created); err != nil {
 			return "", err
 		}
@@ -688,29 +656,6 @@ func seed(base, dsn string, sz size) (token string, err error) {
 		return "", err
 	}
 	return token, g.Exec("ANALYZE").Error
-}
-
-func gql(base, token, query string, vars map[string]any, out any) error {
-	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
-	req, _ := http.NewRequest("POST", base+"/graphql", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	var parsed struct {
-		Data   json.RawMessage `json:"data"`
-		Errors []struct{ Message string }
-	}
-	if err := json.Unmarshal(raw, &parsed); err != nil || len(parsed.Errors) > 0 {
-		return fmt.Errorf("graphql: %s", raw)
-	}
-	return json.Unmarshal(parsed.Data, out)
 }
 
 // freshDatabase creates an empty database and returns its URL.
@@ -776,13 +721,4 @@ func verdict(ok bool) string {
 		return "met"
 	}
 	return "**missed**"
-}
-
-func firstNonEmpty(values ...string) string {
-	for _, v := range values {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
