@@ -156,12 +156,15 @@ func (s *SharedLimits) ping() error {
 	if err := s.client.Ping(ctx).Err(); err != nil {
 		return err
 	}
-	pipe := s.client.Pipeline()
+	// One call each, not a pipeline: Script.Load on a pipeline reads the
+	// digest before the pipeline runs, and replaces the script's with "",
+	// after which every EVALSHA fails and falls back to a whole EVAL.
 	for _, script := range scripts {
-		script.Load(ctx, pipe)
+		if err := script.Load(ctx, s.client).Err(); err != nil {
+			return err
+		}
 	}
-	_, err := pipe.Exec(ctx)
-	return err
+	return nil
 }
 
 // run runs script, unless Redis is known not to answer; ok is false when
@@ -289,52 +292,7 @@ end
 return {1, 0}
 `)
 
-// Look-ups under way are kept beside each counter, as a sorted set of
-// slots scored by when they lapse: a slot whose end never reached Redis
-// (the instance died, or Redis stopped answering meanwhile) lapses on its
-// own instead of counting as a failure, or holding a place, for good.
-// A failure is counted when its look-up ends.
-
-// takeSlotScript takes a look-up's slot if each of the client's counters
-// has room for one more failure beside the failures counted and the
-// look-ups under way: KEYS are the counters, then their slot sets; ARGV is
-// the counters' window, how long a slot lasts, the slot's name, then
-// each counter's limit. It answers {1, 0, 0} when taken, and {0, i,
-// look-ups under way} when the i-th counter has no room.
-var takeSlotScript = redis.NewScript(windowPrelude + `
-local n = #KEYS / 2
-local win, ttl = tonumber(ARGV[1]), tonumber(ARGV[2])
-for i = 1, n do
-  local slots = KEYS[n + i]
-  redis.call('ZREMRANGEBYSCORE', slots, '-inf', now)
-  local under = redis.call('ZCARD', slots)
-  if load(KEYS[i], win).rate + under + 1 > tonumber(ARGV[i + 3]) then return {0, i, under} end
-end
-for i = 1, n do
-  redis.call('ZADD', KEYS[n + i], now + ttl, ARGV[3])
-  redis.call('PEXPIRE', KEYS[n + i], ttl)
-end
-return {1, 0, 0}
-`)
-
-// endSlotScript ends a look-up's slot: KEYS as for takeSlotScript; ARGV is
-// the counters' window, 1 if the look-up failed, and the slot's name. A
-// failed look-up counts as a failure, even if its slot had lapsed.
-var endSlotScript = redis.NewScript(windowPrelude + `
-local n = #KEYS / 2
-local win = tonumber(ARGV[1])
-for i = 1, n do
-  redis.call('ZREM', KEYS[n + i], ARGV[3])
-  if ARGV[2] == '1' then
-    local g = load(KEYS[i], win)
-    g.c = g.c + 1
-    save(KEYS[i], win, g)
-  end
-end
-return {1}
-`)
-
-var scripts = []*redis.Script{admitKeyScript, blockedScript, failScript, takeSlotScript, endSlotScript, bucketScript}
+var scripts = []*redis.Script{admitKeyScript, blockedScript, failScript, bucketScript}
 
 // bucketScript reads, or takes one token from, the log-in limits' token
 // buckets (KEYS), which refill as golang.org/x/time/rate's do: a bucket
