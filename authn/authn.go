@@ -235,14 +235,17 @@ func (a *Authenticator) verifyAt(ctx context.Context, header string, acceptSessi
 		// Read after the look-up, so that a verdict whose TTL ended while
 		// it waited does not answer.
 		if v, ok := a.Cache.kept(digest); ok && !a.failClosed {
-			slot.end(v.actor == nil)
-			if v.actor == nil {
-				return nil, refusedUnknown
+			actor, err = v.actor, nil
+			if actor == nil {
+				err = refusedUnknown
 			}
-			return v.actor, nil
 		}
 	}
-	slot.end(errors.Is(err, refusedUnknown))
+	failed := errors.Is(err, refusedUnknown)
+	slot.end(failed)
+	if failed {
+		return nil, a.limits.failedLookUp(ctx, ip)
+	}
 	return actor, err
 }
 

@@ -2,7 +2,6 @@ package authn
 
 import (
 	"context"
-	"crypto/rand"
 	"hash/maphash"
 	"math"
 	"net/http"
@@ -220,7 +219,7 @@ func (l *limiters) of(ip string) []failureLimit {
 // ipBlocked returns the refusal of ip's first used-up limit, or nil. Slots
 // of look-ups under way do not block: those may yet be given back. With
 // Redis, the check rides on the request's one round trip instead: that of
-// its key's limit, of its failure or of its look-up's slot.
+// its key's limit or of its failure.
 func (l *limiters) ipBlocked(ip string) error { return l.ipBlockedAt(ip, time.Now()) }
 
 // ipBlockedAt is ipBlocked for a request admitted at now.
@@ -269,6 +268,9 @@ func (l *limiters) failedFrom(ctx context.Context, ip string, why error) error {
 			if refusal != nil {
 				return refusal
 			}
+			// Counted here too: look-up slots are this instance's, and
+			// weigh its own failures.
+			l.failedLocally(ip)
 			return why
 		}
 		// Redis's counters cannot say whether this one is spent: the local
@@ -297,14 +299,16 @@ func (l *limiters) currentWindow() time.Time {
 
 // lookUpSlot is a failed authentication counted before the look-up that
 // decides it, so that concurrent unknown credentials from one address
-// cannot all reach the database before the first is counted.
+// cannot all reach the database before the first is counted. Slots are
+// this instance's own, with or without Redis: taking one in Redis, and
+// ending it, would cost a keyed request that misses the cache two round
+// trips more. Redis hears of a look-up once it has failed (failedLookUp),
+// and an instance that Redis tells a client is spent remembers it
+// (spentInRedis), so its next look-up for that client is refused here.
 type lookUpSlot struct {
 	l      *limiters
 	limits []failureLimit
 	window time.Time
-	// onRedis says the slot was taken in Redis, under the name redisSlot.
-	onRedis   bool
-	redisSlot string
 }
 
 // takeLookUpSlot counts a failure against ip's limits ahead of a look-up,
@@ -314,14 +318,6 @@ type lookUpSlot struct {
 // happen.
 func (l *limiters) takeLookUpSlot(ctx context.Context, ip string) (*lookUpSlot, error) {
 	s := &lookUpSlot{l: l, limits: l.of(ip)}
-	if l.shared.Shared() {
-		if err, ok := l.takeSharedSlot(ctx, s); ok {
-			if err != nil {
-				return nil, err
-			}
-			return s, nil
-		}
-	}
 	l.mu.Lock()
 	for {
 		s.window = l.currentWindow()
@@ -361,15 +357,13 @@ func (l *limiters) takeLookUpSlot(ctx context.Context, ip string) (*lookUpSlot, 
 // not given back: it fades with its window.
 func (s *lookUpSlot) end(failed bool) {
 	l := s.l
-	if s.onRedis {
-		l.endSharedSlot(s, failed)
-	} else if failed {
+	if failed {
 		l.lastFailure.Store(time.Now().UnixNano())
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for _, f := range s.limits {
-		if !failed && !s.onRedis {
+		if !failed {
 			_ = f.counter.Counter().IncrementBy(f.key, s.window, -1)
 		}
 		if l.lookUps[f.key]--; l.lookUps[f.key] == 0 {
@@ -378,6 +372,33 @@ func (s *lookUpSlot) end(failed bool) {
 	}
 	close(l.lookUpEnded)
 	l.lookUpEnded = make(chan struct{})
+}
+
+// failedLookUp is the answer to a look-up that found the credential
+// unknown, after its slot has ended and kept its count here: with Redis,
+// the failure is counted there too, in the request's one round trip, and
+// the client's refusal answers instead if Redis finds its limit spent.
+func (l *limiters) failedLookUp(ctx context.Context, ip string) error {
+	if l.shared.Shared() {
+		if refusal, ok := l.failedFromShared(ctx, ip); ok && refusal != nil {
+			return refusal
+		}
+	}
+	return refusedUnknown
+}
+
+// spentInRedis fills this instance's count for f's current window, so that
+// the client's next look-up is refused here, without asking the database,
+// until the count fades as the local limit's would. Redis said f is
+// spent across instances; this instance had counted only its own share.
+func (l *limiters) spentInRedis(f failureLimit) {
+	l.lastFailure.Store(time.Now().UnixNano())
+	window := l.currentWindow()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if missing := math.Ceil(float64(f.limit) - l.failures(f)); missing > 0 {
+		_ = f.counter.Counter().IncrementBy(f.key, window, int(missing))
+	}
 }
 
 // orderedCounter is httprate's in-memory counter, safe against a count
@@ -440,6 +461,7 @@ func (l *limiters) admitKeyShared(w http.ResponseWriter, r *http.Request, keyID 
 		// The client was refused before its key was looked at, as it
 		// would be by the local limits: no rate-limit headers.
 		delete(h, headerWindow)
+		l.spentInRedis(gates[-verdict-1])
 		return gates[-verdict-1].refusal, true
 	case verdict == 0:
 		h[headerLimit] = l.limit
@@ -475,6 +497,7 @@ func (l *limiters) sessionBlocked(ctx context.Context, ip string) error {
 		return l.ipBlockedLocally(ip)
 	}
 	if res[0] > 0 {
+		l.spentInRedis(limits[res[0]-1])
 		return limits[res[0]-1].refusal
 	}
 	return nil
@@ -489,88 +512,8 @@ func (l *limiters) failedFromShared(ctx context.Context, ip string) (refusal err
 		return nil, false
 	}
 	if res[0] == 0 {
+		l.spentInRedis(limits[res[1]-1])
 		return limits[res[1]-1].refusal, true
 	}
 	return nil, true
-}
-
-// othersLookUpWait bounds how long a look-up waits, in all, for look-ups
-// under way on other instances to end: it cannot be woken by them, and
-// asks again every othersLookUpPoll.
-const (
-	othersLookUpWait = 250 * time.Millisecond
-	othersLookUpPoll = 5 * time.Millisecond
-)
-
-func (l *limiters) takeSharedSlot(ctx context.Context, s *lookUpSlot) (_ error, ok bool) {
-	keys := l.slotKeys(s.limits)
-	args := make([]any, 0, 3+len(s.limits))
-	s.redisSlot = rand.Text()
-	args = append(args, l.limits.FailedWindow.Milliseconds(), slotLapse.Milliseconds(), s.redisSlot)
-	for _, f := range s.limits {
-		args = append(args, f.limit)
-	}
-	giveUp := time.Now().Add(othersLookUpWait)
-	for {
-		res, ok := l.shared.run(ctx, takeSlotScript, keys, args...)
-		if !ok || len(res) != 3 {
-			return nil, false
-		}
-		if res[0] == 1 {
-			s.onRedis = true
-			l.mu.Lock()
-			for _, f := range s.limits {
-				l.lookUps[f.key]++
-			}
-			l.mu.Unlock()
-			return nil, true
-		}
-		full := s.limits[res[1]-1]
-		if res[2] == 0 {
-			return full.refusal, true
-		}
-		// Look-ups under way may yet end well. This instance's wake it
-		// when they end; others' are asked about again shortly.
-		l.mu.Lock()
-		mine, ended := l.lookUps[full.key] > 0, l.lookUpEnded
-		l.mu.Unlock()
-		var wake <-chan time.Time
-		if !mine {
-			if time.Now().After(giveUp) {
-				return full.refusal, true
-			}
-			wake = time.After(othersLookUpPoll)
-		}
-		select {
-		case <-ended:
-		case <-wake:
-		case <-ctx.Done():
-			return ctx.Err(), true
-		}
-	}
-}
-
-// slotLapse is how long a look-up's slot holds its place in Redis if its
-// end never arrives: longer than any look-up takes.
-const slotLapse = 10 * time.Second
-
-// slotKeys are the counters of limits, then their sets of look-ups under way.
-func (l *limiters) slotKeys(limits []failureLimit) []string {
-	counters := l.redisKeys(limits)
-	keys := append([]string(nil), counters...)
-	for _, k := range counters {
-		keys = append(keys, k+":lookups")
-	}
-	return keys
-}
-
-// endSharedSlot ends a slot taken in Redis, counting the failure if the
-// look-up failed. If Redis cannot be told, the slot lapses by itself and
-// the failure goes uncounted.
-func (l *limiters) endSharedSlot(s *lookUpSlot, failed bool) {
-	outcome := 0
-	if failed {
-		outcome = 1
-	}
-	l.shared.run(context.Background(), endSlotScript, l.slotKeys(s.limits), l.limits.FailedWindow.Milliseconds(), outcome, s.redisSlot)
 }

@@ -134,36 +134,57 @@ func TestSharedFailureLimitsAcrossInstances(t *testing.T) {
 	}
 }
 
-// Look-up slots count ahead in Redis: a slot given back makes room on
-// another instance, and one kept fills the limit.
-func TestSharedLookUpSlots(t *testing.T) {
+// Look-up slots are each instance's own; Redis counts a look-up once it
+// has failed, in the request's one round trip, and an instance that hears
+// from Redis that a client is spent refuses that client's next look-up
+// before the database is asked.
+func TestSharedLookUpsCountOnceTheyFail(t *testing.T) {
 	url, prefix := redistest.Shared(t)
 	limits := RateLimits{PerKey: 100, KeyWindow: time.Hour, FailedPerIP: 2, FailedWindow: time.Hour}
 	a := newLimiters(limits, newShared(t, url, prefix))
 	b := newLimiters(limits, newShared(t, url, prefix))
 	ctx := context.Background()
 	const ip = "198.51.100.4"
-	first, err := a.takeLookUpSlot(ctx, ip)
-	if err != nil || !first.onRedis {
-		t.Fatalf("first slot: %v (on Redis: %v)", err, first != nil && first.onRedis)
+	lookUp := func(l *limiters, failed bool) error {
+		t.Helper()
+		slot, err := l.takeLookUpSlot(ctx, ip)
+		if err != nil {
+			return err
+		}
+		slot.end(failed)
+		if failed {
+			return l.failedLookUp(ctx, ip)
+		}
+		return nil
 	}
-	second, err := a.takeLookUpSlot(ctx, ip)
-	if err != nil {
-		t.Fatal(err)
+	// Known credentials give their slots back: they never count.
+	for i := range 5 {
+		if err := lookUp(a, false); err != nil {
+			t.Fatalf("known credential %d: %v", i, err)
+		}
 	}
-	// Both are under way on a: b waits a moment for them, then refuses.
+	if err := lookUp(a, true); err != refusedUnknown {
+		t.Fatalf("first unknown credential: %v, want it reported as unknown", err)
+	}
+	if err := lookUp(b, true); err != refusedUnknown {
+		t.Fatalf("second unknown credential, on another instance: %v", err)
+	}
+	// a has counted one failure of its own; Redis has both. a's next
+	// look-up goes ahead, and its failure is answered with the refusal.
+	if err := lookUp(a, true); err == nil || err.Error() != a.fromAddress.Error() {
+		t.Fatalf("a third unknown credential: %v, want the address's refusal", err)
+	}
+	// a now knows: the next look-up is refused before it starts, even for
+	// a credential that would have been known.
+	if _, err := a.takeLookUpSlot(ctx, ip); err == nil || err.Error() != a.fromAddress.Error() {
+		t.Fatalf("a look-up after Redis said the address is spent: %v", err)
+	}
+	// A failure that needed no look-up tells b the same.
+	if err := b.failedFrom(ctx, ip, refusedMalformed); err == nil || err.Error() != b.fromAddress.Error() {
+		t.Fatalf("a malformed credential from the spent address: %v", err)
+	}
 	if _, err := b.takeLookUpSlot(ctx, ip); err == nil || err.Error() != b.fromAddress.Error() {
-		t.Fatalf("a third look-up while two are under way: %v", err)
-	}
-	first.end(false) // the credential was known: its slot is given back
-	third, err := b.takeLookUpSlot(ctx, ip)
-	if err != nil {
-		t.Fatalf("a look-up after a slot was given back: %v", err)
-	}
-	second.end(true)
-	third.end(true)
-	if err := a.failedFrom(ctx, ip, refusedMalformed); err == nil || err.Error() != a.fromAddress.Error() {
-		t.Fatalf("after two failed look-ups: %v, want the address's refusal", err)
+		t.Fatalf("b's look-up after Redis said the address is spent: %v", err)
 	}
 }
 

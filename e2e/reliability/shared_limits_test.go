@@ -6,8 +6,10 @@ package reliability
 // requests keep flowing; when it is back, the limit is shared again.
 
 import (
+	"bufio"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -22,6 +24,9 @@ import (
 	"testing"
 	"time"
 
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/keyfob/keyfob/credential"
 	"github.com/keyfob/keyfob/internal/pgtest"
 	"github.com/keyfob/keyfob/internal/redistest"
 	"github.com/keyfob/keyfob/internal/testkit"
@@ -554,5 +559,118 @@ func TestComposeLoadBalancerNeverResendsAPost(t *testing.T) {
 	if got := dropped.Load() + answered.Load(); got != posts {
 		t.Fatalf("%d POSTs reached the instances (%d dropped, %d answered), want %d: nginx re-sent a POST that had reached an instance",
 			got, dropped.Load(), answered.Load(), posts)
+	}
+}
+
+// Each keyed request costs Redis one round trip, whether the instance
+// verifies its key from the cache or must look it up first, and so does
+// each failed authentication. Redis's MONITOR shows every command a
+// client sends, and those a script runs marked as the script's.
+func TestSharedRateLimitOneRoundTripPerKeyedRequest(t *testing.T) {
+	testkit.RequirePostgres(t)
+	redis := redistest.Start(t)
+	f := startRedisFleet(t, redis.URL, "-redis-timeout", "1s")
+	f.waitBackend(t, "redis")
+	monitor := monitorRedis(t, redis.URL)
+	_, secret := f.ac.CreateKey(t, f.owner, "one round trip")
+	p := f.instances[0]
+	costs := func(what string, request func() testkit.Answer, want int) {
+		t.Helper()
+		monitor.sent(t) // whatever came before
+		a := request()
+		if sent := monitor.sent(t); len(sent) != 1 {
+			t.Errorf("%s (status %d) made %d Redis round trips, want 1: %q", what, a.Status, len(sent), sent)
+		}
+		if a.Status != want {
+			t.Errorf("%s: status %d, want %d: %s", what, a.Status, want, a.Body)
+		}
+	}
+	verify := func(auth string) func() testkit.Answer {
+		return func() testkit.Answer {
+			a, err := testkit.VerifyKey(f.c, p.URL, auth, "Shared")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return a
+		}
+	}
+	viewer := func() testkit.Answer {
+		a, err := testkit.GraphQL(f.c, p.URL, testkit.Request{Query: "{ viewer { id } }", Auth: testkit.Bearer(secret)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	costs("a key's first request, looked up in the database", verify(testkit.Bearer(secret)), http.StatusOK)
+	for range 3 {
+		costs("a key's request answered from the cache", verify(testkit.Bearer(secret)), http.StatusOK)
+		costs("a keyed GraphQL request", viewer, http.StatusOK)
+	}
+	costs("an unknown key, looked up", verify(testkit.Bearer(credential.NewAPIKey())), http.StatusUnauthorized)
+	costs("a malformed credential", verify("Bearer kf_not-a-key"), http.StatusUnauthorized)
+}
+
+// redisMonitor reads a Redis server's MONITOR stream.
+type redisMonitor struct {
+	lines  chan string
+	marker *goredis.Client
+	n      int
+}
+
+func monitorRedis(t *testing.T, url string) *redisMonitor {
+	t.Helper()
+	opts, err := goredis.ParseURL(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := net.Dial("tcp", opts.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	m := &redisMonitor{lines: make(chan string, 1024), marker: goredis.NewClient(opts)}
+	t.Cleanup(func() { _ = m.marker.Close() })
+	if _, err := conn.Write([]byte("MONITOR\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		defer close(m.lines)
+		lines := bufio.NewScanner(conn)
+		for lines.Scan() {
+			m.lines <- lines.Text()
+		}
+	}()
+	return m
+}
+
+// sent returns the commands clients sent since the last call: not those
+// a script ran, nor a new connection's HELLO. It sends a marker of its
+// own and reads up to it, so every command sent before is in.
+func (m *redisMonitor) sent(t *testing.T) []string {
+	t.Helper()
+	m.n++
+	marker := "keyfob-test-marker-" + strconv.Itoa(m.n)
+	if err := m.marker.Echo(t.Context(), marker).Err(); err != nil {
+		t.Fatal(err)
+	}
+	var sent []string
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case line, ok := <-m.lines:
+			if !ok {
+				t.Fatal("the MONITOR stream ended")
+			}
+			switch {
+			case strings.Contains(line, marker):
+				return sent
+			case strings.Contains(line, "keyfob-test-marker-"), strings.HasPrefix(line, "+OK"),
+				strings.Contains(line, " lua] "), strings.Contains(line, `] "hello"`):
+			default:
+				sent = append(sent, line)
+			}
+		case <-timeout:
+			t.Fatalf("MONITOR did not show the marker %s", marker)
+		}
 	}
 }
