@@ -12,9 +12,12 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jonboulle/clockwork"
+
+	"golang.org/x/sync/semaphore"
 
 	"github.com/keyfob/keyfob/credential"
 	"github.com/keyfob/keyfob/db"
@@ -64,6 +67,16 @@ type Authenticator struct {
 
 	lookUpTimeout time.Duration
 	failClosed    bool
+	// lookUpTurns lets as many look-ups ask the database at once as its
+	// pool has connections, so that the look-up bound times the database's
+	// answer, not a queue for a connection: a burst of cold credentials
+	// (an instance restarted under traffic) queues for longer than the
+	// bound while the database answers each in a millisecond.
+	lookUpTurns *semaphore.Weighted
+	// lastAnswer is when the database last answered a look-up, in Unix
+	// nanoseconds: a look-up waiting for its turn gives up only when
+	// none has been answered for the bound.
+	lastAnswer atomic.Int64
 
 	// Background refreshes run under background and are waited for by Close.
 	background     context.Context
@@ -86,6 +99,7 @@ func New(store *db.DB, usage UsageRecorder, logger *slog.Logger, opts Options) *
 		onOutcome:      opts.OnOutcome,
 		lookUpTimeout:  opts.LookUpTimeout,
 		failClosed:     opts.FailClosedOnOutage,
+		lookUpTurns:    semaphore.NewWeighted(int64(max(store.SQL().Stats().MaxOpenConnections, 1))),
 		background:     background,
 		stopBackground: stop,
 	}
@@ -259,19 +273,49 @@ func (a *Authenticator) answer(ctx context.Context, v verdict, ip string) (*mode
 }
 
 // boundedLookUp is lookUp within the look-up bound. A look-up that outlives
-// the bound, while the request itself goes on, means the database cannot
-// answer: UNAVAILABLE, as a lost connection is.
+// the bound once its turn has come, while the request itself goes on,
+// means the database cannot answer: UNAVAILABLE, as a lost connection
+// is. So does waiting for a turn while no look-up is answered for as long.
 func (a *Authenticator) boundedLookUp(ctx context.Context, digest credential.Digest, kind credential.Kind) (*model.Actor, error) {
 	if a.lookUpTimeout <= 0 {
 		return a.lookUp(ctx, digest, kind)
 	}
+	if err := a.waitForTurn(ctx); err != nil {
+		return nil, err
+	}
+	defer a.lookUpTurns.Release(1)
 	bounded, cancel := context.WithTimeout(ctx, a.lookUpTimeout)
 	defer cancel()
 	actor, err := a.lookUp(bounded, digest, kind)
+	if err == nil || errors.Is(err, refusedUnknown) {
+		a.lastAnswer.Store(time.Now().UnixNano())
+	}
 	if err != nil && ctx.Err() == nil && bounded.Err() != nil {
 		return nil, fmt.Errorf("%w (the credential's look-up took longer than %v)", model.ErrUnavailable, a.lookUpTimeout)
 	}
 	return actor, err
+}
+
+// waitForTurn waits for one of the look-ups' turns for as long as the
+// database keeps answering the look-ups ahead: it gives up once a whole
+// bound passes without an answer. A waiter that gives up and waits again
+// goes to the back of the queue; it does so only while look-ups are being
+// answered, so the queue moves.
+func (a *Authenticator) waitForTurn(ctx context.Context) error {
+	for {
+		since := time.Now().UnixNano()
+		waiting, cancel := context.WithTimeout(ctx, a.lookUpTimeout)
+		err := a.lookUpTurns.Acquire(waiting, 1)
+		cancel()
+		switch {
+		case err == nil:
+			return nil
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case a.lastAnswer.Load() < since:
+			return fmt.Errorf("%w (no credential look-up was answered for %v)", model.ErrUnavailable, a.lookUpTimeout)
+		}
+	}
 }
 
 // lookUp asks the database who a credential belongs to and caches the

@@ -4,6 +4,7 @@
 package db
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"database/sql/driver"
@@ -83,7 +84,14 @@ type Options struct {
 	// Clock tells the time sessions are issued, expire and are used at;
 	// nil is the real clock. Tests move a fake one instead of sleeping.
 	Clock clockwork.Clock
+	// MaxConnections sizes PostgreSQL's pool; 0 is DefaultMaxConnections.
+	// SQLite always has one.
+	MaxConnections int
 }
+
+// DefaultMaxConnections is PostgreSQL's pool size unless set: PostgreSQL's
+// own default allows 100 connections, shared by every instance.
+const DefaultMaxConnections = 20
 
 // IsPostgres reports whether dsn names a PostgreSQL database rather than an
 // SQLite file.
@@ -143,8 +151,9 @@ func Open(dsn string, opts Options) (*DB, error) {
 		return nil, err
 	}
 	if pg {
-		sqlDB.SetMaxOpenConns(20)
-		sqlDB.SetMaxIdleConns(20)
+		size := cmp.Or(opts.MaxConnections, DefaultMaxConnections)
+		sqlDB.SetMaxOpenConns(size)
+		sqlDB.SetMaxIdleConns(size)
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	} else {
 		// A single connection serialises transactions, so SQLite never

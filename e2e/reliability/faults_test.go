@@ -828,3 +828,60 @@ func TestFaultUnknownCommitOutcomeCountsOnce(t *testing.T) {
 	}
 	testkit.CompareUsage(t, tr.tally.Admitted(), testkit.Usage(t, testkit.Inspect(t, dsn)))
 }
+
+// An instance restarted under traffic meets every key cold at once. The
+// look-up bound times the database's answer, not the queue for one of
+// the pool's connections: 600 known keys verified at once through a pool
+// of two, each looked up, are all admitted with the bound at its default,
+// 250 ms, though many wait longer than that for their turn. (Before, the
+// bound counted the wait too, and refused most of them.)
+func TestFaultRestartUnderTrafficRefusesNoKnownKey(t *testing.T) {
+	testkit.TimeBound(t)
+	testkit.RequirePostgres(t)
+	dsn := pgtest.FreshSchema(t)
+	srv := testkit.StartServer(t, dsn, "-db-lookup-timeout", "250ms", "-db-max-connections", "2",
+		"-rate-limit", "1000000", "-failed-auth-per-ip", "1000000")
+	sc := srv.Client()
+	const keys, perUser = 600, 200 // a user holds at most 200 keys
+	secrets := make([]string, keys)
+	var owner *testkit.User
+	for i := range secrets {
+		if i%perUser == 0 {
+			owner = sc.SignUp(t, fmt.Sprintf("Cold Start Realty %d", i/perUser))
+		}
+		_, secrets[i] = sc.CreateKey(t, owner, fmt.Sprintf("cold %d", i))
+	}
+	c := testkit.HTTPClient(t)
+	statuses := make([]int, keys)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i, secret := range secrets {
+		wg.Go(func() {
+			<-start
+			a, err := testkit.VerifyKey(c, srv.URL, testkit.Bearer(secret), "Cold")
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			statuses[i] = a.Status
+		})
+	}
+	began := time.Now()
+	close(start)
+	wg.Wait()
+	took := time.Since(began)
+	counts := map[int]int{}
+	for _, s := range statuses {
+		counts[s]++
+	}
+	t.Logf("%d cold keys at once: statuses %v in %v", keys, counts, took)
+	if counts[http.StatusOK] != keys {
+		var why []string
+		for _, line := range strings.Split(srv.Logs.String(), "\n") {
+			if strings.Contains(line, "cannot answer") || strings.Contains(line, "UNAVAILABLE") {
+				why = append(why, line)
+			}
+		}
+		t.Fatalf("%d cold keys at once: statuses %v, want all %d admitted; the log says:\n%s", keys, counts, keys, strings.Join(why, "\n"))
+	}
+}

@@ -62,6 +62,8 @@ type Config struct {
 	// DBLookupTimeout bounds a credential's look-up on PostgreSQL: past it,
 	// the database counts as unable to answer (see FailClosedOnOutage).
 	DBLookupTimeout time.Duration
+	// DBMaxConnections is the size of PostgreSQL's connection pool.
+	DBMaxConnections int
 	// FailClosedOnOutage refuses every credential with UNAVAILABLE while the
 	// database cannot answer, instead of riding out the outage on cached
 	// verdicts until their TTL ends.
@@ -102,6 +104,7 @@ var SettingEnv = [][2]string{
 	{"cache-ttl", "KEYFOB_CACHE_TTL"},
 	{"negative-cache-ttl", "KEYFOB_NEGATIVE_CACHE_TTL"},
 	{"db-lookup-timeout", "KEYFOB_DB_LOOKUP_TIMEOUT"},
+	{"db-max-connections", "KEYFOB_DB_MAX_CONNECTIONS"},
 	{"fail-closed-on-outage", "KEYFOB_FAIL_CLOSED_ON_OUTAGE"},
 	{"rate-limit", "KEYFOB_RATE_LIMIT"},
 	{"rate-limit-window", "KEYFOB_RATE_LIMIT_WINDOW"},
@@ -164,6 +167,7 @@ func Load(args []string, stderr io.Writer) (*Config, []string, error) {
 	fs.DurationVar(&c.CacheTTL, "cache-ttl", 30*time.Second, "longest a verified credential is trusted without asking the database (env KEYFOB_CACHE_TTL)")
 	fs.DurationVar(&c.NegativeTTL, "negative-cache-ttl", 5*time.Second, "how long an unknown credential is remembered (env KEYFOB_NEGATIVE_CACHE_TTL)")
 	fs.DurationVar(&c.DBLookupTimeout, "db-lookup-timeout", 250*time.Millisecond, "on PostgreSQL, longest a credential's look-up may take before the database counts as unable to answer (env KEYFOB_DB_LOOKUP_TIMEOUT)")
+	fs.IntVar(&c.DBMaxConnections, "db-max-connections", db.DefaultMaxConnections, "on PostgreSQL, most connections the pool opens (env KEYFOB_DB_MAX_CONNECTIONS)")
 	fs.BoolVar(&c.FailClosedOnOutage, "fail-closed-on-outage", false, "refuse every credential with 503 while the database cannot answer, rather than serve cached verdicts until their TTL ends (env KEYFOB_FAIL_CLOSED_ON_OUTAGE)")
 	fs.IntVar(&c.RateLimits.PerKey, "rate-limit", authn.DefaultRateLimits.PerKey, "requests allowed per API key per window (env KEYFOB_RATE_LIMIT)")
 	fs.DurationVar(&c.RateLimits.KeyWindow, "rate-limit-window", authn.DefaultRateLimits.KeyWindow, "the per-key rate-limit window (env KEYFOB_RATE_LIMIT_WINDOW)")
@@ -297,6 +301,7 @@ func (c *Config) Validate() error {
 		{"cache-ttl", c.CacheTTL > 0},
 		{"negative-cache-ttl", c.NegativeTTL > 0},
 		{"db-lookup-timeout", c.DBLookupTimeout > 0},
+		{"db-max-connections", c.DBMaxConnections > 0},
 		{"usage-flush-interval", c.UsageFlush > 0},
 		{"rate-limit", c.RateLimits.PerKey > 0},
 		{"failed-auth-per-ip", c.RateLimits.FailedPerIP > 0},
@@ -371,7 +376,7 @@ func (c *Config) OpenStore(ctx context.Context, adjust ...func(*db.Options)) (st
 	if err != nil {
 		return nil, 0, err
 	}
-	opts := db.Options{Passwords: passwords, SessionTTL: c.SessionTTL, KeyCaps: c.KeyCaps}
+	opts := db.Options{Passwords: passwords, SessionTTL: c.SessionTTL, KeyCaps: c.KeyCaps, MaxConnections: c.DBMaxConnections}
 	for _, a := range adjust {
 		a(&opts)
 	}

@@ -33,8 +33,8 @@ func TestConfigOutageSettings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.DBLookupTimeout != 250*time.Millisecond || cfg.FailClosedOnOutage {
-		t.Fatalf("defaults: look-up bound %v, fail closed %v; want 250ms, false", cfg.DBLookupTimeout, cfg.FailClosedOnOutage)
+	if cfg.DBLookupTimeout != 250*time.Millisecond || cfg.FailClosedOnOutage || cfg.DBMaxConnections != 20 {
+		t.Fatalf("defaults: look-up bound %v, fail closed %v, pool %d; want 250ms, false, 20", cfg.DBLookupTimeout, cfg.FailClosedOnOutage, cfg.DBMaxConnections)
 	}
 	t.Setenv("KEYFOB_DB_LOOKUP_TIMEOUT", "1s")
 	t.Setenv("KEYFOB_FAIL_CLOSED_ON_OUTAGE", "true")
@@ -71,6 +71,7 @@ func TestConfigRefusesBadValues(t *testing.T) {
 		"KEYFOB_PUBLIC_REVOCATIONS_PER_HOUR": "many",
 		"KEYFOB_DB_LOOKUP_TIMEOUT":           "250",
 		"KEYFOB_FAIL_CLOSED_ON_OUTAGE":       "sometimes",
+		"KEYFOB_DB_MAX_CONNECTIONS":          "twenty",
 	} {
 		t.Run(env, func(t *testing.T) {
 			t.Setenv(env, value)
@@ -172,6 +173,7 @@ func TestConfigRefusesSenselessValues(t *testing.T) {
 		"public-revocations-per-hour": "0",
 		"github-secret-scanning-keys": " ",
 		"db-lookup-timeout":           "0s",
+		"db-max-connections":          "0",
 	} {
 		t.Run(flagName, func(t *testing.T) {
 			_, _, err := Load([]string{"-" + flagName, value}, io.Discard)
