@@ -60,8 +60,10 @@ func (db *DB) AuditEvents(ctx context.Context, actor *model.Actor, first *int, a
 	if err := actor.User.RequireManager(); err != nil {
 		return nil, err
 	}
-	account := db.gorm.WithContext(ctx).Model(&model.AuditEvent{}).Where("account_id = ?", actor.User.AccountID)
-	events, hasNext, total, err := newestFirst[model.AuditEvent](account, "occurred_at", "evt", first, after)
+	account := func(tx *gorm.DB) *gorm.DB {
+		return tx.Model(&model.AuditEvent{}).Where("account_id = ?", actor.User.AccountID)
+	}
+	events, hasNext, total, err := newestFirst[model.AuditEvent](ctx, db, account, "occurred_at", "evt", first, after)
 	if err != nil {
 		return nil, err
 	}

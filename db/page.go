@@ -1,6 +1,8 @@
 package db
 
 import (
+	"context"
+	"database/sql"
 	"encoding/base64"
 	"strconv"
 	"strings"
@@ -12,34 +14,54 @@ import (
 	"github.com/keyfob/keyfob/model"
 )
 
-// newestFirst returns one page of q's rows, ordered newest first by (column,
-// id), after the cursor; whether more rows follow; and how many rows q
-// matches in all. Every connection pages this way, so cursors work alike.
-// column is one of ours, never a client's.
-func newestFirst[T any](q *gorm.DB, column, idPrefix string, first *int, after *string) (rows []*T, hasNext bool, total int, err error) {
+// newestFirst reads one page of the rows scope selects, newest first by
+// column then id, after the cursor, with the total count of those rows.
+// The count and the page are read in one snapshot, so that a row written
+// meanwhile cannot be in one and not the other. column is one of ours,
+// never a client's.
+func newestFirst[T any](ctx context.Context, db *DB, scope func(*gorm.DB) *gorm.DB, column, idPrefix string, first *int, after *string) (rows []*T, hasNext bool, total int, err error) {
 	limit, err := model.PageSize(first)
 	if err != nil {
 		return nil, false, 0, err
 	}
-	page := q.Session(&gorm.Session{})
+	var at time.Time
+	var id string
 	if after != nil {
-		at, id, ok := DecodeCursor(*after, idPrefix)
-		if !ok {
+		var ok bool
+		if at, id, ok = DecodeCursor(*after, idPrefix); !ok {
 			return nil, false, 0, model.InvalidInput("after", "after is not a cursor this API returned")
 		}
-		page = page.Where(column+" < ? OR ("+column+" = ? AND id < ?)", at, at, id)
 	}
 	var count int64
-	if err := q.Session(&gorm.Session{}).Count(&count).Error; err != nil {
-		return nil, false, 0, translate(err)
-	}
-	if err := page.Order(column + " DESC, id DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
+	err = db.snapshot(ctx, func(tx *gorm.DB) error {
+		if err := scope(tx).Count(&count).Error; err != nil {
+			return err
+		}
+		page := scope(tx)
+		if after != nil {
+			page = page.Where(column+" < ? OR ("+column+" = ? AND id < ?)", at, at, id)
+		}
+		return page.Order(column + " DESC, id DESC").Limit(limit + 1).Find(&rows).Error
+	})
+	if err != nil {
 		return nil, false, 0, translate(err)
 	}
 	if len(rows) > limit {
 		rows, hasNext = rows[:limit], true
 	}
 	return rows, hasNext, int(count), nil
+}
+
+// snapshot runs read in one read-only transaction whose statements all
+// see the same state: REPEATABLE READ on PostgreSQL, where READ COMMITTED
+// gives each statement a snapshot of its own; an SQLite transaction reads
+// one snapshot by nature (WAL).
+func (db *DB) snapshot(ctx context.Context, read func(tx *gorm.DB) error) error {
+	var opts *sql.TxOptions
+	if db.postgres {
+		opts = &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}
+	}
+	return db.gorm.WithContext(ctx).Transaction(read, opts)
 }
 
 // Cursor encodes a row's place in a newest-first list: its time and id.
