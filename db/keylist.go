@@ -1,14 +1,13 @@
 package db
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/valyala/fastjson"
 
 	"github.com/keyfob/keyfob/model"
 )
@@ -153,124 +152,67 @@ func (db *DB) scanListedKey(rows *sql.Rows, fields model.KeyPageFields, total *i
 }
 
 // decodeUsage reads usageAggregate's array: [[integration, first, last,
-// count], ...]. It is parsed by hand, for this shape only: decoding it with
-// encoding/json into interfaces cost more than the statement.
+// count], ...]. fastjson reads it without reflection: encoding/json into
+// interfaces cost more than the statement.
 func decodeUsage(keyID string, raw []byte) ([]*model.IntegrationUsage, error) {
-	p := usageParser{raw: raw}
-	// One allocation for the rows: each row's array opens with "[[" or ",[".
-	rows := make([]model.IntegrationUsage, 0, max(bytes.Count(raw, []byte("["))-1, 0))
-	if !p.consume('[') {
+	p := usageParsers.Get()
+	defer usageParsers.Put(p)
+	v, err := p.ParseBytes(raw)
+	if err != nil {
+		return nil, fmt.Errorf("key %s: usage rows are not JSON: %w", keyID, err)
+	}
+	list, err := v.Array()
+	if err != nil {
 		return nil, fmt.Errorf("key %s: usage rows are not an array: %.40q", keyID, raw)
 	}
-	for !p.consume(']') {
-		if len(rows) > 0 && !p.consume(',') {
-			return nil, p.fail(keyID)
+	rows := make([]model.IntegrationUsage, len(list))
+	out := make([]*model.IntegrationUsage, len(list))
+	for i, item := range list {
+		fields, err := item.Array()
+		if err != nil || len(fields) != 4 {
+			return nil, fmt.Errorf("key %s: usage row %d is not [integration, first, last, count]: %s", keyID, i, item)
 		}
-		rows = append(rows, model.IntegrationUsage{})
-		r := &rows[len(rows)-1]
-		var first, last time.Time
-		var count int64
-		ok := p.consume('[') && p.string(&r.Integration) && p.consume(',') && p.time(&first) && p.consume(',') &&
-			p.time(&last) && p.consume(',') && p.int(&count) && p.consume(']')
-		if !ok {
-			return nil, p.fail(keyID)
+		integration, err := fields[0].StringBytes()
+		if err != nil {
+			return nil, fmt.Errorf("key %s: usage row %d: integration: %w", keyID, i, err)
 		}
-		r.APIKeyID, r.FirstUsedAt, r.LastUsedAt, r.RequestCount = keyID, first, last, int(count)
-	}
-	if p.skipSpace(); p.at != len(raw) {
-		return nil, p.fail(keyID)
-	}
-	out := make([]*model.IntegrationUsage, len(rows))
-	for i := range rows {
+		first, err := usageTime(fields[1])
+		if err != nil {
+			return nil, fmt.Errorf("key %s: usage row %d: first used: %w", keyID, i, err)
+		}
+		last, err := usageTime(fields[2])
+		if err != nil {
+			return nil, fmt.Errorf("key %s: usage row %d: last used: %w", keyID, i, err)
+		}
+		count, err := fields[3].Int64()
+		if err != nil {
+			return nil, fmt.Errorf("key %s: usage row %d: request count: %w", keyID, i, err)
+		}
+		rows[i] = model.IntegrationUsage{APIKeyID: keyID, Integration: string(integration), FirstUsedAt: first, LastUsedAt: last, RequestCount: int(count)}
 		out[i] = &rows[i]
 	}
 	return out, nil
 }
 
-// usageParser reads the JSON that usageAggregate makes.
-type usageParser struct {
-	raw []byte
-	at  int
-}
+var usageParsers fastjson.ParserPool
 
-func (p *usageParser) fail(keyID string) error {
-	return fmt.Errorf("key %s: unexpected usage rows at byte %d: %.60q", keyID, p.at, p.raw[min(p.at, len(p.raw)):])
-}
-
-func (p *usageParser) skipSpace() {
-	for p.at < len(p.raw) && (p.raw[p.at] == ' ' || p.raw[p.at] == '\n' || p.raw[p.at] == '\t' || p.raw[p.at] == '\r') {
-		p.at++
+// usageTime reads microseconds since the epoch (PostgreSQL) or a string in
+// one of the SQLite driver's layouts.
+func usageTime(v *fastjson.Value) (time.Time, error) {
+	if v.Type() == fastjson.TypeNumber {
+		micros, err := v.Int64()
+		return time.UnixMicro(micros).UTC(), err
 	}
-}
-
-func (p *usageParser) consume(c byte) bool {
-	p.skipSpace()
-	if p.at < len(p.raw) && p.raw[p.at] == c {
-		p.at++
-		return true
+	s, err := v.StringBytes()
+	if err != nil {
+		return time.Time{}, err
 	}
-	return false
-}
-
-// string reads a JSON string; one with escapes goes through encoding/json.
-func (p *usageParser) string(out *string) bool {
-	p.skipSpace()
-	if p.at >= len(p.raw) || p.raw[p.at] != '"' {
-		return false
-	}
-	escaped := false
-	for end := p.at + 1; end < len(p.raw); end++ {
-		switch p.raw[end] {
-		case '\\':
-			escaped = true
-			end++
-		case '"':
-			lit := p.raw[p.at : end+1]
-			p.at = end + 1
-			if escaped {
-				return json.Unmarshal(lit, out) == nil
-			}
-			*out = string(lit[1 : len(lit)-1])
-			return true
+	for _, layout := range sqliteTimeLayouts {
+		if t, err := time.Parse(layout, string(s)); err == nil {
+			return t.UTC(), nil
 		}
 	}
-	return false
-}
-
-func (p *usageParser) int(out *int64) bool {
-	p.skipSpace()
-	end := p.at
-	for end < len(p.raw) && (p.raw[end] == '-' || '0' <= p.raw[end] && p.raw[end] <= '9') {
-		end++
-	}
-	n, err := strconv.ParseInt(string(p.raw[p.at:end]), 10, 64)
-	p.at, *out = end, n
-	return err == nil
-}
-
-// time reads microseconds since the epoch (PostgreSQL) or a string in one
-// of the SQLite driver's layouts.
-func (p *usageParser) time(out *time.Time) bool {
-	p.skipSpace()
-	if p.at < len(p.raw) && p.raw[p.at] == '"' {
-		var s string
-		if !p.string(&s) {
-			return false
-		}
-		for _, layout := range sqliteTimeLayouts {
-			if t, err := time.Parse(layout, s); err == nil {
-				*out = t.UTC()
-				return true
-			}
-		}
-		return false
-	}
-	var micros int64
-	if !p.int(&micros) {
-		return false
-	}
-	*out = time.UnixMicro(micros).UTC()
-	return true
+	return time.Time{}, fmt.Errorf("%q is not a time", s)
 }
 
 // sqliteTimeLayouts are the ways the SQLite driver writes a time.

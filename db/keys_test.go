@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -143,5 +144,25 @@ func TestDecodeUsage(t *testing.T) {
 	}
 	if rows, err := decodeUsage("key_1", []byte(`[]`)); err != nil || rows == nil || len(rows) != 0 {
 		t.Fatalf("decodeUsage([]) = %v, %v; want an empty, non-nil list", rows, err)
+	}
+}
+
+// One key's usage rows as the list statement returns them on PostgreSQL:
+// 20 integrations, the larger size of issue 16's comparison.
+func BenchmarkDecodeUsage(b *testing.B) {
+	var raw []byte
+	raw = append(raw, '[')
+	for i := range 20 {
+		if i > 0 {
+			raw = append(raw, ", "...)
+		}
+		raw = fmt.Appendf(raw, `["integration %d", 1796379072345678, 1796379072345678, %d]`, i, 1000+i)
+	}
+	raw = append(raw, ']')
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := decodeUsage("key_1", raw); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
