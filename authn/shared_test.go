@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -394,5 +395,40 @@ func BenchmarkAdmitKey(b *testing.B) {
 				b.Fatal("fell back to memory: the figure is not Redis's")
 			}
 		})
+	}
+}
+
+// A RequestLimit on Redis holds one count for every instance; without
+// Redis each instance counts its own.
+func TestRequestLimitAcrossInstances(t *testing.T) {
+	url, prefix := redistest.Shared(t)
+	a := NewRequestLimit("revocations", 3, time.Hour, newShared(t, url, prefix))
+	b := NewRequestLimit("revocations", 3, time.Hour, newShared(t, url, prefix))
+	allow := func(l *RequestLimit, ip string) bool {
+		r := httptest.NewRequest(http.MethodPost, "/credentials/revoke", nil)
+		return l.Allow(httptest.NewRecorder(), r, ip)
+	}
+	for i, l := range []*RequestLimit{a, b, a} {
+		if !allow(l, "192.0.2.1") {
+			t.Fatalf("request %d refused within the limit", i+1)
+		}
+	}
+	if allow(b, "192.0.2.1") || allow(a, "192.0.2.1") {
+		t.Fatal("a fourth request across instances was allowed: the count is not shared")
+	}
+	if !allow(b, "192.0.2.2") {
+		t.Fatal("another address was refused")
+	}
+	// Another limit's counts are its own.
+	other := NewRequestLimit("other", 3, time.Hour, newShared(t, url, prefix))
+	if !allow(other, "192.0.2.1") {
+		t.Fatal("another limit shares this one's count")
+	}
+
+	alone := NewRequestLimit("revocations", 2, time.Hour,
+		newShared(t, "redis://127.0.0.1:1/0", "", func(o *SharedOptions) { o.Timeout = 50 * time.Millisecond }))
+	got := []bool{allow(alone, "192.0.2.1"), allow(alone, "192.0.2.1"), allow(alone, "192.0.2.1")}
+	if !slices.Equal(got, []bool{true, true, false}) {
+		t.Fatalf("without Redis: %v, want the local limit of 2", got)
 	}
 }

@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/go-chi/httprate"
-
 	"github.com/keyfob/keyfob/authn"
 	"github.com/keyfob/keyfob/leak"
 	"github.com/keyfob/keyfob/model"
@@ -21,11 +19,6 @@ const publicRevocationWindow = time.Hour
 
 var errPublicRevocationsLimited = &model.Error{Code: model.CodeRateLimited, RetryAfter: publicRevocationWindow,
 	Message: "too many revocation reports from this address: retry after the time in Retry-After"}
-
-// newPublicRevocationLimit counts public revocation reports per client IP.
-func newPublicRevocationLimit(perHour int) *httprate.RateLimiter {
-	return httprate.NewRateLimiter(perHour, publicRevocationWindow, httprate.WithResponseHeaders(httprate.ResponseHeaders{}))
-}
 
 // readBody reads at most limit bytes of r's body; a longer one is
 // PAYLOAD_TOO_LARGE.
@@ -70,7 +63,7 @@ func (s *Server) gitHubSecretScanning(w http.ResponseWriter, r *http.Request) {
 // the revocations run after the answer is sent, so that neither the
 // answer nor its timing tells a prober whether a key was live.
 func (s *Server) publicRevocation(w http.ResponseWriter, r *http.Request) {
-	if s.publicLimit.OnLimit(w, r, authn.ClientIPFromContext(r.Context())) {
+	if !s.publicLimit.Allow(w, r, authn.ClientIPFromContext(r.Context())) {
 		writeError(w, errPublicRevocationsLimited)
 		return
 	}

@@ -20,7 +20,6 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/go-chi/httprate"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/rs/cors"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -57,7 +56,7 @@ type Server struct {
 	// of anyone who found a key, under publicLimit.
 	scanner     *leak.Scanner
 	public      *leak.PublicRevocations
-	publicLimit *httprate.RateLimiter
+	publicLimit *authn.RequestLimit
 	// stopListening ends the revocation listener.
 	stopListening context.CancelFunc
 	listening     chan struct{}
@@ -104,7 +103,7 @@ func New(cfg *config.Config, store *db.DB, logger *slog.Logger) *Server {
 	store.OnRevoke = s.authn.Cache.Revoke
 	s.scanner = &leak.Scanner{Keys: leak.NewKeySet(cfg.GitHubScanningKeys, cfg.GitHubScanningToken, store.Clock(), logger), Store: store, Logger: logger}
 	s.public = leak.NewPublicRevocations(store, logger)
-	s.publicLimit = newPublicRevocationLimit(cfg.PublicRevocationsPerHour)
+	s.publicLimit = authn.NewRequestLimit("revocations", cfg.PublicRevocationsPerHour, publicRevocationWindow, s.shared)
 	ctx, cancel := context.WithCancel(context.Background())
 	s.stopListening = cancel
 	if cfg.DatabaseURL == "" {

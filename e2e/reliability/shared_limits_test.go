@@ -447,15 +447,16 @@ func TestComposeLoadBalancerSharesOneLimit(t *testing.T) {
 	}
 }
 
-// The log-in limits and the failed-authentication limit are shared too:
-// wrong passwords for one email, spread over three instances, use up its
-// limit (5) and the allowance of the address its user signed up from (3)
-// on all of them, and twenty malformed credentials from one address use
-// up that address's limit.
+// The log-in limits, the failed-authentication limit and the limit on
+// public revocation reports are shared too: wrong passwords for one
+// email, spread over three instances, use up its limit (5) and the
+// allowance of the address its user signed up from (3) on all of them,
+// four reports use up an address's hour, and twenty malformed credentials
+// from one address use up that address's limit.
 func TestSharedLoginAndFailureLimitsAcrossInstances(t *testing.T) {
 	testkit.RequirePostgres(t)
 	redis := redistest.Start(t)
-	f := startRedisFleet(t, redis.URL, "-redis-timeout", "1s", "-failed-auth-per-ip", "20")
+	f := startRedisFleet(t, redis.URL, "-redis-timeout", "1s", "-failed-auth-per-ip", "20", "-public-revocations-per-hour", "4")
 	f.waitBackend(t, "redis")
 	_, secret := f.ac.CreateKey(t, f.owner, "from a soon blocked address")
 
@@ -471,6 +472,20 @@ func TestSharedLoginAndFailureLimitsAcrossInstances(t *testing.T) {
 	for _, p := range f.instances {
 		if got := logIn(p); got.Code() != "RATE_LIMITED" {
 			t.Fatalf("a ninth wrong password on %s: %s, want RATE_LIMITED: eight across instances spent the email's limit and the address's allowance", p.URL, got.Body)
+		}
+	}
+
+	// Public revocation reports: 4 an hour from one address, whichever
+	// instances they reach.
+	report := []byte(`{"credentials": ["kf_not_a_live_key"]}`)
+	for i := range 4 + 3 {
+		got, err := testkit.DoHTTP(f.c, testkit.PublicRevokeRequest(f.instances[i%3].URL, report))
+		want := http.StatusAccepted
+		if i >= 4 {
+			want = http.StatusTooManyRequests
+		}
+		if err != nil || got.Status != want {
+			t.Fatalf("public revocation report %d: %v %d %s, want %d", i+1, err, got.Status, got.Body, want)
 		}
 	}
 
