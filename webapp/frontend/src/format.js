@@ -5,6 +5,12 @@ export function when(ts) {
   return new Date(ts).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
 }
 
+// day is a date without its time, for columns where the day is enough.
+export function day(ts) {
+  if (!ts) return "";
+  return new Date(ts).toLocaleDateString(undefined, { dateStyle: "medium" });
+}
+
 export function plural(n, one, many) {
   return `${n} ${n === 1 ? one : many}`;
 }

@@ -1,10 +1,10 @@
 // The API keys screen: the table, the integrations card, and the dialogs
 // that create, change, roll and delete a key.
 
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { gql, describe } from "./api.js";
 import { KEYS, CREATE_KEY, UPDATE_KEY, ROLL_KEY, DELETE_KEY } from "./queries.js";
-import { accessLabel, expiresAt, expiryChoices, graceChoices, lastDays, plural, when } from "./format.js";
+import { accessLabel, day, expiresAt, expiryChoices, graceChoices, lastDays, plural, when } from "./format.js";
 import { html, Dialog, Field, FormError, ShowOnce, Sparkline, describedBy, formErrors } from "./ui.js";
 
 export function KeysScreen({ viewer, notify }) {
@@ -59,8 +59,8 @@ export function KeysScreen({ viewer, notify }) {
         <button type="button" class="primary" id="create-key" onClick=${() => setDialog({ kind: "create" })}>Create API Key</button>
       </div>
     </div>
-    <p class="lede">${manager ? "Every key of the account, newest first." : "Your keys, newest first."}
-      Each integration should have a key of its own. Hover over or focus a key's name to see which integrations used it.</p>
+    <p class="lede">${(manager ? "Every key of the account, newest first. " : "Your keys, newest first. ") +
+      "Each integration should have a key of its own. Hover over or focus a key's name to see which integrations used it."}</p>
     ${error && html`<p class="error" role="alert" id="keys-error">${error}</p>`}
     <p class="count" id="keys-count" aria-live="polite">${loading && keys.length === 0
       ? "Loading keys…"
@@ -115,17 +115,17 @@ function KeyRow({ k, manager, onAction, cardOpen, setCard }) {
   const hide = () => setCard((open) => (open === k.id ? null : open));
   return html`<tr data-key-id=${k.id} class=${"status-" + k.status.toLowerCase()}>
     <td class="name-cell" onMouseEnter=${show} onMouseLeave=${hide}>
-      <button type="button" class="key-name" aria-describedby=${cardOpen ? cardId : undefined} aria-expanded=${cardOpen ? "true" : "false"}
+      <button type="button" class="key-name" id=${"name-" + k.id} aria-describedby=${cardOpen ? cardId : undefined} aria-expanded=${cardOpen ? "true" : "false"}
         onFocus=${show} onBlur=${hide} onClick=${() => (cardOpen ? hide() : show())}
         onKeyDown=${(e) => { if (e.key === "Escape" && cardOpen) { e.stopPropagation(); hide(); } }}>
         ${k.name}${k.isDefault && html` <span class="tag">Default</span>`}
       </button>
       ${k.note && html`<div class="note">${k.note}</div>`}
-      ${cardOpen && html`<${IntegrationsCard} id=${cardId} k=${k} />`}
+      ${cardOpen && html`<${IntegrationsCard} id=${cardId} anchorId=${"name-" + k.id} k=${k} />`}
     </td>
     <td><code class="last4">…${k.last4}</code></td>
-    ${manager && html`<td class="owner"><span>${k.owner.name}</span><br /><span class="muted">${k.owner.email}</span></td>`}
-    <td><time datetime=${k.createdAt}>${when(k.createdAt)}</time></td>
+    ${manager && html`<td class="owner"><span>${k.owner.name}</span><br /><span class="muted email">${k.owner.email}</span></td>`}
+    <td class="created"><time datetime=${k.createdAt} title=${when(k.createdAt)}>${day(k.createdAt)}</time></td>
     <td class="last-used">${k.lastUsedAt ? html`<time datetime=${k.lastUsedAt}>${when(k.lastUsedAt)}</time>` : "Never"}</td>
     <td class="expires">${k.expiresAt ? html`<time datetime=${k.expiresAt}>${when(k.expiresAt)}</time>` : "Never"}</td>
     <td class="access">${accessLabel[k.access]}</td>
@@ -147,9 +147,33 @@ function Status({ k }) {
       ${k.previousSecretLastUsedAt ? " last used " + when(k.previousSecretLastUsedAt) : " not used since the roll"}.</div>`}`;
 }
 
-function IntegrationsCard({ id, k }) {
+// IntegrationsCard floats below its key's name. It is placed by the
+// CSSOM (which the CSP allows, unlike style attributes) in fixed
+// coordinates, so that the table's scrolling box does not clip it.
+function IntegrationsCard({ id, anchorId, k }) {
   const rows = k.usageByIntegration;
-  return html`<div class="hover-card" id=${id} role="tooltip">
+  const ref = useRef(null);
+  useLayoutEffect(() => {
+    const place = () => {
+      const anchor = document.getElementById(anchorId);
+      const card = ref.current;
+      if (!anchor || !card) return;
+      const r = anchor.getBoundingClientRect();
+      const width = card.offsetWidth;
+      const height = card.offsetHeight;
+      const below = r.bottom + 6 + height <= window.innerHeight || r.top - 6 - height < 0;
+      card.style.left = Math.max(8, Math.min(r.left, window.innerWidth - width - 8)) + "px";
+      card.style.top = (below ? r.bottom + 6 : r.top - 6 - height) + "px";
+    };
+    place();
+    window.addEventListener("scroll", place, true);
+    window.addEventListener("resize", place);
+    return () => {
+      window.removeEventListener("scroll", place, true);
+      window.removeEventListener("resize", place);
+    };
+  }, [anchorId]);
+  return html`<div class="hover-card" id=${id} role="tooltip" ref=${ref}>
     <p class="card-title">Integrations using ${k.name}</p>
     ${rows.length === 0
       ? html`<p>No integration has used this key yet.</p>`
