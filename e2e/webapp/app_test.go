@@ -77,8 +77,8 @@ func (a *app) waitKeysLoaded() {
 	a.t.Helper()
 	browser.MustEval[bool](a.Browser, `(async () => {
 		for (let i = 0; i < 1200; i++) {
-			const c = document.getElementById("keys-count");
-			if (c && !c.innerText.startsWith("Loading")) return true;
+			const s = document.getElementById("keys-screen");
+			if (s && s.getAttribute("aria-busy") === "false") return true;
 			await new Promise(r => setTimeout(r, 25));
 		}
 		throw new Error("the key list never loaded");
@@ -89,13 +89,7 @@ func (a *app) waitKeysLoaded() {
 func (a *app) refresh() {
 	a.t.Helper()
 	a.Click("#refresh-keys")
-	browser.MustEval[bool](a.Browser, `(async () => {
-		for (let i = 0; i < 1200; i++) {
-			if (!document.getElementById("refresh-keys").disabled) return true;
-			await new Promise(r => setTimeout(r, 25));
-		}
-		throw new Error("the refresh never finished");
-	})()`)
+	a.waitKeysLoaded()
 }
 
 // row is the selector of the table row of the key named name.

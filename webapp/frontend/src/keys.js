@@ -51,7 +51,7 @@ export function KeysScreen({ viewer, notify }) {
     if (changed) load();
   };
 
-  return html`<section aria-labelledby="keys-title" id="keys-screen">
+  return html`<section aria-labelledby="keys-title" id="keys-screen" aria-busy=${loading ? "true" : "false"}>
     <div class="heading-row">
       <h2 id="keys-title">API keys</h2>
       <div class="heading-actions">
@@ -127,7 +127,7 @@ function KeyRow({ k, manager, onAction, cardOpen, setCard }) {
     ${manager && html`<td class="owner"><span>${k.owner.name}</span><br /><span class="muted email">${k.owner.email}</span></td>`}
     <td class="created"><time datetime=${k.createdAt} title=${when(k.createdAt)}>${day(k.createdAt)}</time></td>
     <td class="last-used">${k.lastUsedAt ? html`<time datetime=${k.lastUsedAt}>${when(k.lastUsedAt)}</time>` : "Never"}</td>
-    <td class="expires">${k.expiresAt ? html`<time datetime=${k.expiresAt}>${when(k.expiresAt)}</time>` : "Never"}</td>
+    <td class="expires">${k.expiresAt ? html`<time datetime=${k.expiresAt} title=${when(k.expiresAt)}>${day(k.expiresAt)}</time>` : "Never"}</td>
     <td class="access">${accessLabel[k.access]}</td>
     <td class="status"><${Status} k=${k} /></td>
     <td class="usage"><${Sparkline} counts=${counts} label=${usageLabel} /></td>
@@ -141,8 +141,8 @@ function KeyRow({ k, manager, onAction, cardOpen, setCard }) {
 
 function Status({ k }) {
   return html`<span class=${"badge " + k.status.toLowerCase()}>${statusLabel[k.status] || k.status}</span>
-    ${k.status === "LEAKED" && k.leak && html`<div class="status-detail">Found in public (${k.leak.source}) on ${when(k.leak.reportedAt)}: it no longer works. Roll it to give it a new secret.</div>`}
-    ${k.status === "EXPIRED" && html`<div class="status-detail">Stopped working on ${when(k.expiresAt)}. Create a new key to replace it.</div>`}
+    ${k.status === "LEAKED" && k.leak && html`<div class="status-detail">Found in public (${k.leak.source}), ${day(k.leak.reportedAt)}. Roll it for a new secret.</div>`}
+    ${k.status === "EXPIRED" && html`<div class="status-detail">Since ${when(k.expiresAt)}. Create a new key instead.</div>`}
     ${k.previousSecretExpiresAt && html`<div class="status-detail previous">Previous secret works until ${when(k.previousSecretExpiresAt)};
       ${k.previousSecretLastUsedAt ? " last used " + when(k.previousSecretLastUsedAt) : " not used since the roll"}.</div>`}`;
 }

@@ -89,7 +89,7 @@ export function FormError({ id, message }) {
 // says the same in words.
 export function Sparkline({ counts, label }) {
   const max = Math.max(1, ...counts);
-  const w = 90;
+  const w = 64;
   const hgt = 24;
   const step = w / counts.length;
   return html`<svg class="sparkline" role="img" aria-label=${label} viewBox=${`0 0 ${w} ${hgt}`} width=${w} height=${hgt}>
