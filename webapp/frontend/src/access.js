@@ -73,7 +73,7 @@ export function AccessScreen({ viewer, notify }) {
           <td>${u.role === "OWNER"
             ? "Always"
             : owner && account.apiKeyRestriction
-              ? html`<button type="button" role="switch" class="switch" aria-checked=${u.apiAccess ? "true" : "false"}
+              ? html`<button type="button" role="switch" class="switch" id=${"access-" + u.id} aria-checked=${u.apiAccess ? "true" : "false"}
                   data-user-id=${u.id} aria-label=${"API access for " + u.name} disabled=${busy === u.id}
                   onClick=${() => (u.apiAccess ? setConfirm(u) : change(u, true))}>
                   <span class="switch-track" aria-hidden="true"><span class="switch-thumb"></span></span>
@@ -83,7 +83,7 @@ export function AccessScreen({ viewer, notify }) {
         </tr>`)}</tbody>
       </table>
     </div>`}
-    ${confirm && html`<${Dialog} id="access-dialog" title=${`Turn off API access for ${confirm.name}?`} onClose=${() => setConfirm(null)}>
+    ${confirm && html`<${Dialog} id="access-dialog" title=${`Turn off API access for ${confirm.name}?`} onClose=${() => setConfirm(null)} returnTo=${["access-" + confirm.id]}>
       <p id="access-warning">${confirm.name} will no longer be able to create API keys, and
         <strong> this deletes ${confirm.apiKeyCount === 1 ? "their 1 key" : `their ${confirm.apiKeyCount} keys`}</strong>${confirm.apiKeyCount > 0 ? ": integrations using them stop working at once" : ""}.</p>
       <${FormError} id="access-dialog-error" message=${null} />
@@ -97,19 +97,22 @@ export function AccessScreen({ viewer, notify }) {
 }
 
 export function AuditScreen() {
-  // pages holds the cursor each page started after; the last is shown.
+  // cursors holds the cursor each page starts after; the last is wanted.
+  // page is the page shown, with its number: the count never runs ahead
+  // of the events under it.
   const [cursors, setCursors] = useState([null]);
   const [page, setPage] = useState(null);
   const [error, setError] = useState(null);
   const [loading, setLoading] = useState(false);
   const after = cursors[cursors.length - 1];
+  const wanted = cursors.length;
   useEffect(() => {
     let live = true;
     setLoading(true);
     gql(AUDIT, { after })
       .then((data) => {
         if (live) {
-          setPage(data.auditEvents);
+          setPage({ number: wanted, ...data.auditEvents });
           setError(null);
         }
       })
@@ -118,18 +121,17 @@ export function AuditScreen() {
     return () => {
       live = false;
     };
-  }, [after]);
-  const n = cursors.length;
-  return html`<section aria-labelledby="audit-title" id="audit-screen">
+  }, [after, wanted]);
+  return html`<section aria-labelledby="audit-title" id="audit-screen" aria-busy=${loading ? "true" : "false"}>
     <h2 id="audit-title">Audit log</h2>
     <p class="lede">Who did what to the account's keys and users, newest first.</p>
     ${error && html`<p class="error" role="alert" id="audit-error">${error}</p>`}
-    ${page && html`<p class="count" id="audit-count" aria-live="polite">Page ${n} of ${Math.max(1, Math.ceil(page.totalCount / 20))}, ${plural(page.totalCount, "event", "events")} in all.</p>
+    ${page && html`<p class="count" id="audit-count" aria-live="polite">Page ${page.number} of ${Math.max(1, Math.ceil(page.totalCount / 20))}, ${plural(page.totalCount, "event", "events")} in all.</p>
       <div class="table-wrap" role="region" aria-labelledby="audit-title" tabindex="0">
         <table id="audit-table">
           <thead><tr><th scope="col">When</th><th scope="col">What</th><th scope="col">Who</th><th scope="col">Key</th><th scope="col">User</th><th scope="col">Detail</th><th scope="col">From</th></tr></thead>
           <tbody>${page.nodes.map((e) => html`<tr>
-            <td><time datetime=${e.occurredAt}>${when(e.occurredAt)}</time></td>
+            <td class="when"><time datetime=${e.occurredAt}>${when(e.occurredAt)}</time></td>
             <td>${actionLabel[e.action] || e.action}</td>
             <td>${e.actorEmail || html`<span class="muted">nobody signed in</span>`}</td>
             <td>${e.apiKeyName ? `${e.apiKeyName} (…${e.apiKeyLast4})` : ""}</td>
@@ -140,7 +142,7 @@ export function AuditScreen() {
         </table>
       </div>`}
     <div class="pager">
-      <button type="button" id="audit-newer" disabled=${n === 1 || loading} onClick=${() => setCursors(cursors.slice(0, -1))}>Newer events</button>
+      <button type="button" id="audit-newer" disabled=${wanted === 1 || loading} onClick=${() => setCursors(cursors.slice(0, -1))}>Newer events</button>
       <button type="button" id="audit-older" disabled=${!page || !page.pageInfo.hasNextPage || loading}
         onClick=${() => setCursors([...cursors, page.pageInfo.endCursor])}>Older events</button>
     </div>

@@ -132,9 +132,9 @@ function KeyRow({ k, manager, onAction, cardOpen, setCard }) {
     <td class="status"><${Status} k=${k} /></td>
     <td class="usage"><${Sparkline} counts=${counts} label=${usageLabel} /></td>
     <td class="row-actions">
-      <button type="button" data-action="edit" aria-label=${"Edit " + k.name} onClick=${() => onAction("edit", k)}>Edit</button>
-      ${k.status !== "EXPIRED" && html`<button type="button" data-action="roll" aria-label=${"Roll " + k.name} onClick=${() => onAction("roll", k)}>Roll</button>`}
-      <button type="button" class="danger" data-action="delete" aria-label=${"Delete " + k.name} onClick=${() => onAction("delete", k)}>Delete</button>
+      <button type="button" id=${"edit-" + k.id} data-action="edit" aria-label=${"Edit " + k.name} onClick=${() => onAction("edit", k)}>Edit</button>
+      ${k.status !== "EXPIRED" && html`<button type="button" id=${"roll-" + k.id} data-action="roll" aria-label=${"Roll " + k.name} onClick=${() => onAction("roll", k)}>Roll</button>`}
+      <button type="button" class="danger" id=${"delete-" + k.id} data-action="delete" aria-label=${"Delete " + k.name} onClick=${() => onAction("delete", k)}>Delete</button>
     </td>
   </tr>`;
 }
@@ -218,14 +218,15 @@ function CreateDialog({ onClose }) {
   // Closing forgets the secret: it lives only in this dialog's state.
   const done = () => onClose(created !== null);
   if (created) {
-    return html`<${Dialog} id="create-dialog" title=${`"${created.name}" is ready`} onClose=${done}>
+    // A dialog of its own (key), so that it opens with the focus on the secret.
+    return html`<${Dialog} key="secret" id="create-dialog" title=${`"${created.name}" is ready`} onClose=${done} returnTo=${["create-key"]}>
       <${ShowOnce} id="new-secret" secret=${created.secret} copied=${copied} onCopy=${setCopied} />
       <div class="actions"><button type="button" class="primary" id="secret-done" onClick=${done}>I have copied it: close</button></div>
     <//>`;
   }
   const fe = errors.fields;
   const minDate = new Date().toISOString().slice(0, 10);
-  return html`<${Dialog} id="create-dialog" title="Create API Key" onClose=${() => onClose(false)}>
+  return html`<${Dialog} key="form" id="create-dialog" title="Create API Key" onClose=${() => onClose(false)} returnTo=${["create-key"]}>
     <form onSubmit=${submit} novalidate>
       <${Field} id="key-name" label="Name" hint="The integration it is for, such as Zapier or Website lead form." error=${fe.name}>
         <input id="key-name" type="text" required maxlength="100" value=${v.name} data-autofocus autocomplete="off"
@@ -283,7 +284,7 @@ function EditDialog({ apiKey, onClose, onGone }) {
     }
   };
   const fe = errors.fields;
-  return html`<${Dialog} id="edit-dialog" title=${`Edit "${apiKey.name}"`} onClose=${() => onClose(false)}>
+  return html`<${Dialog} id="edit-dialog" title=${`Edit "${apiKey.name}"`} onClose=${() => onClose(false)} returnTo=${["edit-" + apiKey.id, "create-key"]}>
     <form onSubmit=${submit} novalidate>
       <${Field} id="edit-name" label="Name" error=${fe.name}>
         <input id="edit-name" type="text" required maxlength="100" value=${v.name} data-autofocus autocomplete="off"
@@ -330,7 +331,7 @@ function RollDialog({ apiKey, onClose }) {
   };
   const done = () => onClose(rolled !== null);
   if (rolled) {
-    return html`<${Dialog} id="roll-dialog" title=${`"${apiKey.name}" has a new secret`} onClose=${done}>
+    return html`<${Dialog} key="secret" id="roll-dialog" title=${`"${apiKey.name}" has a new secret`} onClose=${done} returnTo=${["roll-" + apiKey.id, "create-key"]}>
       <${ShowOnce} id="rolled-secret" secret=${rolled.secret} copied=${copied} onCopy=${setCopied} />
       <p id="roll-result">${rolled.previousUntil
         ? html`The previous secret keeps working until <strong>${when(rolled.previousUntil)}</strong>, then stops.`
@@ -340,7 +341,7 @@ function RollDialog({ apiKey, onClose }) {
       <div class="actions"><button type="button" class="primary" id="roll-done" onClick=${done}>I have copied it: close</button></div>
     <//>`;
   }
-  return html`<${Dialog} id="roll-dialog" title=${`Roll "${apiKey.name}"`} onClose=${() => onClose(false)}>
+  return html`<${Dialog} key="form" id="roll-dialog" title=${`Roll "${apiKey.name}"`} onClose=${() => onClose(false)} returnTo=${["roll-" + apiKey.id, "create-key"]}>
     <form onSubmit=${submit} novalidate>
       <p>Rolling gives the key a new secret. Its name, note, access, owner, expiry and usage stay.
         The previous secret was last used: ${apiKey.lastUsedAt ? when(apiKey.lastUsedAt) : "never"}.</p>
@@ -384,7 +385,7 @@ function DeleteDialog({ apiKey, notify, onClose }) {
       setBusy(false);
     }
   };
-  return html`<${Dialog} id="delete-dialog" title=${`Delete "${apiKey.name}"?`} onClose=${() => onClose(false)}>
+  return html`<${Dialog} id="delete-dialog" title=${`Delete "${apiKey.name}"?`} onClose=${() => onClose(false)} returnTo=${["delete-" + apiKey.id, "create-key"]}>
     <form onSubmit=${submit}>
       <p id="delete-warning">Integrations using this key (…${apiKey.last4}) stop working at once. This cannot be undone.
         ${apiKey.isDefault && html` <strong>This is ${apiKey.owner.name}'s Default API Key: the mobile apps' sessions are tied to it, so deleting it logs

@@ -13,8 +13,11 @@ const focusable =
 
 // Dialog is a modal <dialog>: the page behind it is inert, Tab and
 // Shift+Tab cycle within it, Escape closes it, and the focus goes back to
-// whatever opened it.
-export function Dialog({ id, title, onClose, children, wide }) {
+// the first of returnTo (element ids) still on the page, or else to
+// whatever had it when the dialog opened. The ids matter when a dialog
+// follows another (a form, then its secret): by then the opener may be a
+// button that is gone.
+export function Dialog({ id, title, onClose, children, wide, returnTo = [] }) {
   const ref = useRef(null);
   useEffect(() => {
     const dialog = ref.current;
@@ -23,7 +26,12 @@ export function Dialog({ id, title, onClose, children, wide }) {
     const first = dialog.querySelector("[data-autofocus]") || dialog.querySelector(focusable);
     if (first) first.focus();
     return () => {
-      if (opener && opener.isConnected && typeof opener.focus === "function") opener.focus();
+      // Closed first: while it is modal the page behind it is inert, and
+      // nothing there could take the focus back.
+      if (dialog.open) dialog.close();
+      const target = returnTo.map((i) => document.getElementById(i)).find((el) => el) ||
+        (opener && opener.isConnected && opener !== document.body ? opener : null);
+      if (target) target.focus();
     };
   }, []);
   const onKeyDown = (e) => {
