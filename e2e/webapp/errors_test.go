@@ -47,6 +47,16 @@ func TestErrorsInWords(t *testing.T) {
 		t.Errorf("refused creations made keys %q", got)
 	}
 
+	// Keyfob cannot be reached: a banner says so, in words, and goes once
+	// it answers again.
+	restore := a.CutOff("*/graphql")
+	a.Click("#refresh-keys")
+	assertWords(t, a.WaitText("#banner", "Keyfob cannot be reached"))
+	a.AssertAccessible("the keys screen with the banner")
+	restore()
+	a.refresh()
+	a.WaitHidden("#banner")
+
 	// The server ends the session: the next request returns to the form.
 	token := a.sentToken()
 	a.env.MustDo(t, testkit.Request{Auth: testkit.Bearer(token), Query: `mutation { logOut }`})

@@ -25,6 +25,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
@@ -442,4 +444,36 @@ func (b *Browser) Focused() string {
 		if (!el || el === document.body) return "(body)";
 		return el.id || (el.tagName.toLowerCase() + ":" + (el.getAttribute("aria-label") || el.innerText || el.value || "").trim().slice(0, 40));
 	})()`)
+}
+
+// CutOff makes the page's requests whose URL matches pattern (wildcards
+// '*' and '?') fail as if the server could not be reached, until the
+// returned function restores them. The browser itself fails them: the
+// server never sees them.
+func (b *Browser) CutOff(pattern string) (restore func()) {
+	b.t.Helper()
+	ctx, stop := context.WithCancel(b.tab)
+	if err := chromedp.Listen(ctx, func(ev any) {
+		if paused, ok := ev.(*fetch.EventRequestPaused); ok {
+			// Not on the reading goroutine, which must not wait on a reply.
+			go func() {
+				_, _ = chromedp.Call(b.tab, fetch.FailRequest, fetch.FailRequestParams{RequestID: paused.RequestID, ErrorReason: network.ErrorReasonConnectionRefused})
+			}()
+		}
+	}); err != nil {
+		stop()
+		b.t.Fatalf("browser: listening for requests: %v", err)
+	}
+	b.Do("cut off "+pattern, func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		_, err := chromedp.Call(ctx, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: pattern}}})
+		return chromedp.Void{}, err
+	})
+	return func() {
+		b.t.Helper()
+		b.Do("restore "+pattern, func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+			_, err := chromedp.Call(ctx, fetch.Disable, cdp.Empty{})
+			return chromedp.Void{}, err
+		})
+		stop()
+	}
 }

@@ -113,6 +113,12 @@ export async function gql(query, variables = {}) {
   throw err;
 }
 
+// onBanner reports whether err is shown in the page's banner (the server
+// cannot answer) rather than next to what caused it.
+export function onBanner(err) {
+  return err instanceof ApiError && (err.code === "UNAVAILABLE" || err.code === "OVERLOADED");
+}
+
 function sentence(text) {
   const t = String(text || "").trim();
   if (!t) return "";

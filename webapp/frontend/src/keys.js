@@ -2,7 +2,7 @@
 // that create, change, roll and delete a key.
 
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
-import { gql, describe } from "./api.js";
+import { gql, describe, onBanner } from "./api.js";
 import { KEYS, CREATE_KEY, UPDATE_KEY, ROLL_KEY, DELETE_KEY } from "./queries.js";
 import { accessLabel, day, expiresAt, expiryChoices, graceChoices, lastDays, plural, when } from "./format.js";
 import { html, Dialog, Field, FormError, ShowOnce, Sparkline, describedBy, formErrors } from "./ui.js";
@@ -25,7 +25,7 @@ export function KeysScreen({ viewer, notify }) {
       setPage({ total: c.totalCount, hasNext: c.pageInfo.hasNextPage, cursor: c.pageInfo.endCursor });
       setError(null);
     } catch (err) {
-      setError(describe(err));
+      setError(onBanner(err) ? null : describe(err));
     }
     setLoading(false);
   };
