@@ -121,7 +121,7 @@
         <th scope="col">Expires</th>
         <th scope="col">Access</th>
         <th scope="col">Status</th>
-        <th scope="col">Last 30 days</th>
+        <th scope="col">30 days</th>
         <th scope="col"><span class="visually-hidden">Actions</span></th>
       </tr></thead>
       <tbody>
@@ -303,10 +303,10 @@
             <td class="when"><time datetime=${l.occurredAt}>${I(l.occurredAt)}</time></td>
             <td>${Et[l.action]||l.action}</td>
             <td>${l.actorEmail||_`<span class="muted">nobody signed in</span>`}</td>
-            <td>${l.apiKeyName?`${l.apiKeyName} (…${l.apiKeyLast4})`:""}</td>
+            <td>${l.apiKeyName&&_`${l.apiKeyName} <code class="last4">…${l.apiKeyLast4}</code>`}</td>
             <td>${l.targetUser?l.targetUser.email:""}</td>
             <td>${l.detail||""}</td>
-            <td>${l.ip||""}${l.userAgent&&_`<br /><span class="muted ua">${l.userAgent}</span>`}</td>
+            <td class="from">${l.ip||""}${l.userAgent&&_`<br /><span class="muted ua">${l.userAgent}</span>`}</td>
           </tr>`)}</tbody>
         </table>
       </div>`}

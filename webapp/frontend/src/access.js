@@ -134,10 +134,10 @@ export function AuditScreen() {
             <td class="when"><time datetime=${e.occurredAt}>${when(e.occurredAt)}</time></td>
             <td>${actionLabel[e.action] || e.action}</td>
             <td>${e.actorEmail || html`<span class="muted">nobody signed in</span>`}</td>
-            <td>${e.apiKeyName ? `${e.apiKeyName} (…${e.apiKeyLast4})` : ""}</td>
+            <td>${e.apiKeyName && html`${e.apiKeyName} <code class="last4">…${e.apiKeyLast4}</code>`}</td>
             <td>${e.targetUser ? e.targetUser.email : ""}</td>
             <td>${e.detail || ""}</td>
-            <td>${e.ip || ""}${e.userAgent && html`<br /><span class="muted ua">${e.userAgent}</span>`}</td>
+            <td class="from">${e.ip || ""}${e.userAgent && html`<br /><span class="muted ua">${e.userAgent}</span>`}</td>
           </tr>`)}</tbody>
         </table>
       </div>`}

@@ -91,7 +91,7 @@ function KeyTable({ keys, manager, onAction }) {
         <th scope="col">Expires</th>
         <th scope="col">Access</th>
         <th scope="col">Status</th>
-        <th scope="col">Last 30 days</th>
+        <th scope="col">30 days</th>
         <th scope="col"><span class="visually-hidden">Actions</span></th>
       </tr></thead>
       <tbody>
