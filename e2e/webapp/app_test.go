@@ -210,4 +210,32 @@ func wantStatus(t *testing.T, what string, got, want int) {
 	}
 }
 
-var _ = http.StatusOK
+// The app is at /app/ unless -app=false, under its CSP; the playground
+// stays at /. No browser needed.
+func TestServedAtAppBehindTheFlag(t *testing.T) {
+	get := func(e *testkit.Env, path string) *http.Response {
+		t.Helper()
+		resp, err := http.Get(e.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	on := testkit.NewEnv(t, "sqlite", nil)
+	if resp := get(on, "/app/"); resp.StatusCode != http.StatusOK || !strings.Contains(resp.Header.Get("Content-Security-Policy"), "frame-ancestors 'none'") {
+		t.Errorf("GET /app/: %d, CSP %q", resp.StatusCode, resp.Header.Get("Content-Security-Policy"))
+	}
+	if resp := get(on, "/app/app.js"); resp.StatusCode != http.StatusOK {
+		t.Errorf("GET /app/app.js: %d", resp.StatusCode)
+	}
+	if resp := get(on, "/"); resp.StatusCode != http.StatusOK {
+		t.Errorf("the playground at /: %d", resp.StatusCode)
+	}
+	off := testkit.NewEnv(t, "sqlite", func(c *config.Config) { c.App = false })
+	for _, path := range []string{"/app/", "/app/app.js"} {
+		if resp := get(off, path); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("with -app=false, GET %s: %d, want 404", path, resp.StatusCode)
+		}
+	}
+}

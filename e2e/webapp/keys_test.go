@@ -144,6 +144,7 @@ func TestNewAdminJourney(t *testing.T) {
 	if !strings.HasPrefix(rolled, "kf_") || rolled == secret {
 		t.Fatalf("the roll shows %q", rolled)
 	}
+	a.AssertAccessible("the roll's show-once dialog")
 	result := a.Text("#roll-result")
 	if !strings.Contains(result, "keeps working until") || !strings.Contains(result, "It was last used") {
 		t.Errorf("the roll's result says %q, want when the previous secret stops and when it was last used", result)
