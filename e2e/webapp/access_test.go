@@ -105,6 +105,25 @@ func TestAgentOwnKeysPowerUpAndAuditLog(t *testing.T) {
 		t.Error("back on page 1, the events differ")
 	}
 	wantStatus(t, "the owner's session", a.tokenStatus(a.sentToken()), http.StatusOK)
+
+	// Off again (nothing left to delete, and the confirmation says so);
+	// the agent is then told, in words, that they may not create keys.
+	a.Click("#nav-access")
+	a.Click(sw)
+	a.WaitText("#access-warning", "this deletes their 0 keys")
+	a.Click("#access-confirm")
+	a.WaitVisible(sw + `[aria-checked="false"]`)
+	a.logOut()
+	a.logIn(agent.Email, agent.Password)
+	a.Click("#nav-access")
+	a.WaitText("#own-access", "You may not create API keys")
+	a.Click("#nav-keys")
+	a.waitKeysLoaded()
+	a.Click("#create-key")
+	a.Fill("#key-name", "Not allowed")
+	a.Click("#create-submit")
+	msg := a.WaitText("#create-error", "API access is turned off")
+	assertWords(t, msg)
 }
 
 // Past 50 keys, "Load more" follows the cursor to the rest.
