@@ -47,6 +47,7 @@
     ${n&&_`<p class="hint" id=${e+"-hint"}>${n}</p>`}
     ${o&&_`<p class="error" id=${e+"-error"} role="alert">${o}</p>`}
   </div>`}function D(e,t,n){let o=[];return t&&o.push(e+"-hint"),n&&o.push(e+"-error"),o.length?o.join(" "):void 0}function G(e,t){return e&&e.code==="BAD_USER_INPUT"&&e.field&&t[e.field]?{fields:{[t[e.field]]:C(e)},form:null}:{fields:{},form:C(e)}}function N({id:e,message:t}){return t?_`<p class="error form-error" id=${e} role="alert">${t}</p>`:null}function Ut({counts:e,label:t}){let n=Math.max(1,...e),o=64,r=24,s=o/e.length;return _`<svg class="sparkline" role="img" aria-label=${t} viewBox=${`0 0 ${o} ${r}`} width=${o} height=${r}>
+    <title>${t}</title>
     <line class="baseline" x1="0" y1=${r-.5} x2=${o} y2=${r-.5} />
     ${e.map((a,c)=>{let d=a===0?0:Math.max(2,Math.round(a/n*(r-2)));return _`<rect x=${(c*s).toFixed(2)} y=${r-d} width=${Math.max(1,s-.6).toFixed(2)} height=${d} />`})}
   </svg>`}function Ue({id:e,secret:t,copied:n,onCopy:o}){let r=async()=>{let s=document.getElementById(e),a=!1;try{await navigator.clipboard.writeText(t),a=!0}catch{s.select(),a=document.execCommand("copy")}o(a)};return _`<div class="show-once">

@@ -101,6 +101,7 @@ export function Sparkline({ counts, label }) {
   const hgt = 24;
   const step = w / counts.length;
   return html`<svg class="sparkline" role="img" aria-label=${label} viewBox=${`0 0 ${w} ${hgt}`} width=${w} height=${hgt}>
+    <title>${label}</title>
     <line class="baseline" x1="0" y1=${hgt - 0.5} x2=${w} y2=${hgt - 0.5} />
     ${counts.map((n, i) => {
       const bar = n === 0 ? 0 : Math.max(2, Math.round((n / max) * (hgt - 2)));
