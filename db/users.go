@@ -314,3 +314,37 @@ type AccessChange struct {
 	DeletedKeys             []*model.APIKey
 	LoggedOutMobileSessions int
 }
+
+// UserInAccount names a user together with the account whose keys are
+// counted for them, so that a count never reaches past a tenant.
+type UserInAccount struct{ AccountID, UserID string }
+
+// APIKeyCounts counts the keys each user holds in the named account,
+// expired and leaked ones included: what turning their access off would
+// delete. A user of another account counts 0, as one without keys does.
+func (db *DB) APIKeyCounts(ctx context.Context, users []UserInAccount) (map[UserInAccount]int, error) {
+	byAccount := map[string][]string{}
+	out := make(map[UserInAccount]int, len(users))
+	for _, u := range users {
+		byAccount[u.AccountID] = append(byAccount[u.AccountID], u.UserID)
+		out[u] = 0
+	}
+	// A request's loader sees one account, so this is one statement.
+	for accountID, userIDs := range byAccount {
+		var rows []struct {
+			UserID string
+			N      int
+		}
+		err := db.gorm.WithContext(ctx).Model(&model.APIKey{}).
+			Select("user_id, COUNT(*) AS n").
+			Where("account_id = ? AND user_id IN ?", accountID, userIDs).
+			Group("user_id").Scan(&rows).Error
+		if err != nil {
+			return nil, translate(err)
+		}
+		for _, r := range rows {
+			out[UserInAccount{AccountID: accountID, UserID: r.UserID}] = r.N
+		}
+	}
+	return out, nil
+}

@@ -188,13 +188,14 @@ type ComplexityRoot struct {
 	}
 
 	User struct {
-		APIAccess  func(childComplexity int) int
-		Account    func(childComplexity int) int
-		Email      func(childComplexity int) int
-		ID         func(childComplexity int) int
-		Name       func(childComplexity int) int
-		Role       func(childComplexity int) int
-		SignedUpAt func(childComplexity int) int
+		APIAccess   func(childComplexity int) int
+		APIKeyCount func(childComplexity int) int
+		Account     func(childComplexity int) int
+		Email       func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Name        func(childComplexity int) int
+		Role        func(childComplexity int) int
+		SignedUpAt  func(childComplexity int) int
 	}
 }
 
@@ -253,6 +254,7 @@ type QueryResolver interface {
 type UserResolver interface {
 	APIAccess(ctx context.Context, obj *model.User) (bool, error)
 	Account(ctx context.Context, obj *model.User) (*model.Account, error)
+	APIKeyCount(ctx context.Context, obj *model.User) (int, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -864,6 +866,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.User.APIAccess(childComplexity), true
+	case "User.apiKeyCount":
+		if e.ComplexityRoot.User.APIKeyCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.APIKeyCount(childComplexity), true
 	case "User.account":
 		if e.ComplexityRoot.User.Account == nil {
 			break
@@ -1279,6 +1287,8 @@ func (ec *executionContext) childFields_User(ctx context.Context, field graphql.
 		return ec.fieldContext_User_apiAccess(ctx, field)
 	case "account":
 		return ec.fieldContext_User_account(ctx, field)
+	case "apiKeyCount":
+		return ec.fieldContext_User_apiKeyCount(ctx, field)
 	case "signedUpAt":
 		return ec.fieldContext_User_signedUpAt(ctx, field)
 	}
@@ -4278,6 +4288,29 @@ func (ec *executionContext) fieldContext_User_account(_ context.Context, field g
 	return fc, nil
 }
 
+func (ec *executionContext) _User_apiKeyCount(ctx context.Context, field graphql.CollectedField, obj *model.User) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_apiKeyCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.User().APIKeyCount(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_User_apiKeyCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("User", field, true, true, "Int")
+}
+
 func (ec *executionContext) _User_signedUpAt(ctx context.Context, field graphql.CollectedField, obj *model.User) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6934,6 +6967,12 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._User_account(ctx, field, obj)
+				})
+		case "apiKeyCount":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._User_apiKeyCount(ctx, field, obj)
 				})
 		case "signedUpAt":
 			out.Values[i] = ec._User_signedUpAt(ctx, field, obj)

@@ -37,6 +37,7 @@ import (
 	"github.com/keyfob/keyfob/playground"
 	"github.com/keyfob/keyfob/resolvers"
 	"github.com/keyfob/keyfob/usage"
+	"github.com/keyfob/keyfob/webapp"
 )
 
 // Server is Keyfob's HTTP service and its wiring: the authenticator, the
@@ -175,6 +176,9 @@ func (s *Server) Handler() http.Handler {
 		pg := playground.Handler("Keyfob", "/graphql")
 		mux.Handle("GET /{$}", pg)
 		mux.Handle("GET "+playground.AssetPrefix, pg)
+	}
+	if s.cfg.App {
+		mux.Handle("GET "+webapp.Prefix, webapp.Handler())
 	}
 	if s.cfg.NoopEndpoint {
 		// The baseline for load measurements: the same server, middleware

@@ -26,6 +26,9 @@ type Loaders struct {
 	// that a page is primed without reading arguments and aliases with
 	// different days share one query; the resolver keeps the last days.
 	DailyUsage *dataloadgen.Loader[string, []*model.DailyUsage]
+	// APIKeyCount counts a user's keys within an account, so that a list
+	// of users asks once.
+	APIKeyCount *dataloadgen.Loader[db.UserInAccount, int]
 }
 
 // wait is how long a loader gathers keys before it queries. Resolvers of one
@@ -41,6 +44,7 @@ func New(store *db.DB) *Loaders {
 		Usage:                dataloadgen.NewMappedLoader(store.UsageByKeys, opt),
 		ActiveMobileSessions: dataloadgen.NewMappedLoader(store.ActiveMobileSessions, opt),
 		DailyUsage:           dataloadgen.NewMappedLoader(store.DailyUsageByKeys, opt),
+		APIKeyCount:          dataloadgen.NewMappedLoader(store.APIKeyCounts, opt),
 	}
 }
 

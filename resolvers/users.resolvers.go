@@ -120,6 +120,17 @@ func (r *userResolver) Account(ctx context.Context, obj *model.User) (*model.Acc
 	return loader.For(ctx).Account.Load(ctx, obj.AccountID)
 }
 
+// APIKeyCount is the resolver for the apiKeyCount field.
+func (r *userResolver) APIKeyCount(ctx context.Context, obj *model.User) (int, error) {
+	actor, err := model.ActorFromContext(ctx)
+	if err != nil {
+		return 0, err
+	}
+	// Counted in the viewer's account: a user is only ever reached through
+	// it, and a count must not reach past it if that ever changed.
+	return loader.For(ctx).APIKeyCount.Load(ctx, db.UserInAccount{AccountID: actor.User.AccountID, UserID: obj.ID})
+}
+
 // Account returns graph.AccountResolver implementation.
 func (r *Resolver) Account() graph.AccountResolver { return &accountResolver{r} }
 

@@ -25,6 +25,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
@@ -258,10 +260,19 @@ func (b *Browser) WaitVisible(selector string) {
 	b.Do("wait for "+selector, chromedp.WaitVisible(chromedp.CSS(selector)))
 }
 
-// WaitHidden waits until no element matching selector is visible.
+// WaitHidden waits until no element matching selector is visible: each
+// is hidden, or there is none (a closed dialog that was removed).
 func (b *Browser) WaitHidden(selector string) {
 	b.t.Helper()
-	b.Do("wait until "+selector+" is hidden", chromedp.WaitNotVisible(chromedp.CSS(selector)))
+	_, err := run(b.tab, chromedp.Poll[bool](fmt.Sprintf(`(() => {
+		for (const el of document.querySelectorAll(%q)) {
+			if (el.getClientRects().length > 0 && getComputedStyle(el).visibility !== "hidden") return null;
+		}
+		return true;
+	})()`, selector)))
+	if err != nil {
+		b.t.Fatalf("browser: wait until %s is hidden: %v", selector, err)
+	}
 }
 
 // Text returns the visible text of the first element matching selector.
@@ -395,5 +406,74 @@ func (b *Browser) Screenshot(path string) {
 	}
 	if err := os.WriteFile(path, png, 0o644); err != nil {
 		b.t.Fatal(err)
+	}
+}
+
+// Hover moves the mouse over the middle of the first element matching
+// selector, as a user pointing at it would.
+func (b *Browser) Hover(selector string) {
+	b.t.Helper()
+	box := MustEval[struct{ X, Y float64 }](b, fmt.Sprintf(`(() => {
+		const el = document.querySelector(%q);
+		if (!el) throw new Error("no element " + %q);
+		el.scrollIntoView({block: "center"});
+		const r = el.getBoundingClientRect();
+		return {X: r.left + r.width / 2, Y: r.top + r.height / 2};
+	})()`, selector, selector))
+	b.Do("hover "+selector, chromedp.MouseEvent(chromedp.MouseMoved, box.X, box.Y))
+}
+
+// Press types keys on whatever has the focus, as a keyboard does: kb's
+// names for special keys (kb.Tab, kb.Enter, kb.Escape, kb.ArrowDown), or
+// text. shift holds Shift down for them.
+func (b *Browser) Press(keys string, shift bool) {
+	b.t.Helper()
+	var opts []chromedp.KeyOption
+	if shift {
+		opts = append(opts, chromedp.KeyModifiers(chromedp.ModifierShift))
+	}
+	b.Do("press "+keys, chromedp.KeyEvent(keys, opts...))
+}
+
+// Focused describes the element that has the focus: its id, or its tag
+// and text when it has none.
+func (b *Browser) Focused() string {
+	b.t.Helper()
+	return MustEval[string](b, `(() => {
+		const el = document.activeElement;
+		if (!el || el === document.body) return "(body)";
+		return el.id || (el.tagName.toLowerCase() + ":" + (el.getAttribute("aria-label") || el.innerText || el.value || "").trim().slice(0, 40));
+	})()`)
+}
+
+// CutOff makes the page's requests whose URL matches pattern (wildcards
+// '*' and '?') fail as if the server could not be reached, until the
+// returned function restores them. The browser itself fails them: the
+// server never sees them.
+func (b *Browser) CutOff(pattern string) (restore func()) {
+	b.t.Helper()
+	ctx, stop := context.WithCancel(b.tab)
+	if err := chromedp.Listen(ctx, func(ev any) {
+		if paused, ok := ev.(*fetch.EventRequestPaused); ok {
+			// Not on the reading goroutine, which must not wait on a reply.
+			go func() {
+				_, _ = chromedp.Call(b.tab, fetch.FailRequest, fetch.FailRequestParams{RequestID: paused.RequestID, ErrorReason: network.ErrorReasonConnectionRefused})
+			}()
+		}
+	}); err != nil {
+		stop()
+		b.t.Fatalf("browser: listening for requests: %v", err)
+	}
+	b.Do("cut off "+pattern, func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		_, err := chromedp.Call(ctx, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: pattern}}})
+		return chromedp.Void{}, err
+	})
+	return func() {
+		b.t.Helper()
+		b.Do("restore "+pattern, func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+			_, err := chromedp.Call(ctx, fetch.Disable, cdp.Empty{})
+			return chromedp.Void{}, err
+		})
+		stop()
 	}
 }

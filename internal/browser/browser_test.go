@@ -79,3 +79,37 @@ func TestProblemsReportUncaughtErrors(t *testing.T) {
 		t.Errorf("problems %q do not report the page's uncaught error", b.Problems())
 	}
 }
+
+// axe-core reports violations planted in a page whose CSP allows only its
+// own scripts, and reports none once they are fixed: a screen it passes
+// was checked, not skipped.
+func TestAccessibilityFindsPlantedViolations(t *testing.T) {
+	b := Start(t)
+	pages := map[string]string{
+		"/bad":  `<!doctype html><html lang="en"><title>bad</title><main><h1>Bad</h1><img src="data:,"><button></button><input type="text"></main></html>`,
+		"/good": `<!doctype html><html lang="en"><title>good</title><main><h1>Good</h1><img src="data:," alt="a dot"><button>Go</button><label>Name <input type="text"></label></main></html>`,
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; img-src data:")
+		_, _ = w.Write([]byte(pages[r.URL.Path]))
+	}))
+	t.Cleanup(srv.Close)
+
+	b.Navigate(srv.URL + "/bad")
+	found := map[string]bool{}
+	for _, v := range b.Accessibility() {
+		found[v.ID] = true
+	}
+	for _, want := range []string{"image-alt", "button-name", "label"} {
+		if !found[want] {
+			t.Errorf("axe-core missed %s; it found %v", want, found)
+		}
+	}
+	b.Navigate(srv.URL + "/good")
+	if v := b.Accessibility(); len(v) != 0 {
+		t.Errorf("axe-core finds violations on the fixed page: %v", v)
+	}
+	// Injecting axe-core is no CSP violation, nor any other problem.
+	b.AssertOnlyOrigin(srv.URL)
+}

@@ -36,6 +36,7 @@ type Config struct {
 	LogLevel       slog.Level
 	Introspection  bool
 	Playground     bool
+	App            bool // the API Keys web app at /app/
 	ShutdownDrain  time.Duration
 	LoginLimits    authn.LoginLimits
 	PasswordMemory uint32
@@ -98,6 +99,7 @@ var SettingEnv = [][2]string{
 	{"log-level", "KEYFOB_LOG_LEVEL"},
 	{"introspection", "KEYFOB_INTROSPECTION"},
 	{"playground", "KEYFOB_PLAYGROUND"},
+	{"app", "KEYFOB_APP"},
 	{"shutdown-timeout", "KEYFOB_SHUTDOWN_TIMEOUT"},
 	{"login-failures-per-email", "KEYFOB_LOGIN_FAILURES_PER_EMAIL"},
 	{"login-failures-per-ip", "KEYFOB_LOGIN_FAILURES_PER_IP"},
@@ -161,6 +163,7 @@ func Load(args []string, stderr io.Writer) (*Config, []string, error) {
 	fs.TextVar(&c.LogLevel, "log-level", slog.LevelInfo, "debug, info, warn or error (env KEYFOB_LOG_LEVEL)")
 	fs.BoolVar(&c.Introspection, "introspection", true, "allow GraphQL introspection (env KEYFOB_INTROSPECTION)")
 	fs.BoolVar(&c.Playground, "playground", true, "serve the GraphiQL playground at / (env KEYFOB_PLAYGROUND)")
+	fs.BoolVar(&c.App, "app", true, "serve the API Keys web app at /app/ (env KEYFOB_APP)")
 	fs.DurationVar(&c.ShutdownDrain, "shutdown-timeout", 15*time.Second, "how long a stop waits for requests in flight (env KEYFOB_SHUTDOWN_TIMEOUT)")
 	fs.IntVar(&c.LoginLimits.PerEmail, "login-failures-per-email", authn.DefaultLoginLimits.PerEmail, "failed log-ins allowed per email per minute (env KEYFOB_LOGIN_FAILURES_PER_EMAIL)")
 	fs.IntVar(&c.LoginLimits.PerIP, "login-failures-per-ip", authn.DefaultLoginLimits.PerIP, "failed log-ins allowed per client IP per minute (env KEYFOB_LOGIN_FAILURES_PER_IP)")
