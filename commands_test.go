@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/keyfob/keyfob/credential"
 	"github.com/keyfob/keyfob/db"
@@ -88,7 +89,7 @@ func TestSeedDemo(t *testing.T) {
 		  viewer { id role signedUpAt account { id name } }
 		  account { users { email role signedUpAt } }
 		  apiKeys(first: 100) { totalCount nodes { name isDefault activeMobileSessions lastUsedAt owner { email }
-		    usageByIntegration { integration requestCount firstUsedAt lastUsedAt } } }
+		    usageByIntegration { integration requestCount firstUsedAt lastUsedAt } dailyUsage { requestCount } } }
 		}`})
 		if testkit.Dig(data, "viewer", "role") != "OWNER" || testkit.Dig(data, "viewer", "account", "name") != "Demo Realty" {
 			t.Errorf("demo owner: %v", testkit.Dig(data, "viewer"))
@@ -118,6 +119,29 @@ func TestSeedDemo(t *testing.T) {
 			}
 			if testkit.Dig(k, "isDefault") == true {
 				defaults = append(defaults, k)
+			}
+		}
+		// The demo's usage shows in the keys' 30-day charts: Zapier's 1,240
+		// requests on its key, first used 30 days before its last use, are
+		// spread over the last two weeks.
+		for _, k := range testkit.Dig(data, "apiKeys", "nodes").([]any) {
+			if testkit.Dig(k, "name") != "Zapier" {
+				continue
+			}
+			days, total := 0, 0
+			for _, d := range testkit.Dig(k, "dailyUsage").([]any) {
+				if n := int(testkit.Dig(d, "requestCount").(float64)); n > 0 {
+					days, total = days+1, total+n
+				}
+			}
+			if days < 10 || total < 1000 {
+				t.Errorf("the Zapier key's 30-day chart shows %d requests on %d days, want most of its 1,243 over two weeks", total, days)
+			}
+			for _, u := range testkit.Dig(k, "usageByIntegration").([]any) {
+				first, last := testkit.MustTime(t, testkit.Dig(u, "firstUsedAt")), testkit.MustTime(t, testkit.Dig(u, "lastUsedAt"))
+				if testkit.Dig(u, "integration") == "Zapier" && (testkit.Dig(u, "requestCount").(float64) != 1240 || last.Sub(first) != 30*24*time.Hour) {
+					t.Errorf("Zapier's usage row: %v, want 1240 requests, first used 30 days before its last use", u)
+				}
 			}
 		}
 		if len(integrations) < 2 {

@@ -109,7 +109,15 @@ func (db *DB) seedDemo(ctx context.Context) (*DemoResult, error) {
 		{agent, "Spare key", nil},
 	}
 	base := db.now()
-	var incs []UsageIncrement
+	// Each integration was first used 30 days before its last use, once;
+	// its other requests are spread over the two weeks up to its last use,
+	// a batch a day (a batch holds each pair once), so that the keys'
+	// 30-day charts show them.
+	const spreadDays = 14
+	var batches [spreadDays + 1][]UsageIncrement // [0] the first uses, then oldest day first
+	day := func(at time.Time, keyID, integration string, requests int) UsageIncrement {
+		return UsageIncrement{APIKeyID: keyID, Integration: integration, Requests: requests, FirstUsedAt: at, LastUsedAt: at}
+	}
 	for _, p := range plans {
 		key, secret, err := db.createAPIKey(ctx, p.owner, NewAPIKey{Name: p.name, Access: model.KeyAccessFull})
 		if err != nil {
@@ -118,8 +126,22 @@ func (db *DB) seedDemo(ctx context.Context) (*DemoResult, error) {
 		res.Keys = append(res.Keys, DemoKey{p.name, p.owner.Email, secret})
 		for _, u := range p.usage {
 			last := base.Add(-time.Duration(u.daysAgo) * 24 * time.Hour)
-			incs = append(incs, UsageIncrement{APIKeyID: key.ID, Integration: u.integration, Requests: u.requests,
-				FirstUsedAt: last.Add(-30 * 24 * time.Hour), LastUsedAt: last})
+			batches[0] = append(batches[0], day(last.Add(-30*24*time.Hour), key.ID, u.integration, 1))
+			share, rest := (u.requests-1)/spreadDays, (u.requests-1)%spreadDays
+			for d := spreadDays - 1; d >= 0; d-- {
+				n := share
+				if d == 0 {
+					n += rest
+				}
+				if n > 0 {
+					batches[spreadDays-d] = append(batches[spreadDays-d], day(last.Add(-time.Duration(d)*24*time.Hour), key.ID, u.integration, n))
+				}
+			}
+		}
+	}
+	for _, batch := range batches {
+		if err := db.RecordUsage(ctx, credential.NewID("flush"), batch); err != nil {
+			return nil, err
 		}
 	}
 	// The owner's default key has served the mobile app since sign-up.
@@ -127,9 +149,9 @@ func (db *DB) seedDemo(ctx context.Context) (*DemoResult, error) {
 	if err := db.gorm.WithContext(ctx).Take(&defaultKey, "user_id = ? AND is_default", signedUp.User.ID).Error; err != nil {
 		return nil, translate(err)
 	}
-	incs = append(incs, UsageIncrement{APIKeyID: defaultKey.ID, Integration: "Follow Up Boss Mobile", Requests: 9120,
-		FirstUsedAt: time.Date(2021, 3, 15, 14, 5, 0, 0, time.UTC), LastUsedAt: base.Add(-3 * time.Hour)})
-	if err := db.RecordUsage(ctx, credential.NewID("flush"), incs); err != nil {
+	mobile := []UsageIncrement{{APIKeyID: defaultKey.ID, Integration: "Follow Up Boss Mobile", Requests: 9120,
+		FirstUsedAt: time.Date(2021, 3, 15, 14, 5, 0, 0, time.UTC), LastUsedAt: base.Add(-3 * time.Hour)}}
+	if err := db.RecordUsage(ctx, credential.NewID("flush"), mobile); err != nil {
 		return nil, err
 	}
 	if _, _, err := db.LogIn(ctx, demoOwnerEmail, demoOwnerPassword, model.ClientMobile); err != nil {
