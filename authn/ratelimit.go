@@ -104,7 +104,7 @@ func newLimiters(l RateLimits, shared *SharedLimits) *limiters {
 		lookUpEnded: make(chan struct{}),
 	}
 	for i := range limits.perKey {
-		limits.perKey[i].counts = httprate.NewLocalLimitCounter(l.KeyWindow)
+		limits.perKey[i].counts = map[string]*keyCount{}
 	}
 	return limits
 }
@@ -131,46 +131,72 @@ const (
 	headerRetryAfter = "Retry-After"
 )
 
-// keyWindows is one shard of the per-key limits: httprate's in-memory
-// counter of each key's requests in the current and the previous window,
-// read and counted under one lock by the sliding-window rule of
-// httprate's own limiter (RateLimiter.OnLimit), which took two clock
-// readings, three locks and Header.Set with freshly formatted values for
-// every request.
+// keyWindows is one shard of the per-key limits: each key's requests in
+// the current and the previous window, read and counted under one lock by
+// the sliding-window rule of httprate's limiter (RateLimiter.OnLimit).
+// It counts as httprate's in-memory counter did, with each key's two
+// windows in one entry found by one map look-up; that counter hashed the
+// key three times and looked it up in three maps for every request.
 type keyWindows struct {
 	mu     sync.Mutex
-	counts httprate.LimitCounter
-	// newest is the newest window counted. A request that read the clock
-	// just before a window ended may take the lock just after another
-	// opened the next one; it then counts into the newest, which can only
-	// be stricter, and httprate's counter never sees an older window (it
-	// would clear every count).
-	newest time.Time
+	counts map[string]*keyCount
+	// newest is the start of the newest window counted (Unix nanoseconds).
+	// A request that read the clock just before a window ended may take
+	// the lock just after another opened the next one; it then counts
+	// into the newest, which can only be stricter.
+	newest int64
+}
+
+// keyCount is one key's requests in the window starting at window (Unix
+// nanoseconds) and in the one before it.
+type keyCount struct {
+	window            int64
+	current, previous int
 }
 
 // admit counts a request at now against key's limit unless that would
 // exceed it, and returns the requests it leaves in the window (negative:
 // refused).
 func (k *keyWindows) admit(key string, now time.Time, limit int, length time.Duration) (remaining int, admitted bool) {
-	now = now.UTC()
-	window := now.Truncate(length)
+	window := now.Truncate(length).UnixNano()
 	k.mu.Lock()
-	defer k.mu.Unlock()
-	if window.Before(k.newest) {
+	if window < k.newest {
 		window = k.newest
+	} else if window > k.newest {
+		k.newest = window
+		k.forgetBefore(window - int64(length))
 	}
-	k.newest = window
-	current, previous, err := k.counts.Get(key, window, window.Add(-length))
-	if err != nil { // the in-memory counter never fails
-		return 0, false
+	c := k.counts[key]
+	switch {
+	case c == nil:
+		c = &keyCount{window: window}
+		k.counts[key] = c
+	case c.window == window:
+	case c.window == window-int64(length):
+		c.window, c.current, c.previous = window, 0, c.current
+	default:
+		c.window, c.current, c.previous = window, 0, 0
 	}
-	elapsed := max(now.Sub(window), 0)
-	rate := int(math.Round(float64(previous)*(float64(length)-float64(elapsed))/float64(length) + float64(current)))
+	elapsed := max(now.UnixNano()-window, 0)
+	rate := int(math.Round(float64(c.previous)*(float64(length)-float64(elapsed))/float64(length) + float64(c.current)))
 	if rate+1 > limit {
+		k.mu.Unlock()
 		return limit - rate, false
 	}
-	_ = k.counts.IncrementBy(key, window, 1)
+	c.current++
+	k.mu.Unlock()
 	return limit - rate - 1, true
+}
+
+// forgetBefore drops the keys last counted before the window starting at
+// start, which count nothing any more: as httprate's counter cleared its
+// maps, so that memory holds only the keys of the last two windows.
+func (k *keyWindows) forgetBefore(start int64) {
+	for key, c := range k.counts {
+		if c.window < start {
+			delete(k.counts, key)
+		}
+	}
 }
 
 // admitKey counts a request against its key's limit and sets the rate-limit

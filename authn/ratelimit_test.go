@@ -28,3 +28,46 @@ func TestFailureCounterKeepsCountsArrivingLate(t *testing.T) {
 		t.Fatalf("counts %d in the open window and %d in the closed one (%v); want 3 and 3", current, previous, err)
 	}
 }
+
+// A key's limit slides: the previous window's requests count for the part
+// of it that the sliding window still covers, and a key idle for two
+// windows starts afresh and is no longer held in memory.
+func TestKeyWindowsSlide(t *testing.T) {
+	const limit, length = 10, 10 * time.Second
+	k := keyWindows{counts: map[string]*keyCount{}}
+	start := time.Now().Truncate(length).Add(length)
+	admitted := func(at time.Time, n int) (int, int) {
+		t.Helper()
+		ok, last := 0, 0
+		for range n {
+			remaining, admitted := k.admit("key_a", at, limit, length)
+			if admitted {
+				ok++
+			}
+			last = remaining
+		}
+		return ok, last
+	}
+	if ok, remaining := admitted(start.Add(time.Second), 12); ok != limit || remaining != 0 {
+		t.Fatalf("first window: %d admitted, %d remaining; want %d, 0", ok, remaining, limit)
+	}
+	// Halfway through the next window, half of the previous one's 10 still count.
+	if ok, _ := admitted(start.Add(length+length/2), 12); ok != 5 {
+		t.Fatalf("halfway through the next window: %d admitted, want 5", ok)
+	}
+	// Another key in the same shard keeps its own count.
+	if remaining, ok := k.admit("key_b", start.Add(length+length/2), limit, length); !ok || remaining != limit-1 {
+		t.Fatalf("another key: admitted %v, remaining %d; want true, %d", ok, remaining, limit-1)
+	}
+	// A request that read the clock before the window ended counts into
+	// the newest one, with no allowance of its own.
+	if _, ok := k.admit("key_a", start.Add(length-time.Millisecond), limit, length); ok {
+		t.Fatal("a late request was admitted past the limit of the newest window")
+	}
+	if ok, _ := admitted(start.Add(3*length+time.Second), 12); ok != limit {
+		t.Fatalf("two windows later: %d admitted, want a fresh %d", ok, limit)
+	}
+	if _, held := k.counts["key_b"]; held {
+		t.Fatal("a key idle for two windows is still held")
+	}
+}

@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 
 	lru "github.com/hashicorp/golang-lru/v2"
 	"gorm.io/gorm"
@@ -73,7 +75,7 @@ func (db *DB) RecordUsage(ctx context.Context, flushID string, incs []UsageIncre
 }
 
 func (db *DB) recordUsage(ctx context.Context, flushID string, incs []UsageIncrement) error {
-	var written []usagePair
+	var written []usagePair // pairs new to db.known
 	var pruned int64
 	err := db.transaction(ctx, func(tx *gorm.DB) error {
 		pruned = 0
@@ -96,7 +98,7 @@ func (db *DB) recordUsage(ctx context.Context, flushID string, incs []UsageIncre
 			}
 			pruned = today
 		}
-		rows, err := db.usageRows(tx, incs)
+		rows, checked, err := db.usageRows(tx, incs)
 		if err != nil {
 			return err
 		}
@@ -117,9 +119,13 @@ func (db *DB) recordUsage(ctx context.Context, flushID string, incs []UsageIncre
 		if err := db.markPreviousSecretsUsed(tx, incs); err != nil {
 			return err
 		}
+		// Pairs of keys that were not checked were all known already (and
+		// their place in db.known was renewed as they were looked up).
 		written = written[:0]
 		for _, r := range rows {
-			written = append(written, usagePair{r.APIKeyID, r.Integration})
+			if checked[r.key] != nil {
+				written = append(written, usagePair{r.key, r.integration})
+			}
 		}
 		return nil
 	})
@@ -179,15 +185,21 @@ func (db *DB) upsertDailyUsage(tx *gorm.DB, rows []dailyRow) error {
 ON CONFLICT (api_key_id, day) DO UPDATE SET
   request_count = daily_usages.request_count + excluded.request_count`
 	if db.postgres {
-		keys, days, counts := make([]string, len(rows)), make([]string, len(rows)), make([]int64, len(rows))
-		for i, r := range rows {
-			keys[i], days[i], counts[i] = r.keyID, model.UsageDate(r.day), int64(r.requests)
+		keyBytes := 0
+		for _, r := range rows {
+			keyBytes += len(r.keyID) + 3
+		}
+		keys, days, counts := newPGArray(keyBytes), newPGArray(6*len(rows)), newPGArray(5*len(rows))
+		for _, r := range rows {
+			keys.text(r.keyID)
+			days.int(r.day)
+			counts.int(int64(r.requests))
 		}
 		sql := `INSERT INTO daily_usages (api_key_id, day, request_count)
-SELECT v.k, v.d::date, v.n
-FROM unnest($1::text[], $2::text[], $3::bigint[]) AS v(k, d, n)
+SELECT v.k, date '1970-01-01' + v.d, v.n
+FROM unnest($1::text[], $2::int[], $3::bigint[]) AS v(k, d, n)
 JOIN api_keys ON api_keys.id = v.k` + conflict
-		_, err := tx.Statement.ConnPool.ExecContext(tx.Statement.Context, sql, keys, days, counts)
+		_, err := tx.Statement.ConnPool.ExecContext(tx.Statement.Context, sql, keys.String(), days.String(), counts.String())
 		return err
 	}
 	values := make([]string, len(rows))
@@ -241,12 +253,20 @@ type usageFlush struct {
 
 func (usageFlush) TableName() string { return "usage_flushes" }
 
+// usageRow is one (key, integration) row of a flush.
+type usageRow struct {
+	key, integration string
+	first, last      time.Time
+	requests         int
+}
+
 // usageRows merges increments into one row per (key, integration) after
-// applying the integration cap, first come first served.
-func (db *DB) usageRows(tx *gorm.DB, incs []UsageIncrement) ([]*model.IntegrationUsage, error) {
+// applying the integration cap, first come first served. checked holds
+// the names of the keys the cap was checked for (see integrationNames).
+func (db *DB) usageRows(tx *gorm.DB, incs []UsageIncrement) (rows []usageRow, checked map[string]map[string]bool, err error) {
 	names, err := db.integrationNames(tx, incs)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if len(names) > 0 {
 		// Order matters only when the cap may apply; once every pair has
@@ -254,8 +274,8 @@ func (db *DB) usageRows(tx *gorm.DB, incs []UsageIncrement) ([]*model.Integratio
 		incs = slices.Clone(incs)
 		slices.SortStableFunc(incs, func(a, b UsageIncrement) int { return a.FirstUsedAt.Compare(b.FirstUsedAt) })
 	}
-	merged := make(map[usagePair]*model.IntegrationUsage, len(incs))
-	rows := make([]*model.IntegrationUsage, 0, len(incs))
+	merged := make(map[usagePair]int, len(incs)) // position in rows
+	rows = make([]usageRow, 0, len(incs))
 	for _, inc := range incs {
 		integration := inc.Integration
 		if known, checked := names[inc.APIKeyID]; checked && !known[integration] {
@@ -265,18 +285,18 @@ func (db *DB) usageRows(tx *gorm.DB, incs []UsageIncrement) ([]*model.Integratio
 			known[integration] = true
 		}
 		p := usagePair{inc.APIKeyID, integration}
-		if row, ok := merged[p]; ok {
-			row.RequestCount += inc.Requests
-			row.FirstUsedAt = earlier(row.FirstUsedAt, inc.FirstUsedAt)
-			row.LastUsedAt = later(row.LastUsedAt, inc.LastUsedAt)
+		if i, ok := merged[p]; ok {
+			row := &rows[i]
+			row.requests += inc.Requests
+			row.first = earlier(row.first, inc.FirstUsedAt)
+			row.last = later(row.last, inc.LastUsedAt)
 			continue
 		}
-		row := &model.IntegrationUsage{APIKeyID: inc.APIKeyID, Integration: integration,
-			RequestCount: inc.Requests, FirstUsedAt: inc.FirstUsedAt, LastUsedAt: inc.LastUsedAt}
-		merged[p] = row
-		rows = append(rows, row)
+		merged[p] = len(rows)
+		rows = append(rows, usageRow{key: inc.APIKeyID, integration: integration,
+			requests: inc.Requests, first: inc.FirstUsedAt, last: inc.LastUsedAt})
 	}
-	return rows, nil
+	return rows, names, nil
 }
 
 // integrationNames loads the integrations already recorded for every key
@@ -286,7 +306,12 @@ func (db *DB) integrationNames(tx *gorm.DB, incs []UsageIncrement) (map[string]m
 	names := map[string]map[string]bool{}
 	var keys []string
 	for _, inc := range incs {
-		if _, listed := names[inc.APIKeyID]; !listed && !db.known.Contains(usagePair{inc.APIKeyID, inc.Integration}) {
+		if _, listed := names[inc.APIKeyID]; listed {
+			continue
+		}
+		// Get, not Contains: it renews the pair's place in the cache, so
+		// that a pair in steady use is not evicted for want of a write.
+		if _, known := db.known.Get(usagePair{inc.APIKeyID, inc.Integration}); !known {
 			names[inc.APIKeyID] = map[string]bool{}
 			keys = append(keys, inc.APIKeyID)
 		}
@@ -319,7 +344,7 @@ func (db *DB) integrationNames(tx *gorm.DB, incs []UsageIncrement) (map[string]m
 // api_keys drops rows of keys deleted since the requests were counted, so a
 // deleted key does not fail the batch (but see RecordUsage for one that is
 // deleted while the statement runs).
-func (db *DB) upsertUsage(tx *gorm.DB, rows []*model.IntegrationUsage) error {
+func (db *DB) upsertUsage(tx *gorm.DB, rows []usageRow) error {
 	const conflict = `
 ON CONFLICT (api_key_id, integration) DO UPDATE SET
   first_used_at = %[1]s(integration_usages.first_used_at, excluded.first_used_at),
@@ -327,26 +352,36 @@ ON CONFLICT (api_key_id, integration) DO UPDATE SET
   request_count = integration_usages.request_count + excluded.request_count`
 	if db.postgres {
 		// Five arrays rather than thousands of parameters: PostgreSQL plans
-		// the statement in constant time whatever the batch size.
-		keys, names := make([]string, len(rows)), make([]string, len(rows))
-		first, last := make([]time.Time, len(rows)), make([]time.Time, len(rows))
-		counts := make([]int64, len(rows))
-		for i, r := range rows {
-			keys[i], names[i], first[i], last[i], counts[i] = r.APIKeyID, r.Integration, r.FirstUsedAt, r.LastUsedAt, int64(r.RequestCount)
+		// the statement in constant time whatever the batch size. The
+		// times go as microseconds since the epoch, which PostgreSQL turns
+		// back into the same instants exactly (it keeps microseconds).
+		keyBytes, nameBytes := 0, 0
+		for _, r := range rows {
+			keyBytes, nameBytes = keyBytes+len(r.key)+3, nameBytes+len(r.integration)+3
+		}
+		keys, names := newPGArray(keyBytes), newPGArray(nameBytes)
+		first, last, counts := newPGArray(18*len(rows)), newPGArray(18*len(rows)), newPGArray(5*len(rows))
+		for _, r := range rows {
+			keys.text(r.key)
+			names.text(r.integration)
+			first.int(r.first.UnixMicro())
+			last.int(r.last.UnixMicro())
+			counts.int(int64(r.requests))
 		}
 		sql := `INSERT INTO integration_usages (api_key_id, integration, first_used_at, last_used_at, request_count)
-SELECT v.k, v.i, v.f, v.l, v.n
-FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::bigint[]) AS v(k, i, f, l, n)
+SELECT v.k, v.i, timestamptz 'epoch' + v.f * interval '1 microsecond', timestamptz 'epoch' + v.l * interval '1 microsecond', v.n
+FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[]) AS v(k, i, f, l, n)
 JOIN api_keys ON api_keys.id = v.k` + fmt.Sprintf(conflict, "LEAST", "GREATEST")
 		// Straight to the driver: GORM would spread each array into a list.
-		_, err := tx.Statement.ConnPool.ExecContext(tx.Statement.Context, sql, keys, names, first, last, counts)
+		_, err := tx.Statement.ConnPool.ExecContext(tx.Statement.Context, sql,
+			keys.String(), names.String(), first.String(), last.String(), counts.String())
 		return err
 	}
 	values := make([]string, len(rows))
 	args := make([]any, 0, 5*len(rows))
 	for i, r := range rows {
 		values[i] = "(?, ?, ?, ?, ?)"
-		args = append(args, r.APIKeyID, r.Integration, r.FirstUsedAt, r.LastUsedAt, r.RequestCount)
+		args = append(args, r.key, r.integration, r.first, r.last, r.requests)
 	}
 	sql := `INSERT INTO integration_usages (api_key_id, integration, first_used_at, last_used_at, request_count)
 SELECT v.column1, v.column2, v.column3, v.column4, v.column5
@@ -354,6 +389,52 @@ FROM (VALUES ` + strings.Join(values, ", ") + `) AS v
 JOIN api_keys ON api_keys.id = v.column1
 WHERE true` + fmt.Sprintf(conflict, "MIN", "MAX")
 	return tx.Exec(sql, args...).Error
+}
+
+// pgArray writes a PostgreSQL array literal for a flush's column. pgx
+// sends a Go string as it is, in text format, whatever the parameter's
+// type, so a column goes over as one string. Passed as a Go slice, pgx
+// boxed each element in an interface and encoded it through a plan of
+// its own: most of a flush's allocations and of its Go-side CPU.
+type pgArray struct{ b []byte }
+
+// newPGArray starts an array of about size bytes, separators included.
+func newPGArray(size int) pgArray {
+	return pgArray{append(make([]byte, 0, size+2), '{')}
+}
+
+func (a *pgArray) next() {
+	if len(a.b) > 1 {
+		a.b = append(a.b, ',')
+	}
+}
+
+// text adds s double-quoted, with a backslash before each quote and
+// backslash: quoted, no value reads as NULL or splits at a comma or brace.
+func (a *pgArray) text(s string) {
+	a.next()
+	a.b = append(a.b, '"')
+	for {
+		i := strings.IndexAny(s, `"\`)
+		if i < 0 {
+			break
+		}
+		a.b = append(append(a.b, s[:i]...), '\\', s[i])
+		s = s[i+1:]
+	}
+	a.b = append(append(a.b, s...), '"')
+}
+
+func (a *pgArray) int(n int64) {
+	a.next()
+	a.b = strconv.AppendInt(a.b, n, 10)
+}
+
+// String ends the array. Its bytes are the string's, without a copy: the
+// array is not written to after.
+func (a *pgArray) String() string {
+	a.b = append(a.b, '}')
+	return unsafe.String(unsafe.SliceData(a.b), len(a.b))
 }
 
 func namedCount(names map[string]bool) int {

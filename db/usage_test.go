@@ -152,3 +152,65 @@ func TestDailyUsagePrunesDaysNoLongerKept(t *testing.T) {
 		}
 	})
 }
+
+// A flush's names and times reach the database as they were counted:
+// integration names with the characters an array literal quotes or
+// escapes, and instants to the microsecond, on both sides of the epoch's
+// microsecond arithmetic (PostgreSQL's flush sends them as text).
+func TestRecordUsageKeepsNamesAndInstants(t *testing.T) {
+	eachDatabase(t, func(t *testing.T, store *DB) {
+		keyID := newUsageKey(t, store)
+		names := []string{`quote"d`, `back\slash`, `a,b`, `{braces}`, `NULL`, ` spaced `, `""`, `\"`, `plain`}
+		// Today (days before those kept are not shown), and a whole number
+		// of microseconds, as the recorder counts them.
+		first := time.Now().UTC().Truncate(time.Second).Add(123456 * time.Microsecond)
+		var incs []UsageIncrement
+		for i, name := range names {
+			at := first.Add(time.Duration(i) * 1001 * time.Microsecond)
+			incs = append(incs, UsageIncrement{APIKeyID: keyID, Integration: name, Requests: i + 1, FirstUsedAt: at, LastUsedAt: at.Add(time.Second + time.Microsecond)})
+		}
+		for round := range 2 { // an insert, then an update of every row
+			if err := store.RecordUsage(context.Background(), fmt.Sprintf("flush-%d", round), incs); err != nil {
+				t.Fatal(err)
+			}
+		}
+		usage, err := store.UsageByKeys(context.Background(), []string{keyID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]*model.IntegrationUsage{}
+		for _, u := range usage[keyID] {
+			got[u.Integration] = u
+		}
+		if len(got) != len(names) {
+			t.Fatalf("%d rows, want %d: %v", len(got), len(names), got)
+		}
+		for i, inc := range incs {
+			u := got[inc.Integration]
+			if u == nil {
+				t.Fatalf("no row for %q; rows: %v", inc.Integration, got)
+			}
+			if u.RequestCount != 2*inc.Requests || !u.FirstUsedAt.Equal(inc.FirstUsedAt) || !u.LastUsedAt.Equal(inc.LastUsedAt) {
+				t.Errorf("%d %q: %d requests, %v to %v; want %d, %v to %v", i, inc.Integration,
+					u.RequestCount, u.FirstUsedAt, u.LastUsedAt, 2*inc.Requests, inc.FirstUsedAt, inc.LastUsedAt)
+			}
+		}
+		want := 0
+		for _, inc := range incs {
+			want += 2 * inc.Requests
+		}
+		kept, err := store.DailyUsageByKeys(context.Background(), []string{keyID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var days []string
+		for _, d := range kept[keyID] {
+			if d.RequestCount != 0 {
+				days = append(days, fmt.Sprintf("%s=%d", d.Date, d.RequestCount))
+			}
+		}
+		if wantDays := []string{fmt.Sprintf("%s=%d", first.Format(time.DateOnly), want)}; !slices.Equal(days, wantDays) {
+			t.Errorf("daily rows %v, want %v", days, wantDays)
+		}
+	})
+}

@@ -7748,6 +7748,9 @@ func (ec *executionContext) marshalNUser2ᚖgithubᚗcomᚋkeyfobᚋkeyfobᚋmod
 		graphql.AddInvalidNullError(ctx, "User!")
 		return graphql.Null
 	}
+	if m := ec.marshalUserFields(ctx, sel, v); m != nil {
+		return m
+	}
 	return ec._User(ctx, sel, v)
 }
 

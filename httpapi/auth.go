@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/keyfob/keyfob/authn"
+	"github.com/keyfob/keyfob/loader"
 	"github.com/keyfob/keyfob/model"
 )
 
@@ -22,8 +23,9 @@ const (
 	HeaderStatus = "X-Keyfob-Status"
 )
 
-// authenticate admits GraphQL requests. Requests without credentials pass
-// through anonymous: resolvers decide what they may do.
+// authenticate admits GraphQL requests, and gives each admitted request
+// its own loaders. Requests without credentials pass through anonymous:
+// resolvers decide what they may do.
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// A key runs queries only on /graphql, whatever the method.
@@ -33,10 +35,12 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			writeError(w, authn.ClientError(err))
 			return
 		}
+		// One copy of the request for the actor and the loaders together.
+		ctx := loader.NewContext(r.Context(), s.store)
 		if actor != nil {
-			r = r.WithContext(model.NewContextWithActor(r.Context(), actor))
+			ctx = model.NewContextWithActor(ctx, actor)
 		}
-		next.ServeHTTP(w, r)
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 

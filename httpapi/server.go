@@ -31,7 +31,6 @@ import (
 	"github.com/keyfob/keyfob/graph"
 	"github.com/keyfob/keyfob/internal/config"
 	"github.com/keyfob/keyfob/leak"
-	"github.com/keyfob/keyfob/loader"
 	"github.com/keyfob/keyfob/metrics"
 	"github.com/keyfob/keyfob/model"
 	"github.com/keyfob/keyfob/playground"
@@ -167,10 +166,10 @@ func (s *Server) Listening() <-chan struct{} { return s.listening }
 func (s *Server) Authenticator() *authn.Authenticator { return s.authn }
 
 // Handler routes HTTP. Data flows one way: request id and logging, client
-// IP, authentication, per-request loaders, then GraphQL.
+// IP, authentication with the per-request loaders, then GraphQL.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	api := s.graphQLOverHTTP(s.slots.limit(s.authenticate(loader.Middleware(s.store, s.graphql()))))
+	api := s.graphQLOverHTTP(s.slots.limit(s.authenticate(s.graphql())))
 	mux.Handle("/graphql", s.cors().Handler(api))
 	if s.cfg.Playground {
 		pg := playground.Handler("Keyfob", "/graphql")

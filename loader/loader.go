@@ -6,7 +6,6 @@ package loader
 import (
 	"context"
 	"errors"
-	"net/http"
 	"sync"
 	"time"
 
@@ -58,12 +57,11 @@ type lazy struct {
 	loaders *Loaders
 }
 
-// Middleware gives each request its own loaders.
-func Middleware(store *db.DB, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := context.WithValue(r.Context(), ctxKey{}, &lazy{store: store})
-		next.ServeHTTP(w, r.WithContext(ctx))
-	})
+// NewContext gives a request's context its own loaders. The request's
+// other per-request values (its actor) go into the same context, so that
+// the request is copied once for all of them.
+func NewContext(ctx context.Context, store *db.DB) context.Context {
+	return context.WithValue(ctx, ctxKey{}, &lazy{store: store})
 }
 
 // For returns the request's loaders.

@@ -19,7 +19,8 @@ import (
 )
 
 // Store is where batches go: one call writes one batch atomically, and a
-// batch whose flush id was already written is not applied again.
+// batch whose flush id was already written is not applied again. The
+// recorder reuses a written batch's slice, so a store must not keep it.
 type Store interface {
 	RecordUsage(ctx context.Context, flushID string, incs []db.UsageIncrement) error
 }
@@ -53,11 +54,13 @@ type Recorder struct {
 	// a long database outage the kept batch and the pairs arriving after it
 	// together stay within maxPairs.
 	failedPairs atomic.Int64
-	flushMu     sync.Mutex // one flush at a time
-	stop        chan struct{}
-	done        chan struct{}
-	stopOnce    sync.Once
-	observe     func(FlushReport)
+	// spareBatch is the last written batch's slice, for the next one.
+	spareBatch []db.UsageIncrement
+	flushMu    sync.Mutex // one flush at a time
+	stop       chan struct{}
+	done       chan struct{}
+	stopOnce   sync.Once
+	observe    func(FlushReport)
 	// shed counts increments dropped since the last flush, which logs them
 	// once: a line per dropped request would flood the log just when the
 	// database is already in trouble.
@@ -66,9 +69,21 @@ type Recorder struct {
 
 const shardCount = 16
 
+// shard holds its increments by value, in the order their pairs first
+// came, with an index by pair: a request that opens a pair appends to a
+// slice rather than allocating an increment of its own, which, when most
+// pairs are new each interval, was a heap object per request and one more
+// copy at the flush.
 type shard struct {
 	mu      sync.Mutex
-	pending map[pair]*db.UsageIncrement
+	index   map[pair]int // position in pending
+	pending []db.UsageIncrement
+	// spareIndex and spare are the previous interval's, emptied, to take
+	// over at the next flush: after warm-up an interval allocates nothing.
+	// (They keep the capacity of the busiest interval: at most maxPairs
+	// increments across the shards.) Only Flush, under flushMu, uses them.
+	spareIndex map[pair]int
+	spare      []db.UsageIncrement
 }
 
 var shardSeed = maphash.MakeSeed()
@@ -126,7 +141,7 @@ func NewRecorder(store Store, opts Options) *Recorder {
 		stop: make(chan struct{}), done: make(chan struct{}), observe: opts.Observe,
 	}
 	for i := range r.shards {
-		r.shards[i].pending = make(map[pair]*db.UsageIncrement)
+		r.shards[i].index, r.shards[i].spareIndex = make(map[pair]int), make(map[pair]int)
 	}
 	go r.loop()
 	return r
@@ -144,7 +159,8 @@ func (r *Recorder) RecordWith(keyID, integration, previousSecretHash string) {
 	k := pair{keyID, integration, model.UsageDay(at)}
 	sh := r.shardOf(keyID)
 	sh.mu.Lock()
-	if inc, ok := sh.pending[k]; ok {
+	if i, ok := sh.index[k]; ok {
+		inc := &sh.pending[i]
 		inc.Requests++
 		inc.LastUsedAt = at
 		if previousSecretHash != "" {
@@ -160,11 +176,12 @@ func (r *Recorder) RecordWith(keyID, integration, previousSecretHash string) {
 		r.observe(FlushReport{Shed: 1})
 		return
 	}
-	inc := &db.UsageIncrement{APIKeyID: keyID, Integration: integration, Requests: 1, FirstUsedAt: at, LastUsedAt: at}
+	inc := db.UsageIncrement{APIKeyID: keyID, Integration: integration, Requests: 1, FirstUsedAt: at, LastUsedAt: at}
 	if previousSecretHash != "" {
 		inc.PreviousSecretHash, inc.PreviousSecretLastUsedAt = previousSecretHash, at
 	}
-	sh.pending[k] = inc
+	sh.index[k] = len(sh.pending)
+	sh.pending = append(sh.pending, inc)
 	sh.mu.Unlock()
 }
 
@@ -199,20 +216,27 @@ func (r *Recorder) Flush(ctx context.Context) error {
 		r.failed = nil
 		r.failedPairs.Store(0)
 	}
-	b := &batch{id: credential.NewID("flush"), incs: make([]db.UsageIncrement, 0, r.pairs.Load())}
+	b := &batch{id: credential.NewID("flush"), incs: r.spareBatch[:0]}
+	r.spareBatch = nil
 	for i := range r.shards {
 		sh := &r.shards[i]
 		sh.mu.Lock()
-		for _, inc := range sh.pending {
-			b.incs = append(b.incs, *inc)
-		}
-		if n := len(sh.pending); n > 0 {
-			sh.pending = make(map[pair]*db.UsageIncrement, n)
-			r.pairs.Add(-int64(n))
+		taken, takenIndex := sh.pending, sh.index
+		if len(taken) > 0 {
+			sh.pending, sh.index = sh.spare[:0], sh.spareIndex
+			r.pairs.Add(-int64(len(taken)))
 		}
 		sh.mu.Unlock()
+		if len(taken) == 0 {
+			continue
+		}
+		b.incs = append(b.incs, taken...)
+		clear(takenIndex)
+		clear(taken) // drop the key ids and names for the collector
+		sh.spare, sh.spareIndex = taken[:0], takenIndex
 	}
 	if len(b.incs) == 0 {
+		r.spareBatch = b.incs
 		return nil
 	}
 	if err := r.write(ctx, b); err != nil {
@@ -220,6 +244,8 @@ func (r *Recorder) Flush(ctx context.Context) error {
 		r.failedPairs.Store(int64(len(b.incs)))
 		return err
 	}
+	clear(b.incs)
+	r.spareBatch = b.incs[:0]
 	return nil
 }
 

@@ -1,7 +1,8 @@
 // Command inorderlists points some list marshallers of gqlgen's generated
 // executor at graph.marshalInOrder, which marshals a list's elements in
 // order on one goroutine instead of a goroutine each (see graph/inorder.go
-// for why), and puts a hand-written fast path in front of one of them.
+// for why), and puts hand-written fast paths in front of one of them and
+// of one object's marshaller.
 // `go generate ./...` runs it right after gqlgen.
 //
 // Only lists whose elements never wait on a loader belong here: such a
@@ -28,6 +29,13 @@ var inOrder = []string{"IntegrationUsage", "DailyUsage", "ApiKey", "ApiKeyEdge"}
 // which runs when they return nil (see graph/usagerows.go).
 var fastPaths = map[string]string{
 	"IntegrationUsage": "\tif m := ec.marshalUsageRows(ctx, sel, v); m != nil {\n\t\treturn m\n\t}\n",
+}
+
+// objectFastPaths are hand-written marshallers tried before the generated
+// marshaller of one non-null object, after its nil check, which runs
+// when they return nil (see graph/userfields.go).
+var objectFastPaths = map[string]string{
+	"User": "\tif m := ec.marshalUserFields(ctx, sel, v); m != nil {\n\t\treturn m\n\t}\n",
 }
 
 const (
@@ -74,6 +82,30 @@ func rewrite(path string) error {
 			rewritten = append(rewritten[:open:open], append([]byte(fast), rewritten[open:]...)...)
 		}
 		src = append(src[:start:start], append(rewritten, src[start+end:]...)...)
+	}
+	for typ, fast := range objectFastPaths {
+		// gqlgen names a non-null pointer's marshaller
+		// marshalN<Type>2ᚖ<package path>ᚐ<Go type>, and ends it by
+		// calling the object's marshaller.
+		header := []byte("func (ec *executionContext) marshalN" + typ + "2ᚖ")
+		start := bytes.Index(src, header)
+		if start < 0 {
+			return fmt.Errorf("%s: no marshaller for a non-null %s; update objectFastPaths", path, typ)
+		}
+		end := bytes.Index(src[start:], []byte("\n}\n"))
+		call := []byte("\treturn ec._" + typ + "(ctx, sel, v)")
+		at := -1
+		if end >= 0 {
+			at = bytes.Index(src[start:start+end], call)
+		}
+		if at < 0 {
+			return fmt.Errorf("%s: the marshaller of a non-null %s does not end by calling ec._%s", path, typ, typ)
+		}
+		if bytes.Contains(src[start:start+end], []byte(fast)) {
+			continue
+		}
+		at += start
+		src = append(src[:at:at], append([]byte(fast), src[at:]...)...)
 	}
 	return os.WriteFile(path, src, 0o644)
 }
