@@ -153,8 +153,8 @@ func TestBundleNamesNoOtherHost(t *testing.T) {
 }
 
 // The page is the source's, unchanged: dist/ is what scripts/build-webapp
-// made from frontend/ (the bundle itself needs node to rebuild; CI's
-// review runs the script and checks git stays clean).
+// made from frontend/ (the bundle itself needs node to rebuild; .ci/run
+// runs the script and fails if the committed build changes).
 func TestPageIsTheSource(t *testing.T) {
 	src, err := os.ReadFile("frontend/src/index.html")
 	if err != nil {
