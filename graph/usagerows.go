@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"slices"
 	"strconv"
 	"time"
 
@@ -30,16 +31,9 @@ func (ec *executionContext) marshalUsageRows(_ context.Context, sel ast.Selectio
 	if !usageRowsFastPath {
 		return nil
 	}
-	fields := graphql.CollectFields(ec.OperationContext, sel, integrationUsageImplementors)
-	for _, f := range fields {
-		switch f.Name {
-		case "__typename", "integration", "firstUsedAt", "lastUsedAt", "requestCount":
-		default:
-			return nil
-		}
-		if len(f.Deferrables) > 0 {
-			return nil
-		}
+	fields, ok := ec.plainFields(sel, integrationUsageImplementors, "__typename", "integration", "firstUsedAt", "lastUsedAt", "requestCount")
+	if !ok {
+		return nil
 	}
 	for _, r := range rows {
 		if r == nil {
@@ -116,4 +110,17 @@ func appendDateTime(buf *bytes.Buffer, t time.Time) {
 	b = t.UTC().AppendFormat(b, time.RFC3339Nano)
 	b = append(b, '"')
 	buf.Write(b)
+}
+
+// plainFields collects sel's fields for a fast path that writes only the
+// named ones; ok is false when sel asks for any other, or defers one, and
+// the generated path must run instead.
+func (ec *executionContext) plainFields(sel ast.SelectionSet, implementors []string, known ...string) (fields []graphql.CollectedField, ok bool) {
+	fields = graphql.CollectFields(ec.OperationContext, sel, implementors)
+	for _, f := range fields {
+		if !slices.Contains(known, f.Name) || len(f.Deferrables) > 0 {
+			return nil, false
+		}
+	}
+	return fields, true
 }

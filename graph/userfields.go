@@ -31,16 +31,9 @@ func (ec *executionContext) marshalUserFields(_ context.Context, sel ast.Selecti
 	if !userFieldsFastPath {
 		return nil
 	}
-	fields := graphql.CollectFields(ec.OperationContext, sel, userImplementors)
-	for _, f := range fields {
-		switch f.Name {
-		case "__typename", "id", "name", "email", "role":
-		default:
-			return nil
-		}
-		if len(f.Deferrables) > 0 {
-			return nil
-		}
+	fields, ok := ec.plainFields(sel, userImplementors, "__typename", "id", "name", "email", "role")
+	if !ok {
+		return nil
 	}
 	return graphql.WriterFunc(func(w io.Writer) {
 		buf, direct := w.(*bytes.Buffer)
