@@ -26,6 +26,7 @@ import (
 	"github.com/jonboulle/clockwork"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
+	"golang.org/x/sync/errgroup"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -152,15 +153,51 @@ func Open(dsn string, opts Options) (*DB, error) {
 	}
 	if pg {
 		size := cmp.Or(opts.MaxConnections, DefaultMaxConnections)
+		// Connections opened stay open, idle or not: a look-up that had to
+		// wait for PostgreSQL to start a backend would spend its bound on
+		// that (see OpenConnections).
 		sqlDB.SetMaxOpenConns(size)
 		sqlDB.SetMaxIdleConns(size)
-		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	} else {
 		// A single connection serialises transactions, so SQLite never
 		// answers SQLITE_BUSY to a write that began as a read.
 		sqlDB.SetMaxOpenConns(1)
 	}
 	return newDB(g, pg, opts), nil
+}
+
+// OpenConnections opens every connection of PostgreSQL's pool now, side
+// by side, and leaves them idle in the pool; SQLite has none to open. A
+// server calls it before it serves: a credential's look-up is bounded
+// (-db-lookup-timeout), and a burst of cold credentials after a start,
+// each look-up on a new connection, would otherwise spend the bound
+// waiting for PostgreSQL to start backends, which on a busy machine takes
+// longer than the look-up itself, and refuse known keys. It returns how
+// many it opened, and the first error once ctx ends or the database
+// refuses; the pool then opens the rest on demand.
+func (db *DB) OpenConnections(ctx context.Context) (int, error) {
+	if !db.postgres {
+		return 0, nil
+	}
+	pool := db.SQL()
+	conns := make([]*sql.Conn, pool.Stats().MaxOpenConnections)
+	var g errgroup.Group
+	for i := range conns {
+		g.Go(func() error {
+			c, err := pool.Conn(ctx)
+			conns[i] = c
+			return err
+		})
+	}
+	err := g.Wait()
+	opened := 0
+	for _, c := range conns {
+		if c != nil {
+			_ = c.Close() // back to the pool, which keeps it idle
+			opened++
+		}
+	}
+	return opened, translate(err)
 }
 
 // Close releases the connection pool.

@@ -10,6 +10,10 @@ import (
 	"time"
 )
 
+// openConnectionsTimeout bounds the opening of the pool's connections
+// before serving: PostgreSQL starts a backend in milliseconds when well.
+const openConnectionsTimeout = 10 * time.Second
+
 // Run serves on the configured address until ctx ends. Then it drains the
 // requests in flight for up to the shutdown timeout, and only once no
 // request can record usage any more writes the last of it, so that the
@@ -35,6 +39,14 @@ func (s *Server) Run(ctx context.Context) error {
 			s.logger.Warn("profiler listening", "addr", s.cfg.PprofAddr, "error", http.ListenAndServe(s.cfg.PprofAddr, mux))
 		}()
 	}
+	// The pool's connections open before the first request (see
+	// db.OpenConnections); a database that refuses now is for the
+	// readiness check to report, not a reason not to serve.
+	connecting, cancel := context.WithTimeout(ctx, openConnectionsTimeout)
+	if opened, err := s.store.OpenConnections(connecting); err != nil {
+		s.logger.Warn("not every database connection could be opened before serving; the rest open on demand", "opened", opened, "error", err)
+	}
+	cancel()
 	ln, err := net.Listen("tcp", s.cfg.Addr)
 	if err != nil {
 		_ = s.Close(context.Background())

@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"maps"
 	"net"
 	"net/http"
@@ -883,5 +884,85 @@ func TestFaultRestartUnderTrafficRefusesNoKnownKey(t *testing.T) {
 			}
 		}
 		t.Fatalf("%d cold keys at once: statuses %v, want all %d admitted; the log says:\n%s", keys, counts, keys, strings.Join(why, "\n"))
+	}
+}
+
+// slowConnectProxy is a TCP proxy in front of PostgreSQL that holds every
+// new connection for delay before it reaches the server: PostgreSQL
+// starting backends on a busy machine.
+func slowConnectProxy(t *testing.T, target string, delay time.Duration) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	t.Cleanup(func() { ln.Close(); wg.Wait() })
+	wg.Go(func() {
+		for {
+			client, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			wg.Go(func() {
+				defer client.Close()
+				time.Sleep(delay)
+				server, err := net.Dial("tcp", target)
+				if err != nil {
+					return
+				}
+				defer server.Close()
+				go func() { _, _ = io.Copy(server, client); server.Close() }()
+				_, _ = io.Copy(client, server)
+			})
+		}
+	})
+	return ln.Addr().String()
+}
+
+// A server opens its pool's connections before it serves: a burst of cold
+// keys right after a start must not wait for PostgreSQL to start backends,
+// which here takes longer than the look-up bound, and refuse known keys.
+func TestFaultStartWithSlowConnectionsRefusesNoKnownKey(t *testing.T) {
+	testkit.TimeBound(t)
+	testkit.RequirePostgres(t)
+	dsn := pgtest.FreshSchema(t)
+	sc := testkit.StartServer(t, dsn).Client()
+	owner := sc.SignUp(t, "Slow Start Realty")
+	const keys = 60
+	secrets := make([]string, keys)
+	for i := range secrets {
+		_, secrets[i] = sc.CreateKey(t, owner, fmt.Sprintf("slow start %d", i))
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Host = slowConnectProxy(t, u.Host, 400*time.Millisecond)
+	srv := testkit.StartServer(t, u.String(), "-db-lookup-timeout", "250ms", "-db-max-connections", "6",
+		"-rate-limit", "1000000", "-failed-auth-per-ip", "1000000")
+	c := testkit.HTTPClient(t)
+	statuses := make([]int, keys)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i, secret := range secrets {
+		wg.Go(func() {
+			<-start
+			a, err := testkit.VerifyKey(c, srv.URL, testkit.Bearer(secret), "Slow")
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			statuses[i] = a.Status
+		})
+	}
+	close(start)
+	wg.Wait()
+	counts := map[int]int{}
+	for _, s := range statuses {
+		counts[s]++
+	}
+	if counts[http.StatusOK] != keys {
+		t.Fatalf("%d cold keys right after a start: statuses %v, want all admitted; the log says:\n%s", keys, counts, srv.Logs.String())
 	}
 }
