@@ -26,9 +26,10 @@ import (
 
 // UsageRecorder counts a key's requests by integration.
 type UsageRecorder interface {
-	// RecordWith counts one request; previousSecretHash is the hash of the
-	// key's previous secret when the request presented it, else "".
-	RecordWith(keyID, integration, previousSecretHash string)
+	// RecordAt counts one request admitted at at; previousSecretHash is
+	// the hash of the key's previous secret when the request presented
+	// it, else "".
+	RecordAt(at time.Time, keyID, integration, previousSecretHash string)
 }
 
 // Options configure an Authenticator.
@@ -185,7 +186,7 @@ func (a *Authenticator) Admit(w http.ResponseWriter, r *http.Request, acceptSess
 		if actor.PreviousSecretExpiresAt != nil && actor.APIKey.PreviousSecretHash != nil {
 			previous = *actor.APIKey.PreviousSecretHash
 		}
-		a.Usage.RecordWith(actor.APIKey.ID, integration, previous)
+		a.Usage.RecordAt(a.Cache.clockAt(now), actor.APIKey.ID, integration, previous)
 	}
 	return actor, nil
 }
@@ -208,9 +209,7 @@ func (a *Authenticator) verifyAt(ctx context.Context, header string, acceptSessi
 		return nil, a.limits.failedFrom(ctx, ip, refusedSession)
 	}
 	digest := credential.Sum(secret)
-	if !a.Cache.realClock {
-		now = a.Cache.clock.Now()
-	}
+	now = a.Cache.clockAt(now)
 	if v, ok := a.Cache.getAt(digest, now); ok {
 		if v.actor != nil && v.refreshDue(now) {
 			a.refresh(digest, kind)

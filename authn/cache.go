@@ -124,6 +124,15 @@ func NewCache(ttl, negativeTTL time.Duration, maxEntries int, clock clockwork.Cl
 	}
 }
 
+// clockAt is the time by the cache's clock for a request admitted at now
+// by the real one: now itself unless a test drives a fake clock.
+func (c *Cache) clockAt(now time.Time) time.Time {
+	if c.realClock {
+		return now
+	}
+	return c.clock.Now()
+}
+
 func (c *Cache) get(d credential.Digest) (verdict, bool) { return c.getAt(d, c.clock.Now()) }
 
 // getAt is get at now, as the cache's clock tells it.

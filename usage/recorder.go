@@ -147,15 +147,19 @@ func NewRecorder(store Store, opts Options) *Recorder {
 	return r
 }
 
-// Record counts one request made by integration with the key keyID.
-func (r *Recorder) Record(keyID, integration string) { r.RecordWith(keyID, integration, "") }
+// Record counts one request made by integration with the key keyID, now.
+func (r *Recorder) Record(keyID, integration string) {
+	r.RecordAt(r.clock.Now(), keyID, integration, "")
+}
 
-// RecordWith is Record for a request that presented the key's previous
-// secret, during the grace after a roll, whose hash is previousSecretHash
-// ("" for the current secret): the key's previousSecretLastUsedAt follows
+// RecordAt counts one request admitted at at, by the recorder's clock
+// (the authenticator passes the reading it admitted the request by, so
+// the hot path reads the clock once). previousSecretHash is the hash of
+// the key's previous secret when the request presented it, during the
+// grace after a roll, else "": the key's previousSecretLastUsedAt follows
 // those requests.
-func (r *Recorder) RecordWith(keyID, integration, previousSecretHash string) {
-	at := r.clock.Now().UTC().Truncate(time.Microsecond)
+func (r *Recorder) RecordAt(at time.Time, keyID, integration, previousSecretHash string) {
+	at = at.UTC().Truncate(time.Microsecond)
 	k := pair{keyID, integration, model.UsageDay(at)}
 	sh := r.shardOf(keyID)
 	sh.mu.Lock()
