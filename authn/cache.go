@@ -19,7 +19,7 @@ import (
 type verdict struct {
 	actor *model.Actor
 	ttl   time.Duration
-	// expiresAt (Unix nanoseconds, 0 for never): see expired.
+	// expiresAt (Unix nanoseconds, 0 for never; fill sets it): see expired.
 	expiresAt int64
 	// refreshAt (Unix nanoseconds, 0 for never) is when a hit starts a look-up
 	// in the background, so a credential in use is renewed before its TTL ends
@@ -31,9 +31,11 @@ type verdict struct {
 	epoch uint64
 }
 
-// expiresAt (Unix nanoseconds, 0 for never) is when the credential itself
-// stops working: a key's expiresAt, a session's end. The entry's TTL ends
-// there too, but otter may not have evicted it yet, so get checks it.
+// expiresAt (Unix nanoseconds, 0 for never) is when the entry stops
+// answering: when the credential itself stops working (a key's expiresAt,
+// a session's end) or its TTL ends, whichever comes first. otter evicts
+// the entry about then, by a clock that may lag (see NewCache), so get
+// checks it by the request's own reading.
 func (v verdict) expired(now time.Time) bool {
 	return v.expiresAt != 0 && now.UnixNano() >= v.expiresAt
 }
@@ -102,18 +104,32 @@ func (c otterClock) NowNano() int64 { return c.Now().UnixNano() }
 // every read, by NowNano.
 func (c otterClock) Tick(d time.Duration) <-chan time.Time { return c.NewTicker(d).Chan() }
 
+// coarseResolution is how often otter's view of the real clock is
+// updated: a hundredth of the default negative TTL.
+const coarseResolution = 50 * time.Millisecond
+
 // NewCache returns a cache keeping verified credentials for ttl and unknown
 // ones for negativeTTL, as clock tells the time (nil for the real clock).
 func NewCache(ttl, negativeTTL time.Duration, maxEntries int, clock clockwork.Clock) *Cache {
 	if clock == nil {
 		clock = clockwork.NewRealClock()
 	}
+	realClock := reflect.TypeOf(clock) == realClockType
+	// otter reads its clock on every read. The real clock is read coarsely
+	// (a variable a goroutine updates every coarseResolution), which saves
+	// a clock reading per hit: otter only evicts by it, up to that much
+	// early or late, and whether an entry still answers is decided by
+	// expiresAt against the request's own reading.
+	var evictionClock otter.Clock = otterClock{clock}
+	if realClock {
+		evictionClock = otter.NewCoarseClock(coarseResolution)
+	}
 	return &Cache{
-		ttl: ttl, negativeTTL: negativeTTL, clock: clock, realClock: reflect.TypeOf(clock) == realClockType,
+		ttl: ttl, negativeTTL: negativeTTL, clock: clock, realClock: realClock,
 		refreshSlots: make(chan struct{}, maxRefreshes),
 		entries: otter.Must(&otter.Options[credential.Digest, verdict]{
 			MaximumSize: maxEntries,
-			Clock:       otterClock{clock},
+			Clock:       evictionClock,
 			// Maintenance runs on the caller: it is bounded, and on two cores a
 			// goroutine spawned per drained read buffer costs more than the work.
 			Executor: func(fn func()) { fn() },
@@ -240,9 +256,13 @@ func (c *Cache) fill(d credential.Digest, v verdict, generation uint64) {
 	if v.ttl <= 0 {
 		return
 	}
+	now := c.clock.Now()
+	if end := now.Add(v.ttl).UnixNano(); v.expiresAt == 0 || end < v.expiresAt {
+		v.expiresAt = end
+	}
 	if v.actor != nil {
 		after := time.Duration(float64(v.ttl) * (0.75 + 0.15*rand.Float64()))
-		v.refreshAt = c.clock.Now().Add(after).UnixNano()
+		v.refreshAt = now.Add(after).UnixNano()
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()

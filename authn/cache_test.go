@@ -194,3 +194,25 @@ func TestRefreshDropsADeletedKey(t *testing.T) {
 		t.Fatalf("the deleted key verified with %v, want refusedUnknown", err)
 	}
 }
+
+// On the real clock otter evicts by a coarse reading of it, which lags;
+// an entry still stops answering the moment its TTL ends, by the reading
+// the request was admitted at, and so does one kept for an outage.
+func TestCacheEntryEndsWithItsTTLOnTheRealClock(t *testing.T) {
+	c := NewCache(5*time.Millisecond, 5*time.Millisecond, 100, nil)
+	actor := &model.Actor{User: &model.User{ID: "user_1"}}
+	c.fill(hash, verdict{actor: actor, ttl: c.ttl}, c.currentGeneration())
+	c.fill(unknown, verdict{ttl: c.negativeTTL}, c.currentGeneration())
+	if _, ok := c.get(hash); !ok {
+		t.Fatal("a fresh entry did not answer")
+	}
+	time.Sleep(10 * time.Millisecond)
+	for _, d := range []credential.Digest{hash, unknown} {
+		if _, ok := c.getAt(d, time.Now()); ok {
+			t.Fatal("an entry answered after its TTL ended")
+		}
+		if _, ok := c.kept(d); ok {
+			t.Fatal("an entry was kept after its TTL ended")
+		}
+	}
+}
