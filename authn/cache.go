@@ -105,8 +105,11 @@ func (c otterClock) NowNano() int64 { return c.Now().UnixNano() }
 func (c otterClock) Tick(d time.Duration) <-chan time.Time { return c.NewTicker(d).Chan() }
 
 // coarseResolution is how often otter's view of the real clock is
-// updated: a hundredth of the default negative TTL.
-const coarseResolution = 50 * time.Millisecond
+// updated. Each update wakes a goroutine, which costs more than a clock
+// reading per hit would at low traffic if it were frequent; a second
+// lets otter evict a 5 s negative entry (the default) at most a fifth
+// of its life early, which costs at most an early look-up.
+const coarseResolution = time.Second
 
 // NewCache returns a cache keeping verified credentials for ttl and unknown
 // ones for negativeTTL, as clock tells the time (nil for the real clock).
