@@ -38,7 +38,7 @@ func eachRenewalStore(t *testing.T, test func(t *testing.T, f *renewalFixture)) 
 	t.Run("postgres", func(t *testing.T) { test(t, newRenewalFixture(t, pgtest.FreshSchema(t))) })
 }
 
-func newRenewalFixture(t *testing.T, dsn string) *renewalFixture {
+func newRenewalFixture(t testing.TB, dsn string) *renewalFixture {
 	t.Helper()
 	params := credential.DefaultPasswordParams
 	params.Memory = 1024
@@ -70,7 +70,7 @@ func newRenewalFixture(t *testing.T, dsn string) *renewalFixture {
 	return f
 }
 
-func (f *renewalFixture) newKey(t *testing.T) (*model.APIKey, string) {
+func (f *renewalFixture) newKey(t testing.TB) (*model.APIKey, string) {
 	t.Helper()
 	key, secret, err := f.store.CreateAPIKey(context.Background(), f.owner, "renewed")
 	if err != nil {
