@@ -340,35 +340,28 @@ func (a *Authenticator) lookUp(ctx context.Context, digest credential.Digest, ki
 	return actor, nil
 }
 
-// refreshTimeout bounds a background refresh; one that fails leaves the
-// entry to expire, and the next request after that asks the database itself.
+// refreshTimeout bounds a background renewal's statements; one that fails
+// leaves the entries to expire, and the next request after that asks the database itself.
 const refreshTimeout = 5 * time.Second
 
 // refresh renews a cached credential in the background while requests go
-// on using the entry, which is still within its TTL. Renewing a deleted key
-// finds it gone and drops it, as a look-up on a miss would.
+// on using the entry, which is still within its TTL: it joins the batch of
+// credentials due, which the renewal worker looks up together (renew.go).
+// Renewing a deleted key finds it gone and drops it, as a look-up on a miss
+// would.
 func (a *Authenticator) refresh(digest credential.Digest, kind credential.Kind) {
-	// The claim comes first: it needs no lock, and every hit on a due entry
-	// asks for one until the refresh lands.
-	if !a.Cache.startRefresh(digest) {
+	// The claim comes first: it takes no lock of the authenticator's, and
+	// every hit on a due entry asks for one until the renewal lands.
+	if !a.Cache.claimRenewal(digest, kind) {
 		return
 	}
 	a.refreshMu.Lock()
 	defer a.refreshMu.Unlock()
 	if a.closed {
-		a.Cache.endRefresh(digest, false)
+		a.Cache.dropRenewals()
 		return
 	}
-	a.refreshes.Go(func() {
-		ctx, cancel := context.WithTimeout(a.background, refreshTimeout)
-		defer cancel()
-		_, err := a.lookUp(ctx, digest, kind)
-		failed := err != nil && !errors.Is(err, refusedUnknown) && a.background.Err() == nil
-		if failed {
-			a.Logger.Warn("background refresh of a cached credential failed; refreshes pause for a second", "error", err)
-		}
-		a.Cache.endRefresh(digest, failed)
-	})
+	a.refreshes.Go(a.renewDue)
 }
 
 // ClientError is what a client may learn of err: any refusal is plain

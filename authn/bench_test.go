@@ -12,6 +12,7 @@ import (
 
 	"github.com/keyfob/keyfob/credential"
 	"github.com/keyfob/keyfob/db"
+	"github.com/keyfob/keyfob/internal/pgtest"
 	"github.com/keyfob/keyfob/model"
 	"github.com/keyfob/keyfob/usage"
 )
@@ -117,3 +118,40 @@ func numbered(prefix string, n int) []string {
 type nopStore struct{}
 
 func (nopStore) RecordUsage(context.Context, string, []db.UsageIncrement) error { return nil }
+
+// BenchmarkRenew100Keys renews 100 cached keys' entries, per op: one
+// look-up each, as refreshes did before batching, against one batch.
+func BenchmarkRenew100Keys(b *testing.B) {
+	stores := map[string]func(testing.TB) string{
+		"sqlite":   func(tb testing.TB) string { return filepath.Join(tb.TempDir(), "renew.db") },
+		"postgres": func(tb testing.TB) string { return pgtest.FreshSchema(tb) },
+	}
+	for _, name := range []string{"sqlite", "postgres"} {
+		b.Run(name, func(b *testing.B) {
+			f := newRenewalFixture(b, stores[name](b))
+			batch := make([]dueRenewal, 100)
+			for i := range batch {
+				_, secret := f.newKey(b)
+				batch[i] = dueRenewal{credential.Sum(secret), credential.KindAPIKey}
+			}
+			b.Run("one-by-one", func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					for _, d := range batch {
+						if _, err := f.a.lookUp(context.Background(), d.digest, d.kind); err != nil {
+							b.Fatal(err)
+						}
+					}
+				}
+			})
+			b.Run("batched", func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					if err := f.a.renew(batch); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		})
+	}
+}

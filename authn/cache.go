@@ -45,11 +45,6 @@ func (v verdict) refreshDue(now time.Time) bool {
 	return v.refreshAt != 0 && now.UnixNano() >= v.refreshAt
 }
 
-// maxRefreshes bounds the background look-ups in flight. A hit that finds
-// them all busy skips its refresh: the entry stays valid until its TTL, and
-// a later hit tries again.
-const maxRefreshes = 4
-
 // Cache remembers verified credentials so that a warm verification makes no
 // database query. Revocations reach it three ways: directly from this
 // instance's mutations, from other instances through the listener, and, as
@@ -79,8 +74,8 @@ type Cache struct {
 	// than one per request.
 	unreachableUntil atomic.Int64
 
-	refreshing   sync.Map // credential.Digest → struct{}: refreshes in flight
-	refreshSlots chan struct{}
+	// renewals gathers the credentials due for renewal into batches.
+	renewals renewals
 	// refreshPausedUntil (Unix nanoseconds) holds refreshes back for a while
 	// after one fails, so a database outage is not met by a look-up (and a
 	// log line) for every hit.
@@ -129,7 +124,7 @@ func NewCache(ttl, negativeTTL time.Duration, maxEntries int, clock clockwork.Cl
 	}
 	return &Cache{
 		ttl: ttl, negativeTTL: negativeTTL, clock: clock, realClock: realClock,
-		refreshSlots: make(chan struct{}, maxRefreshes),
+		renewals: renewals{claimed: map[credential.Digest]struct{}{}, wake: make(chan struct{}, 1)},
 		entries: otter.Must(&otter.Options[credential.Digest, verdict]{
 			MaximumSize: maxEntries,
 			Clock:       evictionClock,
@@ -237,10 +232,6 @@ func (c *Cache) found(actor *model.Actor) verdict {
 	return v
 }
 
-// RefreshesInFlight is how many background refreshes are running now: a
-// test that moves a fake clock waits for them to land before moving it on.
-func (c *Cache) RefreshesInFlight() int { return len(c.refreshSlots) }
-
 // Stats reports cache hits and misses since start.
 func (c *Cache) Stats() (hits, misses uint64) { return c.hits.Load(), c.misses.Load() }
 
@@ -259,14 +250,7 @@ func (c *Cache) fill(d credential.Digest, v verdict, generation uint64) {
 	if v.ttl <= 0 {
 		return
 	}
-	now := c.clock.Now()
-	if end := now.Add(v.ttl).UnixNano(); v.expiresAt == 0 || end < v.expiresAt {
-		v.expiresAt = end
-	}
-	if v.actor != nil {
-		after := time.Duration(float64(v.ttl) * (0.75 + 0.15*rand.Float64()))
-		v.refreshAt = now.Add(after).UnixNano()
-	}
+	v = c.stamped(v)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if generation == c.generation {
@@ -275,31 +259,19 @@ func (c *Cache) fill(d credential.Digest, v verdict, generation uint64) {
 	}
 }
 
-// startRefresh claims the refresh of d; false means one is already running
-// for d, too many are running, or refreshes are paused.
-func (c *Cache) startRefresh(d credential.Digest) bool {
-	if c.clock.Now().UnixNano() < c.refreshPausedUntil.Load() {
-		return false
+// stamped is v as it is stored now: ending with its TTL if the
+// credential does not end sooner, and, if found, with its refresh point
+// (see fill).
+func (c *Cache) stamped(v verdict) verdict {
+	now := c.clock.Now()
+	if end := now.Add(v.ttl).UnixNano(); v.expiresAt == 0 || end < v.expiresAt {
+		v.expiresAt = end
 	}
-	select {
-	case c.refreshSlots <- struct{}{}:
-	default:
-		return false
+	if v.actor != nil && v.ttl > 0 {
+		after := time.Duration(float64(v.ttl) * (0.75 + 0.15*rand.Float64()))
+		v.refreshAt = now.Add(after).UnixNano()
 	}
-	if _, running := c.refreshing.LoadOrStore(d, struct{}{}); running {
-		<-c.refreshSlots
-		return false
-	}
-	return true
-}
-
-// endRefresh releases d's refresh; failed pauses refreshes for a second.
-func (c *Cache) endRefresh(d credential.Digest, failed bool) {
-	if failed {
-		c.refreshPausedUntil.Store(c.clock.Now().Add(time.Second).UnixNano())
-	}
-	c.refreshing.Delete(d)
-	<-c.refreshSlots
+	return v
 }
 
 // forget drops what the cache knows of d: the database says it is gone.

@@ -2,6 +2,7 @@ package authn
 
 import (
 	"errors"
+	"strconv"
 	"testing"
 	"time"
 
@@ -116,31 +117,59 @@ func TestKeptVerdictEndsWithItsTTL(t *testing.T) {
 	}
 }
 
-// Refreshes run once per credential, at most maxRefreshes at a time, and
-// pause after one fails.
-func TestCacheRefreshClaims(t *testing.T) {
-	c := NewCache(time.Minute, time.Second, 100, nil)
-	if !c.startRefresh(hash) {
-		t.Fatal("the first refresh of a credential was refused")
+// Renewals are claimed once per credential and gather into one batch until
+// the gathering delay ends, or at once when the batch is full; a claim on a
+// credential landing is refused, and after a batch fails claims pause for a
+// second. Gathering renewals are not in flight; done gathering, they are.
+func TestCacheRenewalClaims(t *testing.T) {
+	clock := clockwork.NewFakeClockAt(time.Now())
+	c := NewCache(time.Minute, time.Second, 100, clock)
+	if !c.claimRenewal(hash, credential.KindAPIKey) {
+		t.Fatal("the first renewal due did not ask for a worker")
 	}
-	if c.startRefresh(hash) {
-		t.Fatal("a second refresh of the same credential started while the first ran")
+	if c.claimRenewal(hash, credential.KindAPIKey) || c.claimRenewal(other, credential.KindSession) {
+		t.Fatal("a second worker was asked for while one runs, or a credential was claimed twice")
 	}
-	for i := 1; i < maxRefreshes; i++ {
-		if !c.startRefresh(credential.Sum(string(rune('a' + i)))) {
-			t.Fatalf("refresh %d of %d was refused", i+1, maxRefreshes)
-		}
+	if n := c.RefreshesInFlight(); n != 0 {
+		t.Fatalf("%d renewals in flight while they gather, want 0", n)
 	}
-	if c.startRefresh(other) {
-		t.Fatal("more than maxRefreshes refreshes ran at once")
+	clock.Advance(c.renewalGathering())
+	if n := c.RefreshesInFlight(); n != 2 {
+		t.Fatalf("%d renewals in flight once gathered, want 2", n)
 	}
-	c.endRefresh(hash, false)
-	if !c.startRefresh(other) {
-		t.Fatal("a freed slot was not reused")
+	batch, ok := c.nextRenewals(t.Context())
+	if !ok || len(batch) != 2 || batch[0] != (dueRenewal{hash, credential.KindAPIKey}) || batch[1] != (dueRenewal{other, credential.KindSession}) {
+		t.Fatalf("batch %v, want both credentials claimed", batch)
 	}
-	c.endRefresh(other, true)
-	if c.startRefresh(gone) {
-		t.Fatal("a refresh started right after one failed")
+	if c.claimRenewal(hash, credential.KindAPIKey) {
+		t.Fatal("a credential landing was claimed again")
+	}
+	if n := c.RefreshesInFlight(); n != 2 {
+		t.Fatalf("%d renewals in flight while landing, want 2", n)
+	}
+	c.renewalsLanded(batch, true)
+	if n := c.RefreshesInFlight(); n != 0 {
+		t.Fatalf("%d renewals in flight after landing, want 0", n)
+	}
+	if c.claimRenewal(gone, credential.KindAPIKey) {
+		t.Fatal("a renewal was claimed right after a batch failed")
+	}
+	clock.Advance(time.Second)
+	if c.claimRenewal(gone, credential.KindAPIKey) {
+		t.Fatal("a claim asked for a second worker while one runs")
+	}
+	clock.Advance(c.renewalGathering())
+	if n := c.RefreshesInFlight(); n != 1 {
+		t.Fatalf("%d renewals in flight once the pause ended, want 1", n)
+	}
+
+	full := NewCache(time.Minute, time.Second, 100, clock)
+	for i := range maxRenewalsPerStatement {
+		full.claimRenewal(credential.Sum(strconv.Itoa(i)), credential.KindAPIKey)
+	}
+	batch, ok = full.nextRenewals(t.Context()) // the clock stands still: a full batch does not wait
+	if !ok || len(batch) != maxRenewalsPerStatement {
+		t.Fatalf("a full batch: %d credentials, want %d without waiting", len(batch), maxRenewalsPerStatement)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -110,48 +111,115 @@ func (db *DB) LogOut(ctx context.Context, actor *model.Actor) error {
 // ActorBySession returns whoever holds a live session with this token hash,
 // or NOT_FOUND.
 func (db *DB) ActorBySession(ctx context.Context, tokenHash string) (*model.Actor, error) {
-	var row struct {
-		Session model.Session `gorm:"embedded;embeddedPrefix:s_"`
-		User    model.User    `gorm:"embedded;embeddedPrefix:u_"`
-		Account model.Account `gorm:"embedded;embeddedPrefix:a_"`
-	}
+	var row sessionRow
 	err := db.actorQuery(ctx, &row, "sessions", "s", &model.Session{},
 		"s.token_hash = ? AND s.revoked_at IS NULL AND s.expires_at > ?", tokenHash, db.now())
 	if err != nil {
 		return nil, err
 	}
-	return &model.Actor{User: &row.User, Account: &row.Account, Session: &row.Session}, nil
+	return row.actor(), nil
+}
+
+// ActorsBySessions is ActorBySession for many token hashes in one
+// statement: actors[i] answers tokenHashes[i], nil where ActorBySession
+// would answer NOT_FOUND. The cache renews the sessions in use this way.
+func (db *DB) ActorsBySessions(ctx context.Context, tokenHashes []string) ([]*model.Actor, error) {
+	var rows []sessionRow
+	err := db.actorsQuery(ctx, &rows, "sessions", "s", &model.Session{},
+		"s.token_hash IN ? AND s.revoked_at IS NULL AND s.expires_at > ?", tokenHashes, db.now())
+	if err != nil {
+		return nil, err
+	}
+	byHash := make(map[string]*model.Actor, len(rows))
+	for i := range rows {
+		byHash[rows[i].Session.TokenHash] = rows[i].actor()
+	}
+	actors := make([]*model.Actor, len(tokenHashes))
+	for i, h := range tokenHashes {
+		actors[i] = byHash[h]
+	}
+	return actors, nil
+}
+
+type sessionRow struct {
+	Session model.Session `gorm:"embedded;embeddedPrefix:s_"`
+	User    model.User    `gorm:"embedded;embeddedPrefix:u_"`
+	Account model.Account `gorm:"embedded;embeddedPrefix:a_"`
+}
+
+func (r *sessionRow) actor() *model.Actor {
+	return &model.Actor{User: &r.User, Account: &r.Account, Session: &r.Session}
 }
 
 // ActorByAPIKey returns the owner of the key with this secret hash, acting
 // through that key, or NOT_FOUND. An expired key is NOT_FOUND, as an
 // unknown one is: it stays in the table for admins to see, not to use.
 func (db *DB) ActorByAPIKey(ctx context.Context, secretHash string) (*model.Actor, error) {
-	var row struct {
-		Key     model.APIKey  `gorm:"embedded;embeddedPrefix:k_"`
-		User    model.User    `gorm:"embedded;embeddedPrefix:u_"`
-		Account model.Account `gorm:"embedded;embeddedPrefix:a_"`
-	}
+	var row keyRow
 	// A key is found by its current secret, or by the previous one while
 	// the grace after a roll lasts.
 	where := "k.secret_hash = ? OR k.previous_secret_hash = ?"
 	if err := db.actorQuery(ctx, &row, "api_keys", "k", &model.APIKey{}, where, secretHash, secretHash); err != nil {
 		return nil, err
 	}
+	if actor := row.actorBy(secretHash, db.now()); actor != nil {
+		return actor, nil
+	}
+	return nil, model.ErrNotFound
+}
+
+// ActorsByAPIKeys is ActorByAPIKey for many secret hashes in one
+// statement: actors[i] answers secretHashes[i], nil where ActorByAPIKey
+// would answer NOT_FOUND. The cache renews the keys in use this way.
+func (db *DB) ActorsByAPIKeys(ctx context.Context, secretHashes []string) ([]*model.Actor, error) {
+	var rows []keyRow
+	where := "k.secret_hash IN ? OR k.previous_secret_hash IN ?"
+	if err := db.actorsQuery(ctx, &rows, "api_keys", "k", &model.APIKey{}, where, secretHashes, secretHashes); err != nil {
+		return nil, err
+	}
+	// A row answers for its current secret and for its previous one: both
+	// may be asked for in the same batch.
+	byHash := make(map[string]*keyRow, 2*len(rows))
+	for i := range rows {
+		byHash[rows[i].Key.SecretHash] = &rows[i]
+		if previous := rows[i].Key.PreviousSecretHash; previous != nil {
+			if _, taken := byHash[*previous]; !taken {
+				byHash[*previous] = &rows[i]
+			}
+		}
+	}
+	now := db.now()
+	actors := make([]*model.Actor, len(secretHashes))
+	for i, h := range secretHashes {
+		if row := byHash[h]; row != nil {
+			actors[i] = row.actorBy(h, now)
+		}
+	}
+	return actors, nil
+}
+
+type keyRow struct {
+	Key     model.APIKey  `gorm:"embedded;embeddedPrefix:k_"`
+	User    model.User    `gorm:"embedded;embeddedPrefix:u_"`
+	Account model.Account `gorm:"embedded;embeddedPrefix:a_"`
+}
+
+// actorBy is the actor presenting secretHash, one of the row's key's
+// hashes, at now; nil if that secret does not work (NOT_FOUND).
+func (r *keyRow) actorBy(secretHash string, now time.Time) *model.Actor {
 	// Compared here, by the store's clock, rather than in SQL: SQLite
 	// keeps times as text, and the rule is model's.
-	now := db.now()
-	if row.Key.Expired(now) || row.Key.Leaked() {
-		return nil, model.ErrNotFound
+	if r.Key.Expired(now) || r.Key.Leaked() {
+		return nil
 	}
-	actor := &model.Actor{User: &row.User, Account: &row.Account, APIKey: &row.Key}
-	if row.Key.SecretHash != secretHash {
-		if !row.Key.PreviousSecretLive(now) {
-			return nil, model.ErrNotFound
+	actor := &model.Actor{User: &r.User, Account: &r.Account, APIKey: &r.Key}
+	if r.Key.SecretHash != secretHash {
+		if !r.Key.PreviousSecretLive(now) {
+			return nil
 		}
-		actor.PreviousSecretExpiresAt = row.Key.PreviousSecretExpiresAt
+		actor.PreviousSecretExpiresAt = r.Key.PreviousSecretExpiresAt
 	}
-	return actor, nil
+	return actor
 }
 
 // actorQuery loads a credential row with its user (prefixed u_) and account
@@ -173,6 +241,19 @@ func (db *DB) actorQuery(ctx context.Context, dest any, table, alias string, row
 		return model.ErrNotFound
 	}
 	return nil
+}
+
+// actorsQuery is actorQuery for every row that matches, into the slice
+// dest points to.
+func (db *DB) actorsQuery(ctx context.Context, dest any, table, alias string, row any, where string, args ...any) error {
+	columns, err := db.actorColumns(alias, row)
+	if err != nil {
+		return err
+	}
+	tx := db.gorm.WithContext(ctx).Raw("SELECT "+columns+" FROM "+table+" "+alias+
+		" JOIN users u ON u.id = "+alias+".user_id JOIN accounts a ON a.id = u.account_id WHERE "+where, args...).
+		Scan(dest)
+	return translate(tx.Error)
 }
 
 // actorColumns lists the columns of row (under alias), users (u) and
