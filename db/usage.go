@@ -99,7 +99,7 @@ type flushScratch struct {
 	dayAt         map[uint64]int32 // position in daily by dayID
 	daily         []dailyRow
 	sorted        []UsageIncrement // a batch in admission order, for the cap
-	arrays        [7]pgArray       // PostgreSQL's array literals
+	arrays        [3]pgArray       // PostgreSQL's array literals
 	keyArray      string           // arrays[0] once written, for both statements
 }
 
@@ -288,6 +288,13 @@ type dailyRow struct {
 // dayID identifies a key's day in flushScratch.dayAt.
 func dayID(key int32, day int64) uint64 { return uint64(key)<<32 | uint64(uint32(day)) }
 
+// keptKeys is the flush's keys ($1) that still exist, by their 1-based
+// positions, for the PostgreSQL upserts to join their rows to. It is
+// materialized so that api_keys is looked up once a key, not once a row,
+// as PostgreSQL otherwise plans it.
+const keptKeys = `WITH k AS MATERIALIZED (
+  SELECT k.id, k.at FROM unnest($1::text[]) WITH ORDINALITY AS k(id, at) JOIN api_keys ON api_keys.id = k.id)`
+
 // upsertDailyUsage adds rows to daily_usages in one statement, dropping
 // those of deleted keys as upsertUsage does.
 func (db *DB) upsertDailyUsage(tx *gorm.DB, s *flushScratch, rows []dailyRow) error {
@@ -295,18 +302,20 @@ func (db *DB) upsertDailyUsage(tx *gorm.DB, s *flushScratch, rows []dailyRow) er
 ON CONFLICT (api_key_id, day) DO UPDATE SET
   request_count = daily_usages.request_count + excluded.request_count`
 	if db.postgres {
-		keys, days, counts := s.array(1), s.array(2), s.array(3)
+		// As upsertUsage sends its rows: three numbers a row.
+		numbers := s.array(1)
 		for _, r := range rows {
-			keys.int(int64(r.key))
-			days.int(r.day)
-			counts.int(int64(r.requests))
+			numbers.int(int64(r.key))
+			numbers.int(r.day)
+			numbers.int(int64(r.requests))
 		}
-		sql := `INSERT INTO daily_usages (api_key_id, day, request_count)
+		sql := keptKeys + `
+INSERT INTO daily_usages (api_key_id, day, request_count)
 SELECT k.id, date '1970-01-01' + v.d, v.n
-FROM unnest($2::int[], $3::int[], $4::bigint[]) AS v(k, d, n)
-JOIN unnest($1::text[]) WITH ORDINALITY AS k(id, at) ON k.at = v.k
-JOIN api_keys ON api_keys.id = k.id` + conflict
-		_, err := tx.Statement.ConnPool.ExecContext(tx.Statement.Context, sql, s.pgKeys(), keys.String(), days.String(), counts.String())
+FROM (SELECT r[g] AS k, r[g + 1]::int AS d, r[g + 2] AS n
+  FROM (SELECT $2::bigint[] AS r) AS a CROSS JOIN generate_series(1, cardinality(a.r), 3) AS g) AS v
+JOIN k ON k.at = v.k` + conflict
+		_, err := tx.Statement.ConnPool.ExecContext(tx.Statement.Context, sql, s.pgKeys(), numbers.String())
 		return err
 	}
 	values := make([]string, len(rows))
@@ -461,13 +470,15 @@ ON CONFLICT (api_key_id, integration) DO UPDATE SET
 	if db.postgres {
 		// Arrays rather than thousands of parameters: PostgreSQL plans the
 		// statement in constant time whatever the batch size. pgx copies
-		// each literal twice on its way out, into buffers it does not keep
-		// past a kilobyte, so every byte spared here is spared thrice: a
-		// row names its key and integration by their positions in arrays
-		// that hold each once, and its instants as microseconds after the
-		// batch's first one (the last after the row's first), which
-		// PostgreSQL adds back to the same instants exactly (it keeps
-		// microseconds).
+		// each parameter twice on its way out, appending it to buffers it
+		// drops past a kilobyte, and so grows them anew at every flush and
+		// at every parameter: fewer bytes, in fewer parameters, spare most
+		// of a flush's allocations. A row names its key and integration by
+		// their positions in arrays that hold each once, and its instants
+		// as microseconds after the batch's first (the last after the
+		// row's first), which PostgreSQL adds back to the same instants
+		// exactly (it keeps microseconds); all its numbers go in one flat
+		// array, five a row.
 		base := rows[0].first.UnixMicro()
 		for _, r := range rows {
 			base = min(base, r.first.UnixMicro())
@@ -476,25 +487,26 @@ ON CONFLICT (api_key_id, integration) DO UPDATE SET
 		for _, n := range s.names {
 			names.text(n)
 		}
-		keys, integrations, firsts, lasts, counts := s.array(2), s.array(3), s.array(4), s.array(5), s.array(6)
+		numbers := s.array(2)
 		for _, r := range rows {
 			first := r.first.UnixMicro()
-			keys.int(int64(r.key))
-			integrations.int(int64(r.name))
-			firsts.int(first - base)
-			lasts.int(r.last.UnixMicro() - first)
-			counts.int(int64(r.requests))
+			numbers.int(int64(r.key))
+			numbers.int(int64(r.name))
+			numbers.int(first - base)
+			numbers.int(r.last.UnixMicro() - first)
+			numbers.int(int64(r.requests))
 		}
-		sql := `INSERT INTO integration_usages (api_key_id, integration, first_used_at, last_used_at, request_count)
+		sql := keptKeys + `
+INSERT INTO integration_usages (api_key_id, integration, first_used_at, last_used_at, request_count)
 SELECT k.id, i.name, timestamptz 'epoch' + ($3::bigint + v.f) * interval '1 microsecond',
   timestamptz 'epoch' + ($3::bigint + v.f + v.l) * interval '1 microsecond', v.n
-FROM unnest($4::int[], $5::int[], $6::bigint[], $7::bigint[], $8::bigint[]) AS v(k, i, f, l, n)
-JOIN unnest($1::text[]) WITH ORDINALITY AS k(id, at) ON k.at = v.k
-JOIN unnest($2::text[]) WITH ORDINALITY AS i(name, at) ON i.at = v.i
-JOIN api_keys ON api_keys.id = k.id` + fmt.Sprintf(conflict, "LEAST", "GREATEST")
+FROM (SELECT r[g] AS k, r[g + 1] AS i, r[g + 2] AS f, r[g + 3] AS l, r[g + 4] AS n
+  FROM (SELECT $4::bigint[] AS r) AS a CROSS JOIN generate_series(1, cardinality(a.r), 5) AS g) AS v
+JOIN k ON k.at = v.k
+JOIN unnest($2::text[]) WITH ORDINALITY AS i(name, at) ON i.at = v.i` + fmt.Sprintf(conflict, "LEAST", "GREATEST")
 		// Straight to the driver: GORM would spread each array into a list.
 		_, err := tx.Statement.ConnPool.ExecContext(tx.Statement.Context, sql, s.pgKeys(), names.String(),
-			strconv.FormatInt(base, 10), keys.String(), integrations.String(), firsts.String(), lasts.String(), counts.String())
+			strconv.FormatInt(base, 10), numbers.String())
 		return err
 	}
 	values := make([]string, len(rows))
