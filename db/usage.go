@@ -498,15 +498,17 @@ ON CONFLICT (api_key_id, integration) DO UPDATE SET
 		}
 		sql := keptKeys + `
 INSERT INTO integration_usages (api_key_id, integration, first_used_at, last_used_at, request_count)
-SELECT k.id, i.name, timestamptz 'epoch' + ($3::bigint + v.f) * interval '1 microsecond',
-  timestamptz 'epoch' + ($3::bigint + v.f + v.l) * interval '1 microsecond', v.n
+SELECT k.id, i.name, timestamptz 'epoch' + ($4::bigint + v.f) * interval '1 microsecond',
+  timestamptz 'epoch' + ($4::bigint + v.f + v.l) * interval '1 microsecond', v.n
 FROM (SELECT r[g] AS k, r[g + 1] AS i, r[g + 2] AS f, r[g + 3] AS l, r[g + 4] AS n
-  FROM (SELECT $4::bigint[] AS r) AS a CROSS JOIN generate_series(1, cardinality(a.r), 5) AS g) AS v
+  FROM (SELECT $2::bigint[] AS r) AS a CROSS JOIN generate_series(1, cardinality(a.r), 5) AS g) AS v
 JOIN k ON k.at = v.k
-JOIN unnest($2::text[]) WITH ORDINALITY AS i(name, at) ON i.at = v.i` + fmt.Sprintf(conflict, "LEAST", "GREATEST")
+JOIN unnest($3::text[]) WITH ORDINALITY AS i(name, at) ON i.at = v.i` + fmt.Sprintf(conflict, "LEAST", "GREATEST")
 		// Straight to the driver: GORM would spread each array into a list.
-		_, err := tx.Statement.ConnPool.ExecContext(tx.Statement.Context, sql, s.pgKeys(), names.String(),
-			strconv.FormatInt(base, 10), numbers.String())
+		// The numbers, by far the largest, right after the keys: pgx's
+		// buffers then grow about once for each.
+		_, err := tx.Statement.ConnPool.ExecContext(tx.Statement.Context, sql, s.pgKeys(), numbers.String(),
+			names.String(), strconv.FormatInt(base, 10))
 		return err
 	}
 	values := make([]string, len(rows))
