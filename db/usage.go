@@ -525,9 +525,9 @@ WHERE true` + fmt.Sprintf(conflict, "MIN", "MAX")
 	return tx.Exec(sql, args...).Error
 }
 
-// pgArray writes a PostgreSQL array literal for a flush's column. pgx
+// pgArray writes a PostgreSQL array literal for a flush's statement. pgx
 // sends a Go string as it is, in text format, whatever the parameter's
-// type, so a column goes over as one string. Passed as a Go slice, pgx
+// type, so an array goes over as one string. Passed as a Go slice, pgx
 // boxed each element in an interface and encoded it through a plan of
 // its own: most of a flush's allocations and of its Go-side CPU.
 type pgArray struct{ b []byte }
