@@ -51,6 +51,8 @@ type DB struct {
 	OnRevoke func(hashes []string)
 	keyCaps  model.KeyCaps
 	known    *knownPairs
+	// scratch holds the usage flush's working memory between flushes.
+	scratch chan *flushScratch
 	// dailyPrunedOn is the UTC day (model.UsageDay) this process last
 	// pruned old daily usage on.
 	dailyPrunedOn atomic.Int64
@@ -66,7 +68,7 @@ func newDB(g *gorm.DB, pg bool, opts Options) *DB {
 	if clock == nil {
 		clock = clockwork.NewRealClock()
 	}
-	return &DB{gorm: g, postgres: pg, passwords: opts.Passwords, SessionTTL: opts.SessionTTL, keyCaps: opts.KeyCaps, known: newKnownPairs(), clock: clock}
+	return &DB{gorm: g, postgres: pg, passwords: opts.Passwords, SessionTTL: opts.SessionTTL, keyCaps: opts.KeyCaps, known: newKnownPairs(), scratch: make(chan *flushScratch, 1), clock: clock}
 }
 
 // Clock is the clock the store reads, which the services built on it

@@ -6,10 +6,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unsafe"
 
-	lru "github.com/hashicorp/golang-lru/v2"
+	"github.com/hashicorp/golang-lru/v2/simplelru"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
@@ -45,11 +46,137 @@ type usagePair struct{ key, integration string }
 // knownPairs remembers which (key, integration) rows this process has
 // written, so that the integration cap needs the database only for pairs
 // it has not seen: after warm-up a flush is two small writes and the upsert.
-type knownPairs = lru.Cache[usagePair, struct{}]
+// A flush looks up all its pairs under one lock, not one lock per pair.
+type knownPairs struct {
+	mu    sync.Mutex
+	pairs *simplelru.LRU[usagePair, struct{}]
+}
 
 func newKnownPairs() *knownPairs {
-	c, _ := lru.New[usagePair, struct{}](200_000) // only fails for a non-positive size
-	return c
+	pairs, _ := simplelru.NewLRU[usagePair, struct{}](200_000, nil) // only fails for a non-positive size
+	return &knownPairs{pairs: pairs}
+}
+
+// unknownKeys lists, once each, the keys of incs with a pair not written
+// before, as the names map's keys with empty sets.
+func (k *knownPairs) unknownKeys(incs []UsageIncrement, names map[string]map[string]bool, keys []string) []string {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	for _, inc := range incs {
+		if _, listed := names[inc.APIKeyID]; listed {
+			continue
+		}
+		// Get, not Contains: it renews the pair's place in the cache, so
+		// that a pair in steady use is not evicted for want of a write.
+		if _, known := k.pairs.Get(usagePair{inc.APIKeyID, inc.Integration}); !known {
+			names[inc.APIKeyID] = map[string]bool{}
+			keys = append(keys, inc.APIKeyID)
+		}
+	}
+	return keys
+}
+
+func (k *knownPairs) add(pairs []usagePair) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	for _, p := range pairs {
+		k.pairs.Add(p, struct{}{})
+	}
+}
+
+// flushScratch is one flush's working memory, kept for the next: built
+// afresh, a flush of 10,000 pairs every second allocated about 2.5 MB of
+// rows, maps and array literals each time, most of the flush's garbage.
+// It keeps the capacity of the largest batch, which the recorder bounds.
+type flushScratch struct {
+	// keyAt and nameAt give the 1-based positions of key ids and
+	// integration names in keys and names; rows refer to them by these,
+	// and PostgreSQL receives each id and name once.
+	keyAt, nameAt map[string]int32
+	keys, names   []string
+	rowAt         map[uint64]int32 // position in rows by rowID
+	rows          []usageRow
+	dayAt         map[uint64]int32 // position in daily by dayID
+	daily         []dailyRow
+	sorted        []UsageIncrement // a batch in admission order, for the cap
+	arrays        [3]pgArray       // PostgreSQL's array literals
+	keyArray      string           // arrays[0] once written, for both statements
+}
+
+func newFlushScratch() *flushScratch {
+	return &flushScratch{keyAt: map[string]int32{}, nameAt: map[string]int32{},
+		rowAt: map[uint64]int32{}, dayAt: map[uint64]int32{}}
+}
+
+// reset empties s, and drops its references to ids and names for the
+// collector.
+func (s *flushScratch) reset() {
+	clear(s.keyAt)
+	clear(s.nameAt)
+	clear(s.rowAt)
+	clear(s.dayAt)
+	clear(s.keys)
+	clear(s.names)
+	clear(s.sorted)
+	s.keys, s.names, s.sorted = s.keys[:0], s.names[:0], s.sorted[:0]
+	s.rows, s.daily = s.rows[:0], s.daily[:0]
+	s.keyArray = ""
+}
+
+func (s *flushScratch) keyPosition(id string) int32 {
+	if at, ok := s.keyAt[id]; ok {
+		return at
+	}
+	s.keys = append(s.keys, id)
+	s.keyAt[id] = int32(len(s.keys))
+	return int32(len(s.keys))
+}
+
+func (s *flushScratch) namePosition(name string) int32 {
+	if at, ok := s.nameAt[name]; ok {
+		return at
+	}
+	s.names = append(s.names, name)
+	s.nameAt[name] = int32(len(s.names))
+	return int32(len(s.names))
+}
+
+// array starts the i-th array literal over, in the bytes of its last use.
+func (s *flushScratch) array(i int) *pgArray {
+	a := &s.arrays[i]
+	a.b = append(a.b[:0], '{')
+	return a
+}
+
+// pgKeys is the literal of keys, written once for both statements.
+func (s *flushScratch) pgKeys() string {
+	if s.keyArray == "" {
+		a := s.array(0)
+		for _, k := range s.keys {
+			a.text(k)
+		}
+		s.keyArray = a.String()
+	}
+	return s.keyArray
+}
+
+// takeScratch lends the kept scratch, or a new one if another flush of
+// this process has it (only tests flush concurrently).
+func (db *DB) takeScratch() *flushScratch {
+	select {
+	case s := <-db.scratch:
+		return s
+	default:
+		return newFlushScratch()
+	}
+}
+
+func (db *DB) keepScratch(s *flushScratch) {
+	s.reset()
+	select {
+	case db.scratch <- s:
+	default:
+	}
 }
 
 // RecordUsage adds a batch of increments in one transaction: one multi-row
@@ -77,8 +204,11 @@ func (db *DB) RecordUsage(ctx context.Context, flushID string, incs []UsageIncre
 func (db *DB) recordUsage(ctx context.Context, flushID string, incs []UsageIncrement) error {
 	var written []usagePair // pairs new to db.known
 	var pruned int64
+	s := db.takeScratch()
+	defer db.keepScratch(s)
 	err := db.transaction(ctx, func(tx *gorm.DB) error {
 		pruned = 0
+		s.reset()
 		mark := tx.Clauses(clause.OnConflict{DoNothing: true}).
 			Create(&usageFlush{ID: flushID, AppliedAt: db.now()})
 		if mark.Error != nil {
@@ -98,21 +228,21 @@ func (db *DB) recordUsage(ctx context.Context, flushID string, incs []UsageIncre
 			}
 			pruned = today
 		}
-		rows, checked, err := db.usageRows(tx, incs)
+		checked, err := db.usageRows(tx, s, incs)
 		if err != nil {
 			return err
 		}
-		chunk := max(len(rows), 1)
+		chunk := max(len(s.rows), 1)
 		if !db.postgres {
 			chunk = sqliteChunk
 		}
-		for chunk := range slices.Chunk(rows, chunk) {
-			if err := db.upsertUsage(tx, chunk); err != nil {
+		for chunk := range slices.Chunk(s.rows, chunk) {
+			if err := db.upsertUsage(tx, s, chunk); err != nil {
 				return err
 			}
 		}
-		for chunk := range slices.Chunk(dailyRows(incs), chunk) {
-			if err := db.upsertDailyUsage(tx, chunk); err != nil {
+		for chunk := range slices.Chunk(s.daily, chunk) {
+			if err := db.upsertDailyUsage(tx, s, chunk); err != nil {
 				return err
 			}
 		}
@@ -122,17 +252,15 @@ func (db *DB) recordUsage(ctx context.Context, flushID string, incs []UsageIncre
 		// Pairs of keys that were not checked were all known already (and
 		// their place in db.known was renewed as they were looked up).
 		written = written[:0]
-		for _, r := range rows {
-			if checked[r.key] != nil {
-				written = append(written, usagePair{r.key, r.integration})
+		for _, r := range s.rows {
+			if key := s.keys[r.key-1]; checked[key] != nil {
+				written = append(written, usagePair{key, s.names[r.name-1]})
 			}
 		}
 		return nil
 	})
 	if err == nil {
-		for _, p := range written {
-			db.known.Add(p, struct{}{})
-		}
+		db.known.add(written)
 		if pruned > 0 {
 			db.dailyPrunedOn.Store(pruned)
 		}
@@ -152,61 +280,49 @@ func pruneDailyUsage(tx *gorm.DB, today int64) error {
 
 // dailyRow is one key's requests on one UTC day.
 type dailyRow struct {
-	keyID    string
+	key      int32 // position in flushScratch.keys
 	day      int64 // model.UsageDay
 	requests int
 }
 
-// dailyRows sums increments by key and the day their requests were
-// admitted, whatever their integrations (and the cap on them).
-func dailyRows(incs []UsageIncrement) []dailyRow {
-	type keyDay struct {
-		keyID string
-		day   int64
-	}
-	index := make(map[keyDay]int)
-	var rows []dailyRow
-	for _, inc := range incs {
-		k := keyDay{inc.APIKeyID, model.UsageDay(inc.FirstUsedAt)}
-		if i, ok := index[k]; ok {
-			rows[i].requests += inc.Requests
-			continue
-		}
-		index[k] = len(rows)
-		rows = append(rows, dailyRow{k.keyID, k.day, inc.Requests})
-	}
-	return rows
-}
+// dayID identifies a key's day in flushScratch.dayAt.
+func dayID(key int32, day int64) uint64 { return uint64(key)<<32 | uint64(uint32(day)) }
+
+// keptKeys is the flush's keys ($1) that still exist, by their 1-based
+// positions, for the PostgreSQL upserts to join their rows to. It is
+// materialized so that api_keys is looked up once a key, not once a row,
+// as PostgreSQL otherwise plans it.
+const keptKeys = `WITH k AS MATERIALIZED (
+  SELECT k.id, k.at FROM unnest($1::text[]) WITH ORDINALITY AS k(id, at) JOIN api_keys ON api_keys.id = k.id)`
 
 // upsertDailyUsage adds rows to daily_usages in one statement, dropping
 // those of deleted keys as upsertUsage does.
-func (db *DB) upsertDailyUsage(tx *gorm.DB, rows []dailyRow) error {
+func (db *DB) upsertDailyUsage(tx *gorm.DB, s *flushScratch, rows []dailyRow) error {
 	const conflict = `
 ON CONFLICT (api_key_id, day) DO UPDATE SET
   request_count = daily_usages.request_count + excluded.request_count`
 	if db.postgres {
-		keyBytes := 0
+		// As upsertUsage sends its rows: three numbers a row.
+		numbers := s.array(1)
 		for _, r := range rows {
-			keyBytes += len(r.keyID) + 3
+			numbers.int(int64(r.key))
+			numbers.int(r.day)
+			numbers.int(int64(r.requests))
 		}
-		keys, days, counts := newPGArray(keyBytes), newPGArray(6*len(rows)), newPGArray(5*len(rows))
-		for _, r := range rows {
-			keys.text(r.keyID)
-			days.int(r.day)
-			counts.int(int64(r.requests))
-		}
-		sql := `INSERT INTO daily_usages (api_key_id, day, request_count)
-SELECT v.k, date '1970-01-01' + v.d, v.n
-FROM unnest($1::text[], $2::int[], $3::bigint[]) AS v(k, d, n)
-JOIN api_keys ON api_keys.id = v.k` + conflict
-		_, err := tx.Statement.ConnPool.ExecContext(tx.Statement.Context, sql, keys.String(), days.String(), counts.String())
+		sql := keptKeys + `
+INSERT INTO daily_usages (api_key_id, day, request_count)
+SELECT k.id, date '1970-01-01' + v.d, v.n
+FROM (SELECT r[g] AS k, r[g + 1]::int AS d, r[g + 2] AS n
+  FROM (SELECT $2::bigint[] AS r) AS a CROSS JOIN generate_series(1, cardinality(a.r), 3) AS g) AS v
+JOIN k ON k.at = v.k` + conflict
+		_, err := tx.Statement.ConnPool.ExecContext(tx.Statement.Context, sql, s.pgKeys(), numbers.String())
 		return err
 	}
 	values := make([]string, len(rows))
 	args := make([]any, 0, 3*len(rows))
 	for i, r := range rows {
 		values[i] = "(?, ?, ?)"
-		args = append(args, r.keyID, model.UsageDate(r.day), r.requests)
+		args = append(args, s.keys[r.key-1], model.UsageDate(r.day), r.requests)
 	}
 	sql := `INSERT INTO daily_usages (api_key_id, day, request_count)
 SELECT v.column1, v.column2, v.column3
@@ -255,27 +371,31 @@ func (usageFlush) TableName() string { return "usage_flushes" }
 
 // usageRow is one (key, integration) row of a flush.
 type usageRow struct {
-	key, integration string
-	first, last      time.Time
-	requests         int
+	key, name   int32 // positions in flushScratch.keys and names
+	first, last time.Time
+	requests    int
 }
 
-// usageRows merges increments into one row per (key, integration) after
-// applying the integration cap, first come first served. checked holds
-// the names of the keys the cap was checked for (see integrationNames).
-func (db *DB) usageRows(tx *gorm.DB, incs []UsageIncrement) (rows []usageRow, checked map[string]map[string]bool, err error) {
+// rowID identifies a (key, integration) pair in flushScratch.rowAt.
+func rowID(key, name int32) uint64 { return uint64(key)<<32 | uint64(name) }
+
+// usageRows merges increments into s.rows, one row per (key,
+// integration) after applying the integration cap, first come first
+// served, and sums them into s.daily by key and the day their requests
+// were admitted, whatever their integrations. checked holds the names of
+// the keys the cap was checked for (see integrationNames).
+func (db *DB) usageRows(tx *gorm.DB, s *flushScratch, incs []UsageIncrement) (checked map[string]map[string]bool, err error) {
 	names, err := db.integrationNames(tx, incs)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if len(names) > 0 {
 		// Order matters only when the cap may apply; once every pair has
 		// been written before (the steady state) it cannot.
-		incs = slices.Clone(incs)
-		slices.SortStableFunc(incs, func(a, b UsageIncrement) int { return a.FirstUsedAt.Compare(b.FirstUsedAt) })
+		s.sorted = append(s.sorted[:0], incs...)
+		slices.SortStableFunc(s.sorted, func(a, b UsageIncrement) int { return a.FirstUsedAt.Compare(b.FirstUsedAt) })
+		incs = s.sorted
 	}
-	merged := make(map[usagePair]int, len(incs)) // position in rows
-	rows = make([]usageRow, 0, len(incs))
 	for _, inc := range incs {
 		integration := inc.Integration
 		if known, checked := names[inc.APIKeyID]; checked && !known[integration] {
@@ -284,19 +404,27 @@ func (db *DB) usageRows(tx *gorm.DB, incs []UsageIncrement) (rows []usageRow, ch
 			}
 			known[integration] = true
 		}
-		p := usagePair{inc.APIKeyID, integration}
-		if i, ok := merged[p]; ok {
-			row := &rows[i]
+		key := s.keyPosition(inc.APIKeyID)
+		name := s.namePosition(integration)
+		if i, ok := s.rowAt[rowID(key, name)]; ok {
+			row := &s.rows[i]
 			row.requests += inc.Requests
 			row.first = earlier(row.first, inc.FirstUsedAt)
 			row.last = later(row.last, inc.LastUsedAt)
-			continue
+		} else {
+			s.rowAt[rowID(key, name)] = int32(len(s.rows))
+			s.rows = append(s.rows, usageRow{key: key, name: name,
+				requests: inc.Requests, first: inc.FirstUsedAt, last: inc.LastUsedAt})
 		}
-		merged[p] = len(rows)
-		rows = append(rows, usageRow{key: inc.APIKeyID, integration: integration,
-			requests: inc.Requests, first: inc.FirstUsedAt, last: inc.LastUsedAt})
+		day := model.UsageDay(inc.FirstUsedAt)
+		if i, ok := s.dayAt[dayID(key, day)]; ok {
+			s.daily[i].requests += inc.Requests
+		} else {
+			s.dayAt[dayID(key, day)] = int32(len(s.daily))
+			s.daily = append(s.daily, dailyRow{key: key, day: day, requests: inc.Requests})
+		}
 	}
-	return rows, names, nil
+	return names, nil
 }
 
 // integrationNames loads the integrations already recorded for every key
@@ -304,18 +432,7 @@ func (db *DB) usageRows(tx *gorm.DB, incs []UsageIncrement) (rows []usageRow, ch
 // the result need no cap check.
 func (db *DB) integrationNames(tx *gorm.DB, incs []UsageIncrement) (map[string]map[string]bool, error) {
 	names := map[string]map[string]bool{}
-	var keys []string
-	for _, inc := range incs {
-		if _, listed := names[inc.APIKeyID]; listed {
-			continue
-		}
-		// Get, not Contains: it renews the pair's place in the cache, so
-		// that a pair in steady use is not evicted for want of a write.
-		if _, known := db.known.Get(usagePair{inc.APIKeyID, inc.Integration}); !known {
-			names[inc.APIKeyID] = map[string]bool{}
-			keys = append(keys, inc.APIKeyID)
-		}
-	}
+	keys := db.known.unknownKeys(incs, names, nil)
 	if len(keys) == 0 {
 		return names, nil
 	}
@@ -344,44 +461,61 @@ func (db *DB) integrationNames(tx *gorm.DB, incs []UsageIncrement) (map[string]m
 // api_keys drops rows of keys deleted since the requests were counted, so a
 // deleted key does not fail the batch (but see RecordUsage for one that is
 // deleted while the statement runs).
-func (db *DB) upsertUsage(tx *gorm.DB, rows []usageRow) error {
+func (db *DB) upsertUsage(tx *gorm.DB, s *flushScratch, rows []usageRow) error {
 	const conflict = `
 ON CONFLICT (api_key_id, integration) DO UPDATE SET
   first_used_at = %[1]s(integration_usages.first_used_at, excluded.first_used_at),
   last_used_at = %[2]s(integration_usages.last_used_at, excluded.last_used_at),
   request_count = integration_usages.request_count + excluded.request_count`
 	if db.postgres {
-		// Five arrays rather than thousands of parameters: PostgreSQL plans
-		// the statement in constant time whatever the batch size. The
-		// times go as microseconds since the epoch, which PostgreSQL turns
-		// back into the same instants exactly (it keeps microseconds).
-		keyBytes, nameBytes := 0, 0
+		// Arrays rather than thousands of parameters: PostgreSQL plans the
+		// statement in constant time whatever the batch size. pgx copies
+		// each parameter twice on its way out, appending it to buffers it
+		// drops past a kilobyte, and so grows them anew at every flush and
+		// at every parameter: fewer bytes, in fewer parameters, spare most
+		// of a flush's allocations. A row names its key and integration by
+		// their positions in arrays that hold each once, and its instants
+		// as microseconds after the batch's first (the last after the
+		// row's first), which PostgreSQL adds back to the same instants
+		// exactly (it keeps microseconds); all its numbers go in one flat
+		// array, five a row.
+		base := rows[0].first.UnixMicro()
 		for _, r := range rows {
-			keyBytes, nameBytes = keyBytes+len(r.key)+3, nameBytes+len(r.integration)+3
+			base = min(base, r.first.UnixMicro())
 		}
-		keys, names := newPGArray(keyBytes), newPGArray(nameBytes)
-		first, last, counts := newPGArray(18*len(rows)), newPGArray(18*len(rows)), newPGArray(5*len(rows))
+		names := s.array(1)
+		for _, n := range s.names {
+			names.text(n)
+		}
+		numbers := s.array(2)
 		for _, r := range rows {
-			keys.text(r.key)
-			names.text(r.integration)
-			first.int(r.first.UnixMicro())
-			last.int(r.last.UnixMicro())
-			counts.int(int64(r.requests))
+			first := r.first.UnixMicro()
+			numbers.int(int64(r.key))
+			numbers.int(int64(r.name))
+			numbers.int(first - base)
+			numbers.int(r.last.UnixMicro() - first)
+			numbers.int(int64(r.requests))
 		}
-		sql := `INSERT INTO integration_usages (api_key_id, integration, first_used_at, last_used_at, request_count)
-SELECT v.k, v.i, timestamptz 'epoch' + v.f * interval '1 microsecond', timestamptz 'epoch' + v.l * interval '1 microsecond', v.n
-FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[]) AS v(k, i, f, l, n)
-JOIN api_keys ON api_keys.id = v.k` + fmt.Sprintf(conflict, "LEAST", "GREATEST")
+		sql := keptKeys + `
+INSERT INTO integration_usages (api_key_id, integration, first_used_at, last_used_at, request_count)
+SELECT k.id, i.name, timestamptz 'epoch' + ($4::bigint + v.f) * interval '1 microsecond',
+  timestamptz 'epoch' + ($4::bigint + v.f + v.l) * interval '1 microsecond', v.n
+FROM (SELECT r[g] AS k, r[g + 1] AS i, r[g + 2] AS f, r[g + 3] AS l, r[g + 4] AS n
+  FROM (SELECT $2::bigint[] AS r) AS a CROSS JOIN generate_series(1, cardinality(a.r), 5) AS g) AS v
+JOIN k ON k.at = v.k
+JOIN unnest($3::text[]) WITH ORDINALITY AS i(name, at) ON i.at = v.i` + fmt.Sprintf(conflict, "LEAST", "GREATEST")
 		// Straight to the driver: GORM would spread each array into a list.
-		_, err := tx.Statement.ConnPool.ExecContext(tx.Statement.Context, sql,
-			keys.String(), names.String(), first.String(), last.String(), counts.String())
+		// The numbers, by far the largest, right after the keys: pgx's
+		// buffers then grow about once for each.
+		_, err := tx.Statement.ConnPool.ExecContext(tx.Statement.Context, sql, s.pgKeys(), numbers.String(),
+			names.String(), strconv.FormatInt(base, 10))
 		return err
 	}
 	values := make([]string, len(rows))
 	args := make([]any, 0, 5*len(rows))
 	for i, r := range rows {
 		values[i] = "(?, ?, ?, ?, ?)"
-		args = append(args, r.key, r.integration, r.first, r.last, r.requests)
+		args = append(args, s.keys[r.key-1], s.names[r.name-1], r.first, r.last, r.requests)
 	}
 	sql := `INSERT INTO integration_usages (api_key_id, integration, first_used_at, last_used_at, request_count)
 SELECT v.column1, v.column2, v.column3, v.column4, v.column5
@@ -391,17 +525,12 @@ WHERE true` + fmt.Sprintf(conflict, "MIN", "MAX")
 	return tx.Exec(sql, args...).Error
 }
 
-// pgArray writes a PostgreSQL array literal for a flush's column. pgx
+// pgArray writes a PostgreSQL array literal for a flush's statement. pgx
 // sends a Go string as it is, in text format, whatever the parameter's
-// type, so a column goes over as one string. Passed as a Go slice, pgx
+// type, so an array goes over as one string. Passed as a Go slice, pgx
 // boxed each element in an interface and encoded it through a plan of
 // its own: most of a flush's allocations and of its Go-side CPU.
 type pgArray struct{ b []byte }
-
-// newPGArray starts an array of about size bytes, separators included.
-func newPGArray(size int) pgArray {
-	return pgArray{append(make([]byte, 0, size+2), '{')}
-}
 
 func (a *pgArray) next() {
 	if len(a.b) > 1 {
@@ -430,8 +559,8 @@ func (a *pgArray) int(n int64) {
 	a.b = strconv.AppendInt(a.b, n, 10)
 }
 
-// String ends the array. Its bytes are the string's, without a copy: the
-// array is not written to after.
+// String ends the array. Its bytes are the string's, without a copy: they
+// are written over only once the driver has sent them.
 func (a *pgArray) String() string {
 	a.b = append(a.b, '}')
 	return unsafe.String(unsafe.SliceData(a.b), len(a.b))

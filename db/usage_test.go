@@ -214,3 +214,70 @@ func TestRecordUsageKeepsNamesAndInstants(t *testing.T) {
 		}
 	})
 }
+
+// Each flush reuses the last one's working memory: keys, integrations and
+// rows by position. A flush whose keys and names come in another order,
+// fewer, and with a pair split across two days, still counts each pair on
+// its own key and integration and each day on its own.
+func TestConsecutiveFlushesCountEachPairOnItsOwn(t *testing.T) {
+	eachDatabase(t, func(t *testing.T, store *DB) {
+		ctx := context.Background()
+		signUp, err := store.SignUp(ctx, SignUp{AccountName: "Usage", Name: "U", Email: "u@example.test", Password: "password123", WebSession: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, name := range []string{"A", "B"} {
+			key, _, err := store.CreateAPIKey(ctx, sessionActor(t, store, signUp.SessionToken), name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, key.ID)
+		}
+		a, b := ids[0], ids[1]
+		now := time.Now().UTC().Truncate(time.Microsecond)
+		yesterday := now.Add(-24 * time.Hour)
+		inc := func(key, name string, n int, at time.Time) UsageIncrement {
+			return UsageIncrement{APIKeyID: key, Integration: name, Requests: n, FirstUsedAt: at, LastUsedAt: at.Add(time.Millisecond)}
+		}
+		flushes := [][]UsageIncrement{
+			{inc(a, "alpha", 1, now), inc(a, "beta", 2, now), inc(b, "beta", 3, now)},
+			{inc(b, "gamma", 4, now), inc(b, "beta", 5, yesterday), inc(a, "gamma", 6, now), inc(b, "beta", 7, now)},
+			{inc(a, "alpha", 8, now)},
+		}
+		for i, incs := range flushes {
+			if err := store.RecordUsage(ctx, fmt.Sprintf("flush-%d", i), incs); err != nil {
+				t.Fatal(err)
+			}
+		}
+		usage, err := store.UsageByKeys(ctx, []string{a, b})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, key := range []string{a, b} {
+			for _, u := range usage[key] {
+				got = append(got, fmt.Sprintf("%s/%s=%d %s..%s", map[string]string{a: "a", b: "b"}[key], u.Integration, u.RequestCount,
+					u.FirstUsedAt.UTC().Format(time.RFC3339Nano), u.LastUsedAt.UTC().Format(time.RFC3339Nano)))
+			}
+		}
+		slices.Sort(got)
+		span := func(from, to time.Time) string {
+			return from.Format(time.RFC3339Nano) + ".." + to.Add(time.Millisecond).Format(time.RFC3339Nano)
+		}
+		want := []string{
+			"a/alpha=9 " + span(now, now), "a/beta=2 " + span(now, now), "a/gamma=6 " + span(now, now),
+			"b/beta=15 " + span(yesterday, now), "b/gamma=4 " + span(now, now),
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("integration rows\n%v\nwant\n%v", got, want)
+		}
+		day := func(at time.Time, n int) string { return fmt.Sprintf("%s=%d", at.Format(time.DateOnly), n) }
+		if got, want := lastDays(t, store, a, 2), []string{day(yesterday, 0), day(now, 17)}; !slices.Equal(got, want) {
+			t.Errorf("key a's days %v, want %v", got, want)
+		}
+		if got, want := lastDays(t, store, b, 2), []string{day(yesterday, 5), day(now, 14)}; !slices.Equal(got, want) {
+			t.Errorf("key b's days %v, want %v", got, want)
+		}
+	})
+}
