@@ -192,7 +192,8 @@ func (a *Authenticator) Admit(w http.ResponseWriter, r *http.Request, acceptSess
 }
 
 // verify resolves an Authorization header to an actor, from the cache when
-// it can. A kf_ key with a bad checksum never reaches the cache or database.
+// it can. A kf_ key with a bad checksum never reaches the database, nor is
+// remembered: it finds nothing in the cache, then fails its check.
 // Every refusal counts against the client's failed-authentication limits.
 func (a *Authenticator) verify(ctx context.Context, header string, acceptSessions bool) (*model.Actor, error) {
 	return a.verifyAt(ctx, header, acceptSessions, time.Now())
@@ -201,20 +202,30 @@ func (a *Authenticator) verify(ctx context.Context, header string, acceptSession
 // verifyAt is verify for a request admitted at now (by the real clock).
 func (a *Authenticator) verifyAt(ctx context.Context, header string, acceptSessions bool, now time.Time) (*model.Actor, error) {
 	ip := ClientIPFromContext(ctx)
-	secret, kind := credential.FromAuthorization(header)
+	secret, ok := credential.SecretFromAuthorization(header)
+	if !ok {
+		return nil, a.limits.failedFrom(ctx, ip, refusedMalformed)
+	}
+	digest := credential.Sum(secret)
+	now = a.Cache.clockAt(now)
+	// The cache holds only what a look-up answered, and only a well-formed
+	// credential is looked up: a hit needs no second check of its shape,
+	// whose checksum cost a warm request more than the cache look-up.
+	if v, ok := a.Cache.getAt(digest, now); ok {
+		if !acceptSessions && credential.IsSessionToken(secret) {
+			return nil, a.limits.failedFrom(ctx, ip, refusedSession)
+		}
+		if v.actor != nil && v.refreshDue(now) {
+			a.refresh(digest, kindOf(v.actor))
+		}
+		return a.answer(ctx, v, ip)
+	}
+	kind := credential.Classify(secret)
 	if kind == credential.KindInvalid {
 		return nil, a.limits.failedFrom(ctx, ip, refusedMalformed)
 	}
 	if kind == credential.KindSession && !acceptSessions {
 		return nil, a.limits.failedFrom(ctx, ip, refusedSession)
-	}
-	digest := credential.Sum(secret)
-	now = a.Cache.clockAt(now)
-	if v, ok := a.Cache.getAt(digest, now); ok {
-		if v.actor != nil && v.refreshDue(now) {
-			a.refresh(digest, kind)
-		}
-		return a.answer(ctx, v, ip)
 	}
 	// A verdict the cache keeps but may not serve (the listener is down, or
 	// returned since it was filled) stands in for a database that cannot
@@ -260,6 +271,14 @@ func (a *Authenticator) verifyAt(ctx context.Context, header string, acceptSessi
 		return nil, a.limits.failedLookUp(ctx, ip)
 	}
 	return actor, err
+}
+
+// kindOf is the kind of credential that authenticated actor.
+func kindOf(actor *model.Actor) credential.Kind {
+	if actor.Session != nil {
+		return credential.KindSession
+	}
+	return credential.KindAPIKey
 }
 
 // answer is a cached verdict's answer: its actor, or a refusal that counts

@@ -15,12 +15,27 @@ const maxHeaderSecret = 512
 // (checksum verified), so the hot path classifies a secret once; anything
 // malformed is KindInvalid.
 func FromAuthorization(header string) (secret string, kind Kind) {
-	if len(header) > maxHeaderSecret*2 {
+	secret, ok := SecretFromAuthorization(header)
+	if !ok {
 		return "", KindInvalid
+	}
+	if kind = Classify(secret); kind == KindInvalid {
+		return "", KindInvalid
+	}
+	return secret, kind
+}
+
+// SecretFromAuthorization is FromAuthorization without the secret's
+// classification (its checksum, the costliest step): for a caller that
+// can tell a secret already known from its hash alone, and classifies
+// only the others. ok is false when the header holds no secret at all.
+func SecretFromAuthorization(header string) (secret string, ok bool) {
+	if len(header) > maxHeaderSecret*2 {
+		return "", false
 	}
 	scheme, value, found := strings.Cut(header, " ")
 	if !found {
-		return "", KindInvalid
+		return "", false
 	}
 	value = strings.TrimSpace(value)
 	switch {
@@ -29,21 +44,23 @@ func FromAuthorization(header string) (secret string, kind Kind) {
 	case strings.EqualFold(scheme, "Basic"):
 		raw, err := base64.StdEncoding.DecodeString(value)
 		if err != nil {
-			return "", KindInvalid
+			return "", false
 		}
 		user, password, found := strings.Cut(string(raw), ":")
 		if !found || password != "" {
-			return "", KindInvalid
+			return "", false
 		}
 		secret = user
 	default:
-		return "", KindInvalid
+		return "", false
 	}
 	if secret == "" || len(secret) > maxHeaderSecret {
-		return "", KindInvalid
+		return "", false
 	}
-	if kind = Classify(secret); kind == KindInvalid {
-		return "", KindInvalid
-	}
-	return secret, kind
+	return secret, true
 }
+
+// IsSessionToken reports whether secret is shaped as a session token is
+// at first sight, by its prefix alone: a secret that Classify found to be
+// a credential of some kind is a session token exactly when it is.
+func IsSessionToken(secret string) bool { return strings.HasPrefix(secret, SessionPrefix) }
