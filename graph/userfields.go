@@ -15,6 +15,21 @@ import (
 // userFieldsFastPath is off only in tests that compare the two paths.
 var userFieldsFastPath = true
 
+// userPlainFields are the fields of User that marshalUserFields writes.
+var userPlainFields = []string{"__typename", "id", "name", "email", "role"}
+
+// onlyFields reports whether every selection in sel is a field among
+// known, with no directive: then sel is what collecting it would give.
+func onlyFields(sel ast.SelectionSet, known []string) bool {
+	for _, s := range sel {
+		f, ok := s.(*ast.Field)
+		if !ok || len(f.Directives) > 0 || !slices.Contains(known, f.Name) {
+			return false
+		}
+	}
+	return true
+}
+
 // marshalUserFields writes a user whose selection asks only for its plain
 // fields (id, name, email, role, __typename) straight into the response.
 // gqlgen's generated path takes a field set, a deferred group, and a field
@@ -31,9 +46,20 @@ func (ec *executionContext) marshalUserFields(_ context.Context, sel ast.Selecti
 	if !userFieldsFastPath {
 		return nil
 	}
-	fields, ok := ec.plainFields(sel, userImplementors, "__typename", "id", "name", "email", "role")
-	if !ok {
-		return nil
+	// A selection of plain fields alone, as an integration's `{ viewer {
+	// id } }` is, is its own collection: its fields in order, with no
+	// fragment or directive to resolve. Collecting it cost three
+	// allocations.
+	fields := sel
+	if !onlyFields(sel, userPlainFields) {
+		collected, ok := ec.plainFields(sel, userImplementors, userPlainFields...)
+		if !ok {
+			return nil
+		}
+		fields = make(ast.SelectionSet, len(collected))
+		for j, f := range collected {
+			fields[j] = f.Field
+		}
 	}
 	return graphql.WriterFunc(func(w io.Writer) {
 		buf, direct := w.(*bytes.Buffer)
@@ -41,9 +67,10 @@ func (ec *executionContext) marshalUserFields(_ context.Context, sel ast.Selecti
 			buf = &bytes.Buffer{}
 		}
 		buf.WriteByte('{')
-		for j, f := range fields {
+		for j, s := range fields {
+			f := s.(*ast.Field)
 			// As gqlgen's field set: an alias answers once.
-			if slices.ContainsFunc(fields[:j], func(g graphql.CollectedField) bool { return g.Alias == f.Alias }) {
+			if slices.ContainsFunc(fields[:j], func(g ast.Selection) bool { return g.(*ast.Field).Alias == f.Alias }) {
 				continue
 			}
 			if j > 0 {

@@ -25,6 +25,7 @@ func TestUserFieldsFastPathAnswersAsGenerated(t *testing.T) {
 		_, secret := e.CreateKey(t, owner, "fast")
 		for _, query := range []string{
 			`{ viewer { id } }`,
+			`{ viewer { id a: id id __typename role name email } }`,
 			`query($skip: Boolean!) { viewer { __typename n: name id email role id ...F
 				hidden: email @skip(if: $skip) shown: id @include(if: true) } }
 			fragment F on User { e: email name }`,
