@@ -178,7 +178,11 @@ func (a *Authenticator) Admit(w http.ResponseWriter, r *http.Request, acceptSess
 		if len(systems) > 1 {
 			return nil, model.InvalidInput("X-System", "send one X-System header")
 		}
-		integration, err := model.CleanIntegration(r.Header.Get("X-System"))
+		system := ""
+		if len(systems) == 1 {
+			system = systems[0]
+		}
+		integration, err := model.CleanIntegration(system)
 		if err != nil {
 			return nil, err
 		}
