@@ -63,18 +63,30 @@ func TestUserAPIKeyCount(t *testing.T) {
 			t.Errorf("after a delete the agent's apiKeyCount is %d, want 2", got)
 		}
 
-		// No N+1: listing twice as many users runs as many statements.
+		// No N+1: listing twice as many users runs as many statements. Each
+		// count is the fewest of three listings: the loader gathers the
+		// list's counts for a millisecond, and on a machine loaded enough
+		// (the whole suite under -race) a resolver can miss that and make
+		// a second batch. N+1 would add a statement per user every time.
 		statements := e.Store.CountStatements()
-		userKeyCounts(t, e, owner)
-		few := statements.Swap(0)
+		fewest := func() (n int64, users int) {
+			for i := range 3 {
+				statements.Store(0)
+				users = len(userKeyCounts(t, e, owner))
+				if c := statements.Load(); i == 0 || c < n {
+					n = c
+				}
+			}
+			return n, users
+		}
+		few, _ := fewest()
 		for range 3 {
 			u := e.CreateUser(t, owner, "AGENT")
 			e.CreateKey(t, u, "More")
 		}
-		statements.Store(0)
-		counts := userKeyCounts(t, e, owner)
-		if many := statements.Load(); many != few {
-			t.Errorf("listing %d users ran %d statements, listing 3 ran %d: apiKeyCount is not batched", len(counts), many, few)
+		many, listed := fewest()
+		if many != few {
+			t.Errorf("listing %d users ran %d statements, listing 3 ran %d: apiKeyCount is not batched", listed, many, few)
 		}
 
 		// What the confirmation promises is what the switch deletes.
