@@ -34,8 +34,8 @@ type verdict struct {
 // expiresAt (Unix nanoseconds, 0 for never) is when the entry stops
 // answering: when the credential itself stops working (a key's expiresAt,
 // a session's end) or its TTL ends, whichever comes first. otter evicts
-// the entry about then, by a clock that may lag (see NewCache), so get
-// checks it by the request's own reading.
+// the entry a little later, by a clock that may lag (see NewCache), so
+// get and kept check it by the request's own reading.
 func (v verdict) expired(now time.Time) bool {
 	return v.expiresAt != 0 && now.UnixNano() >= v.expiresAt
 }
@@ -100,10 +100,8 @@ func (c otterClock) NowNano() int64 { return c.Now().UnixNano() }
 func (c otterClock) Tick(d time.Duration) <-chan time.Time { return c.NewTicker(d).Chan() }
 
 // coarseResolution is how often otter's view of the real clock is
-// updated. Each update wakes a goroutine, which costs more than a clock
-// reading per hit would at low traffic if it were frequent; a second
-// lets otter evict a 5 s negative entry (the default) at most a fifth
-// of its life early, which costs at most an early look-up.
+// updated. Each update wakes a goroutine, which would cost more than the
+// clock readings it saves at low traffic if it were frequent.
 const coarseResolution = time.Second
 
 // NewCache returns a cache keeping verified credentials for ttl and unknown
@@ -115,12 +113,16 @@ func NewCache(ttl, negativeTTL time.Duration, maxEntries int, clock clockwork.Cl
 	realClock := reflect.TypeOf(clock) == realClockType
 	// otter reads its clock on every read. The real clock is read coarsely
 	// (a variable a goroutine updates every coarseResolution), which saves
-	// a clock reading per hit: otter only evicts by it, up to that much
-	// early or late, and whether an entry still answers is decided by
-	// expiresAt against the request's own reading.
+	// a clock reading per hit: otter only evicts by it, and whether an
+	// entry still answers is decided by expiresAt against the request's
+	// own reading. Its view lags by up to a resolution, so its entries
+	// live one resolution longer than their TTL: evicted early, a verdict
+	// kept for an outage would be gone before its TTL ends
+	// (TestFaultDatabaseRestart), where it must still answer.
 	var evictionClock otter.Clock = otterClock{clock}
+	var evictionSlack time.Duration
 	if realClock {
-		evictionClock = otter.NewCoarseClock(coarseResolution)
+		evictionClock, evictionSlack = otter.NewCoarseClock(coarseResolution), coarseResolution
 	}
 	return &Cache{
 		ttl: ttl, negativeTTL: negativeTTL, clock: clock, realClock: realClock,
@@ -132,7 +134,7 @@ func NewCache(ttl, negativeTTL time.Duration, maxEntries int, clock clockwork.Cl
 			// goroutine spawned per drained read buffer costs more than the work.
 			Executor: func(fn func()) { fn() },
 			ExpiryCalculator: otter.ExpiryWritingFunc(func(e otter.Entry[credential.Digest, verdict]) time.Duration {
-				return e.Value.ttl
+				return e.Value.ttl + evictionSlack
 			}),
 		}),
 	}
