@@ -852,29 +852,9 @@ func TestFaultRestartUnderTrafficRefusesNoKnownKey(t *testing.T) {
 		}
 		_, secrets[i] = sc.CreateKey(t, owner, fmt.Sprintf("cold %d", i))
 	}
-	c := testkit.HTTPClient(t)
-	statuses := make([]int, keys)
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i, secret := range secrets {
-		wg.Go(func() {
-			<-start
-			a, err := testkit.VerifyKey(c, srv.URL, testkit.Bearer(secret), "Cold")
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			statuses[i] = a.Status
-		})
-	}
 	began := time.Now()
-	close(start)
-	wg.Wait()
+	counts := verifyAllAtOnce(t, srv.URL, secrets, "Cold")
 	took := time.Since(began)
-	counts := map[int]int{}
-	for _, s := range statuses {
-		counts[s]++
-	}
 	t.Logf("%d cold keys at once: statuses %v in %v", keys, counts, took)
 	if counts[http.StatusOK] != keys {
 		var why []string
@@ -885,6 +865,34 @@ func TestFaultRestartUnderTrafficRefusesNoKnownKey(t *testing.T) {
 		}
 		t.Fatalf("%d cold keys at once: statuses %v, want all %d admitted; the log says:\n%s", keys, counts, keys, strings.Join(why, "\n"))
 	}
+}
+
+// verifyAllAtOnce sends every secret to base's /auth/verify at the same
+// moment, each from a goroutine of its own, and counts the statuses.
+func verifyAllAtOnce(t *testing.T, base string, secrets []string, system string) map[int]int {
+	t.Helper()
+	c := testkit.HTTPClient(t)
+	statuses := make([]int, len(secrets))
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i, secret := range secrets {
+		wg.Go(func() {
+			<-start
+			a, err := testkit.VerifyKey(c, base, testkit.Bearer(secret), system)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			statuses[i] = a.Status
+		})
+	}
+	close(start)
+	wg.Wait()
+	counts := map[int]int{}
+	for _, s := range statuses {
+		counts[s]++
+	}
+	return counts
 }
 
 // slowConnectProxy is a TCP proxy in front of PostgreSQL that holds every
@@ -941,28 +949,7 @@ func TestFaultStartWithSlowConnectionsRefusesNoKnownKey(t *testing.T) {
 	u.Host = slowConnectProxy(t, u.Host, 400*time.Millisecond)
 	srv := testkit.StartServer(t, u.String(), "-db-lookup-timeout", "250ms", "-db-max-connections", "6",
 		"-rate-limit", "1000000", "-failed-auth-per-ip", "1000000")
-	c := testkit.HTTPClient(t)
-	statuses := make([]int, keys)
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i, secret := range secrets {
-		wg.Go(func() {
-			<-start
-			a, err := testkit.VerifyKey(c, srv.URL, testkit.Bearer(secret), "Slow")
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			statuses[i] = a.Status
-		})
-	}
-	close(start)
-	wg.Wait()
-	counts := map[int]int{}
-	for _, s := range statuses {
-		counts[s]++
-	}
-	if counts[http.StatusOK] != keys {
+	if counts := verifyAllAtOnce(t, srv.URL, secrets, "Slow"); counts[http.StatusOK] != keys {
 		t.Fatalf("%d cold keys right after a start: statuses %v, want all admitted; the log says:\n%s", keys, counts, srv.Logs.String())
 	}
 }
