@@ -223,37 +223,35 @@ func (r *keyRow) actorBy(secretHash string, now time.Time) *model.Actor {
 }
 
 // actorQuery loads a credential row with its user (prefixed u_) and account
-// (a_) into dest in one statement. Every cache miss and background refresh
+// (a_) into dest in one statement, or answers NOT_FOUND. Every cache miss
 // runs it, so one round trip rather than three. table is the credential's
 // table, alias its alias in the query, and row its model.
 func (db *DB) actorQuery(ctx context.Context, dest any, table, alias string, row any, where string, args ...any) error {
-	columns, err := db.actorColumns(alias, row)
-	if err != nil {
-		return err
-	}
-	tx := db.gorm.WithContext(ctx).Raw("SELECT "+columns+" FROM "+table+" "+alias+
-		" JOIN users u ON u.id = "+alias+".user_id JOIN accounts a ON a.id = u.account_id WHERE "+where+" LIMIT 1", args...).
-		Scan(dest)
-	if tx.Error != nil {
-		return translate(tx.Error)
-	}
-	if tx.RowsAffected == 0 {
+	found, err := db.scanActors(ctx, dest, table, alias, row, where+" LIMIT 1", args...)
+	if err == nil && found == 0 {
 		return model.ErrNotFound
 	}
-	return nil
+	return err
 }
 
 // actorsQuery is actorQuery for every row that matches, into the slice
-// dest points to.
+// dest points to; the cache's batched renewals run it.
 func (db *DB) actorsQuery(ctx context.Context, dest any, table, alias string, row any, where string, args ...any) error {
+	_, err := db.scanActors(ctx, dest, table, alias, row, where, args...)
+	return err
+}
+
+// scanActors runs the statement of actorQuery and actorsQuery and reports
+// how many rows it read.
+func (db *DB) scanActors(ctx context.Context, dest any, table, alias string, row any, where string, args ...any) (int64, error) {
 	columns, err := db.actorColumns(alias, row)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	tx := db.gorm.WithContext(ctx).Raw("SELECT "+columns+" FROM "+table+" "+alias+
 		" JOIN users u ON u.id = "+alias+".user_id JOIN accounts a ON a.id = u.account_id WHERE "+where, args...).
 		Scan(dest)
-	return translate(tx.Error)
+	return tx.RowsAffected, translate(tx.Error)
 }
 
 // actorColumns lists the columns of row (under alias), users (u) and
