@@ -22,14 +22,17 @@ import (
 	"github.com/keyfob/keyfob/credential"
 	"github.com/keyfob/keyfob/db"
 	"github.com/keyfob/keyfob/model"
+	"github.com/keyfob/keyfob/usage"
 )
 
 // UsageRecorder counts a key's requests by integration.
 type UsageRecorder interface {
-	// RecordAt counts one request admitted at at; previousSecretHash is
-	// the hash of the key's previous secret when the request presented
-	// it, else "".
-	RecordAt(at time.Time, keyID, integration, previousSecretHash string)
+	// Tally is where keyID's requests are counted.
+	Tally(keyID string) *usage.Tally
+	// RecordAt counts one request admitted at at into its key's tally;
+	// previousSecretHash is the hash of the key's previous secret when
+	// the request presented it, else "".
+	RecordAt(at time.Time, tally *usage.Tally, integration, previousSecretHash string)
 }
 
 // Options configure an Authenticator.
@@ -93,7 +96,7 @@ func New(store *db.DB, usage UsageRecorder, logger *slog.Logger, opts Options) *
 		opts.OnOutcome = func(string) {}
 	}
 	background, stop := context.WithCancel(context.Background())
-	return &Authenticator{
+	a := &Authenticator{
 		DB: store, Usage: usage, Logger: logger,
 		Cache:          NewCache(opts.CacheTTL, opts.NegativeCacheTTL, opts.CacheSize, opts.Clock),
 		limits:         newLimiters(opts.RateLimits, opts.SharedLimits),
@@ -104,6 +107,26 @@ func New(store *db.DB, usage UsageRecorder, logger *slog.Logger, opts Options) *
 		background:     background,
 		stopBackground: stop,
 	}
+	a.Cache.trafficOf = a.trafficOf
+	return a
+}
+
+// traffic is where this instance counts a key's requests: its rate-limit
+// windows and its usage tally. A key's cached verdict carries it, so a
+// warm request reaches both by pointer: looking each up by key id (hashing
+// the id, then a map's memory, which under traffic on many keys is rarely
+// in the processor's caches) cost it about a microsecond.
+type traffic struct {
+	limit *keyCount
+	tally *usage.Tally
+}
+
+// trafficOf is the traffic of actor's key (none for a session).
+func (a *Authenticator) trafficOf(actor *model.Actor) traffic {
+	if actor.APIKey == nil {
+		return traffic{}
+	}
+	return traffic{limit: a.limits.keyCount(actor.APIKey.ID, time.Now()), tally: a.Usage.Tally(actor.APIKey.ID)}
 }
 
 // Close stops background refreshes and waits for those in flight, so none
@@ -153,7 +176,7 @@ func (a *Authenticator) Admit(w http.ResponseWriter, r *http.Request, acceptSess
 	if err := a.limits.ipBlockedAt(ClientIPFromContext(r.Context()), now); err != nil {
 		return nil, err
 	}
-	actor, err := a.verifyAt(r.Context(), header, acceptSessions, now)
+	actor, keyTraffic, err := a.verifyAt(r.Context(), header, acceptSessions, now)
 	if err != nil {
 		return nil, err
 	}
@@ -165,10 +188,13 @@ func (a *Authenticator) Admit(w http.ResponseWriter, r *http.Request, acceptSess
 		}
 	}
 	if actor.APIKey != nil {
+		if keyTraffic.tally == nil {
+			keyTraffic = a.trafficOf(actor) // looked up: no verdict carried it
+		}
 		setKeyExpiry(w, actor.APIKey)
 		// The limit comes first: every answer to a verified key carries
 		// its rate-limit headers, and a bad request still counts.
-		if err := a.limits.admitKeyAt(w, r, actor.APIKey.ID, now); err != nil {
+		if err := a.limits.admitKeyAt(w, r, actor.APIKey.ID, keyTraffic.limit, now); err != nil {
 			return nil, err
 		}
 		if method != "" && !actor.APIKey.Access.Allows(method) {
@@ -190,7 +216,7 @@ func (a *Authenticator) Admit(w http.ResponseWriter, r *http.Request, acceptSess
 		if actor.PreviousSecretExpiresAt != nil && actor.APIKey.PreviousSecretHash != nil {
 			previous = *actor.APIKey.PreviousSecretHash
 		}
-		a.Usage.RecordAt(a.Cache.clockAt(now), actor.APIKey.ID, integration, previous)
+		a.Usage.RecordAt(a.Cache.clockAt(now), keyTraffic.tally, integration, previous)
 	}
 	return actor, nil
 }
@@ -200,15 +226,18 @@ func (a *Authenticator) Admit(w http.ResponseWriter, r *http.Request, acceptSess
 // remembered: it finds nothing in the cache, then fails its check.
 // Every refusal counts against the client's failed-authentication limits.
 func (a *Authenticator) verify(ctx context.Context, header string, acceptSessions bool) (*model.Actor, error) {
-	return a.verifyAt(ctx, header, acceptSessions, time.Now())
+	actor, _, err := a.verifyAt(ctx, header, acceptSessions, time.Now())
+	return actor, err
 }
 
 // verifyAt is verify for a request admitted at now (by the real clock).
-func (a *Authenticator) verifyAt(ctx context.Context, header string, acceptSessions bool, now time.Time) (*model.Actor, error) {
+// An answer from the cache comes with its key's traffic; one the database
+// gave, without.
+func (a *Authenticator) verifyAt(ctx context.Context, header string, acceptSessions bool, now time.Time) (*model.Actor, traffic, error) {
 	ip := ClientIPFromContext(ctx)
 	secret, ok := credential.SecretFromAuthorization(header)
 	if !ok {
-		return nil, a.limits.failedFrom(ctx, ip, refusedMalformed)
+		return nil, traffic{}, a.limits.failedFrom(ctx, ip, refusedMalformed)
 	}
 	digest := credential.Sum(secret)
 	now = a.Cache.clockAt(now)
@@ -217,7 +246,7 @@ func (a *Authenticator) verifyAt(ctx context.Context, header string, acceptSessi
 	// whose checksum cost a warm request more than the cache look-up.
 	if v, ok := a.Cache.getAt(digest, now); ok {
 		if !acceptSessions && credential.IsSessionToken(secret) {
-			return nil, a.limits.failedFrom(ctx, ip, refusedSession)
+			return nil, traffic{}, a.limits.failedFrom(ctx, ip, refusedSession)
 		}
 		if v.actor != nil && v.refreshDue(now) {
 			a.refresh(digest, kindOf(v.actor))
@@ -226,10 +255,10 @@ func (a *Authenticator) verifyAt(ctx context.Context, header string, acceptSessi
 	}
 	kind := credential.Classify(secret)
 	if kind == credential.KindInvalid {
-		return nil, a.limits.failedFrom(ctx, ip, refusedMalformed)
+		return nil, traffic{}, a.limits.failedFrom(ctx, ip, refusedMalformed)
 	}
 	if kind == credential.KindSession && !acceptSessions {
-		return nil, a.limits.failedFrom(ctx, ip, refusedSession)
+		return nil, traffic{}, a.limits.failedFrom(ctx, ip, refusedSession)
 	}
 	// A verdict the cache keeps but may not serve (the listener is down, or
 	// returned since it was filled) stands in for a database that cannot
@@ -244,7 +273,7 @@ func (a *Authenticator) verifyAt(ctx context.Context, header string, acceptSessi
 	// before the first is counted, and given back if the credential is known.
 	slot, err := a.limits.takeLookUpSlot(ctx, ip)
 	if err != nil {
-		return nil, err
+		return nil, traffic{}, err
 	}
 	actor, err := a.boundedLookUp(ctx, digest, kind)
 	switch {
@@ -272,9 +301,9 @@ func (a *Authenticator) verifyAt(ctx context.Context, header string, acceptSessi
 	failed := errors.Is(err, refusedUnknown)
 	slot.end(failed)
 	if failed {
-		return nil, a.limits.failedLookUp(ctx, ip)
+		return nil, traffic{}, a.limits.failedLookUp(ctx, ip)
 	}
-	return actor, err
+	return actor, traffic{}, err
 }
 
 // kindOf is the kind of credential that authenticated actor.
@@ -287,11 +316,11 @@ func kindOf(actor *model.Actor) credential.Kind {
 
 // answer is a cached verdict's answer: its actor, or a refusal that counts
 // against the client's failed-authentication limits.
-func (a *Authenticator) answer(ctx context.Context, v verdict, ip string) (*model.Actor, error) {
+func (a *Authenticator) answer(ctx context.Context, v verdict, ip string) (*model.Actor, traffic, error) {
 	if v.actor == nil {
-		return nil, a.limits.failedFrom(ctx, ip, refusedUnknown)
+		return nil, traffic{}, a.limits.failedFrom(ctx, ip, refusedUnknown)
 	}
-	return v.actor, nil
+	return v.actor, v.traffic, nil
 }
 
 // boundedLookUp is lookUp within the look-up bound. A look-up that outlives

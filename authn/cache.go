@@ -25,6 +25,8 @@ type verdict struct {
 	// in the background, so a credential in use is renewed before its TTL ends
 	// instead of making a request wait for the database when it does.
 	refreshAt int64
+	// traffic is where the key's requests are counted, for a key's verdict.
+	traffic traffic
 	// epoch is the cache's listening epoch when the verdict was filled: one
 	// from an earlier epoch may predate a revocation the listener missed,
 	// so it answers only when the database cannot (see Cache.kept).
@@ -80,6 +82,10 @@ type Cache struct {
 	// after one fails, so a database outage is not met by a look-up (and a
 	// log line) for every hit.
 	refreshPausedUntil atomic.Int64
+
+	// trafficOf, if set, is where a key's requests are counted, for its
+	// verdict to carry (the authenticator's).
+	trafficOf func(*model.Actor) traffic
 
 	hits, misses atomic.Uint64
 	clock        clockwork.Clock
@@ -227,6 +233,9 @@ func (c *Cache) unreachable() bool {
 // (for a rolled key's previous secret, when its grace ends).
 func (c *Cache) found(actor *model.Actor) verdict {
 	v := verdict{actor: actor, ttl: c.ttl}
+	if c.trafficOf != nil {
+		v.traffic = c.trafficOf(actor)
+	}
 	var expiresAt *time.Time
 	switch {
 	case actor.Session != nil:

@@ -131,47 +131,92 @@ const (
 	headerRetryAfter = "Retry-After"
 )
 
-// keyWindows is one shard of the per-key limits: each key's requests in
-// the current and the previous window, read and counted under one lock by
-// the sliding-window rule of httprate's limiter (RateLimiter.OnLimit).
-// It counts as httprate's in-memory counter did, with each key's two
-// windows in one entry found by one map look-up; that counter hashed the
-// key three times and looked it up in three maps for every request.
+// keyWindows is one shard of the per-key limits: the counts of the keys
+// it holds, by key id. A cached verdict carries its key's count (see
+// traffic), so a warm request counts without this look-up; the shard is
+// asked when a verdict is filled, and by a request whose count it has
+// since retired.
 type keyWindows struct {
 	mu     sync.Mutex
 	counts map[string]*keyCount
-	// newest is the start of the newest window counted (Unix nanoseconds).
-	// A request that read the clock just before a window ended may take
-	// the lock just after another opened the next one; it then counts
-	// into the newest, which can only be stricter.
+	// newest is the start of the newest window a look-up has seen (Unix
+	// nanoseconds): when it moves on, the counts idle since before the
+	// previous window are retired, so that memory holds only the keys of
+	// the last two windows, as httprate's counter cleared its maps.
 	newest int64
 }
 
 // keyCount is one key's requests in the window starting at window (Unix
-// nanoseconds) and in the one before it.
+// nanoseconds) and in the one before it, counted under its own lock by the
+// sliding-window rule of httprate's limiter (RateLimiter.OnLimit). It
+// counts as httprate's in-memory counter did, with each key's two windows
+// in one entry reached by a pointer; that counter hashed the key three
+// times and looked it up in three maps for every request.
 type keyCount struct {
+	mu                sync.Mutex
 	window            int64
 	current, previous int
+	// retired is set when the shard lets go of the count: a request that
+	// still holds it counts into the one the shard holds instead, so a
+	// key never has two counts at once.
+	retired bool
+}
+
+// count returns key's count, made if the shard holds none.
+func (k *keyWindows) count(key string, now time.Time, length time.Duration) *keyCount {
+	window := now.Truncate(length).UnixNano()
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if window > k.newest {
+		k.newest = window
+		k.retireBefore(window - int64(length))
+	}
+	c := k.counts[key]
+	if c == nil {
+		c = &keyCount{window: window}
+		k.counts[key] = c
+	}
+	return c
+}
+
+// retireBefore lets go of the counts last counted before the window
+// starting at start, which count nothing any more.
+func (k *keyWindows) retireBefore(start int64) {
+	for key, c := range k.counts {
+		c.mu.Lock()
+		if c.window < start {
+			c.retired = true
+			delete(k.counts, key)
+		}
+		c.mu.Unlock()
+	}
 }
 
 // admit counts a request at now against key's limit unless that would
 // exceed it, and returns the requests it leaves in the window (negative:
 // refused).
 func (k *keyWindows) admit(key string, now time.Time, limit int, length time.Duration) (remaining int, admitted bool) {
-	window := now.Truncate(length).UnixNano()
-	k.mu.Lock()
-	if window < k.newest {
-		window = k.newest
-	} else if window > k.newest {
-		k.newest = window
-		k.forgetBefore(window - int64(length))
+	for {
+		remaining, admitted, retired := k.count(key, now, length).admit(now, limit, length)
+		if !retired {
+			return remaining, admitted
+		}
 	}
-	c := k.counts[key]
+}
+
+// admit is keyWindows.admit on c; retired says c no longer counts.
+func (c *keyCount) admit(now time.Time, limit int, length time.Duration) (remaining int, admitted, retired bool) {
+	window := now.Truncate(length).UnixNano()
+	c.mu.Lock()
 	switch {
-	case c == nil:
-		c = &keyCount{window: window}
-		k.counts[key] = c
-	case c.window == window:
+	case c.retired:
+		c.mu.Unlock()
+		return 0, false, true
+	case window <= c.window:
+		// A request that read the clock just before a window ended may
+		// take the lock just after another opened the next one; it then
+		// counts into the newest, which can only be stricter.
+		window = c.window
 	case c.window == window-int64(length):
 		c.window, c.current, c.previous = window, 0, c.current
 	default:
@@ -180,33 +225,28 @@ func (k *keyWindows) admit(key string, now time.Time, limit int, length time.Dur
 	elapsed := max(now.UnixNano()-window, 0)
 	rate := int(math.Round(float64(c.previous)*(float64(length)-float64(elapsed))/float64(length) + float64(c.current)))
 	if rate+1 > limit {
-		k.mu.Unlock()
-		return limit - rate, false
+		c.mu.Unlock()
+		return limit - rate, false, false
 	}
 	c.current++
-	k.mu.Unlock()
-	return limit - rate - 1, true
+	c.mu.Unlock()
+	return limit - rate - 1, true, false
 }
 
-// forgetBefore drops the keys last counted before the window starting at
-// start, which count nothing any more: as httprate's counter cleared its
-// maps, so that memory holds only the keys of the last two windows.
-func (k *keyWindows) forgetBefore(start int64) {
-	for key, c := range k.counts {
-		if c.window < start {
-			delete(k.counts, key)
-		}
-	}
+// keyCount returns keyID's count, for a verdict to carry.
+func (l *limiters) keyCount(keyID string, now time.Time) *keyCount {
+	return l.perKey[shardOf(keyID)].count(keyID, now, l.limits.KeyWindow)
 }
 
 // admitKey counts a request against its key's limit and sets the rate-limit
 // headers; past the limit it returns RATE_LIMITED.
 func (l *limiters) admitKey(w http.ResponseWriter, r *http.Request, keyID string) error {
-	return l.admitKeyAt(w, r, keyID, time.Now())
+	return l.admitKeyAt(w, r, keyID, nil, time.Now())
 }
 
-// admitKeyAt is admitKey for a request admitted at now.
-func (l *limiters) admitKeyAt(w http.ResponseWriter, r *http.Request, keyID string, now time.Time) error {
+// admitKeyAt is admitKey for a request admitted at now; count is the
+// key's count if the caller holds it, else nil.
+func (l *limiters) admitKeyAt(w http.ResponseWriter, r *http.Request, keyID string, count *keyCount, now time.Time) error {
 	h := w.Header()
 	h[headerWindow] = l.window
 	if l.shared.Shared() {
@@ -214,7 +254,13 @@ func (l *limiters) admitKeyAt(w http.ResponseWriter, r *http.Request, keyID stri
 			return err
 		}
 	}
-	remaining, admitted := l.perKey[shardOf(keyID)].admit(keyID, now, l.limits.PerKey, l.limits.KeyWindow)
+	remaining, admitted, retired := 0, false, true
+	if count != nil {
+		remaining, admitted, retired = count.admit(now, l.limits.PerKey, l.limits.KeyWindow)
+	}
+	if retired {
+		remaining, admitted = l.perKey[shardOf(keyID)].admit(keyID, now, l.limits.PerKey, l.limits.KeyWindow)
+	}
 	h[headerLimit] = l.limit
 	h[headerRemaining] = []string{strconv.Itoa(remaining)}
 	if !admitted {

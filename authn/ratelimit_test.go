@@ -1,6 +1,8 @@
 package authn
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -69,5 +71,28 @@ func TestKeyWindowsSlide(t *testing.T) {
 	}
 	if _, held := k.counts["key_b"]; held {
 		t.Fatal("a key idle for two windows is still held")
+	}
+}
+
+// A cached verdict carries its key's count. Once the shard lets go of an
+// idle count, a request that still holds it counts into the key's live
+// one: one key never has two allowances.
+func TestRetiredKeyCountCountsIntoTheLiveOne(t *testing.T) {
+	const limit, length = 3, 10 * time.Second
+	l := newLimiters(RateLimits{PerKey: limit, KeyWindow: length, FailedPerIP: 20, FailedWindow: time.Minute}, nil)
+	start := time.Now().Truncate(length).Add(length)
+	held := l.keyCount("key_a", start)
+	later := start.Add(3 * length)
+	live := l.keyCount("key_a", later) // the window moved on: held is let go of
+	if live == held {
+		t.Fatal("a count idle for two windows is still held")
+	}
+	r := httptest.NewRequest(http.MethodGet, "/auth/verify", nil)
+	for i, count := range []*keyCount{held, live, held, live} {
+		w := httptest.NewRecorder()
+		err := l.admitKeyAt(w, r, "key_a", count, later)
+		if admitted := err == nil; admitted != (i < limit) {
+			t.Fatalf("request %d: admitted %v, want %v (the limit is %d, whichever count a request holds)", i+1, admitted, i < limit, limit)
+		}
 	}
 }

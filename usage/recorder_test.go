@@ -3,6 +3,7 @@ package usage
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"path/filepath"
 	"strings"
@@ -260,5 +261,101 @@ func TestRecorderBoundHoldsTheBatchKeptForRetry(t *testing.T) {
 	}
 	if got := counts(t, store, keyID); got["A"] != 2 || got["B"] != 1 || got["C"] != 1 || shed.Load() != 1 {
 		t.Fatalf("counts = %v, shed %d; want A 2, B 1, C 1, one shed", got, shed.Load())
+	}
+}
+
+// batchStore is the real database, remembering a copy of each batch it
+// was given.
+type batchStore struct {
+	*db.DB
+	batches [][]db.UsageIncrement
+}
+
+func (s *batchStore) RecordUsage(ctx context.Context, flushID string, incs []db.UsageIncrement) error {
+	s.batches = append(s.batches, append([]db.UsageIncrement(nil), incs...))
+	return s.DB.RecordUsage(ctx, flushID, incs)
+}
+
+// A key's tally finds its pairs by scanning while they are few and by an
+// index past that, on each UTC day apart; either way a batch holds each
+// pair once, with every request counted.
+func TestTallyCountsManyIntegrationsAcrossMidnight(t *testing.T) {
+	store, actor := openStore(t)
+	keyID := newKey(t, store, actor, "Gateway")
+	batches := &batchStore{DB: store}
+	r := NewRecorder(batches, Options{Interval: time.Hour})
+	defer r.Close(context.Background())
+	tally := r.Tally(keyID)
+	midnight := time.Now().UTC().Truncate(24 * time.Hour)
+	const integrations = 3 * maxScannedPairs
+	for round := range 3 {
+		for i := range integrations {
+			at := midnight.Add(-time.Minute)
+			if round == 2 && i%2 == 0 {
+				at = midnight.Add(time.Minute) // the next day: a pair of its own
+			}
+			r.RecordAt(at, tally, fmt.Sprintf("I%02d", i), "")
+		}
+	}
+	if err := r.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if len(batches.batches) != 1 || len(batches.batches[0]) != integrations+integrations/2 {
+		t.Fatalf("%d batches, the first of %d pairs; want one of %d", len(batches.batches), len(batches.batches[0]), integrations+integrations/2)
+	}
+	requests := map[string]int{}
+	for _, inc := range batches.batches[0] {
+		requests[inc.Integration+model.UsageDate(model.UsageDay(inc.FirstUsedAt))] += inc.Requests
+	}
+	today, yesterday := model.UsageDate(model.UsageDay(midnight)), model.UsageDate(model.UsageDay(midnight)-1)
+	for i := range integrations {
+		name := fmt.Sprintf("I%02d", i)
+		want := [2]int{3, 0} // yesterday, today
+		if i%2 == 0 {
+			want = [2]int{2, 1}
+		}
+		if got := [2]int{requests[name+yesterday], requests[name+today]}; got != want {
+			t.Fatalf("%s counted %v (yesterday, today), want %v", name, got, want)
+		}
+	}
+}
+
+// A tally idle for retireAfterFlushes flushes is let go of. A request that
+// still holds it (a cached credential outlives it) counts into the key's
+// new tally, so a batch never holds a pair twice and nothing is lost.
+func TestRetiredTallyCountsIntoTheLiveOne(t *testing.T) {
+	store, actor := openStore(t)
+	keyID := newKey(t, store, actor, "Idle")
+	busyID := newKey(t, store, actor, "Busy")
+	batches := &batchStore{DB: store}
+	r := NewRecorder(batches, Options{Interval: time.Hour})
+	defer r.Close(context.Background())
+	ctx := context.Background()
+	held, busy := r.Tally(keyID), r.Tally(busyID)
+	r.RecordAt(time.Now(), held, "A", "")
+	for range 2 * retireAfterFlushes {
+		r.RecordAt(time.Now(), busy, "A", "") // in use: never let go of
+		if err := r.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if r.Tally(busyID) != busy {
+		t.Fatal("a tally in use at every flush was let go of")
+	}
+	live := r.Tally(keyID)
+	if live == held {
+		t.Fatalf("a tally idle for %d flushes is still held", 2*retireAfterFlushes-1)
+	}
+	batches.batches = nil
+	r.RecordAt(time.Now(), held, "A", "")
+	r.RecordAt(time.Now(), live, "A", "")
+	if err := r.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(batches.batches) != 1 || len(batches.batches[0]) != 1 || batches.batches[0][0].Requests != 2 {
+		t.Fatalf("batches = %+v; want one pair of 2 requests", batches.batches)
+	}
+	if got := counts(t, store, keyID)["A"]; got != 3 {
+		t.Fatalf("recorded %d requests, want 3", got)
 	}
 }
