@@ -158,7 +158,9 @@ const (
 // one the key's access must allow (model.KeyAccess.Allows); a key refused
 // for it records no usage.
 func (a *Authenticator) Admit(w http.ResponseWriter, r *http.Request, acceptSessions bool, method string) (*model.Actor, error) {
-	headers := r.Header.Values("Authorization")
+	// Read from the map by canonical name, as net/http stores every
+	// request's: Header.Values canonicalises the name again each call.
+	headers := r.Header["Authorization"]
 	if len(headers) == 0 || headers[0] == "" && len(headers) == 1 {
 		if acceptSessions {
 			return nil, nil
@@ -200,7 +202,7 @@ func (a *Authenticator) Admit(w http.ResponseWriter, r *http.Request, acceptSess
 		if method != "" && !actor.APIKey.Access.Allows(method) {
 			return nil, model.ErrReadOnlyKey
 		}
-		systems := r.Header.Values("X-System")
+		systems := r.Header["X-System"]
 		if len(systems) > 1 {
 			return nil, model.InvalidInput("X-System", "send one X-System header")
 		}

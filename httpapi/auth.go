@@ -116,7 +116,7 @@ const untrustedMethod = "(untrusted X-Forwarded-Method)"
 // (Envoy's ext_authz keeps it). The header from any other peer, or twice,
 // is a claim that cannot be believed.
 func (s *Server) originalMethod(r *http.Request) string {
-	claimed := r.Header.Values("X-Forwarded-Method")
+	claimed := r.Header["X-Forwarded-Method"] // canonical, as net/http stores it
 	if len(claimed) == 0 {
 		return r.Method
 	}
