@@ -3837,6 +3837,9 @@ func (ec *executionContext) fieldContext_Query_apiKey(ctx context.Context, field
 }
 
 func (ec *executionContext) _Query_viewer(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	if m := ec.viewerFastPath(ctx, field); m != nil {
+		return m
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,

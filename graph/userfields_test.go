@@ -9,7 +9,8 @@ import (
 )
 
 // TestUserFieldsFastPathAnswersAsGenerated holds the hand-written
-// marshaller of a user's plain fields to the generated one, byte for byte:
+// marshaller of a user's plain fields, and the viewer resolved without
+// gqlgen's field machinery, to the generated ones, byte for byte:
 // a key's viewer and a session's, aliases, repeated fields, __typename,
 // fragments, skipped fields, a name that needs escaping, a key's owner in
 // a list, and selections the fast path leaves to the generated one.
@@ -56,6 +57,20 @@ func TestUserFieldsFastPathAnswersAsGenerated(t *testing.T) {
 					t.Fatalf("answer lacks the escaped name: %s", fast)
 				}
 			}
+		}
+		// Without an actor the viewer's error names its path: the fast
+		// path leaves it to the generated one.
+		answer := func(fast bool) string {
+			graph.SetUserFieldsFastPath(fast)
+			defer graph.SetUserFieldsFastPath(true)
+			resp := e.Do(t, testkit.Request{Query: `{ viewer { id } }`})
+			if len(resp.Errors) == 0 {
+				t.Fatalf("an anonymous viewer answered %d %s", resp.Status, resp.Body)
+			}
+			return resp.Body
+		}
+		if fast, generated := answer(true), answer(false); fast != generated || !strings.Contains(fast, `"path":["viewer"]`) {
+			t.Fatalf("anonymous viewer: the fast path answers\n%s\nthe generated path\n%s", fast, generated)
 		}
 	})
 }

@@ -2,7 +2,8 @@
 // executor at graph.marshalInOrder, which marshals a list's elements in
 // order on one goroutine instead of a goroutine each (see graph/inorder.go
 // for why), puts hand-written fast paths in front of one of them and of
-// one object's marshaller, and resolves two root fields in line.
+// one object's marshaller and of one root field's resolver, and resolves
+// two root fields in line.
 // `go generate ./...` runs it right after gqlgen.
 //
 // Only lists whose elements never wait on a loader belong here: such a
@@ -45,6 +46,13 @@ var objectFastPaths = map[string]string{
 // bought nothing and cost an integration's { viewer { id } } about a
 // third of a microsecond. The field's own panic guard stays.
 var inlineRootFields = []string{"viewer", "account"}
+
+// rootFieldFastPaths are hand-written resolvers tried first in a root
+// field's generated resolver, which runs when they return nil (see
+// graph/viewerfield.go).
+var rootFieldFastPaths = map[string]string{
+	"viewer": "\tif m := ec.viewerFastPath(ctx, field); m != nil {\n\t\treturn m\n\t}\n",
+}
 
 const (
 	concurrent = "graphql.MarshalSliceConcurrently("
@@ -136,6 +144,18 @@ func rewrite(path string) error {
 			return fmt.Errorf("%s: Query.%s is not resolved concurrently as expected (non-null, with a resolver); update inlineRootFields", path, field)
 		}
 		src = bytes.Replace(src, deferred, inline, 1)
+	}
+	for field, fast := range rootFieldFastPaths {
+		header := []byte("func (ec *executionContext) _Query_" + field + "(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {\n")
+		start := bytes.Index(src, header)
+		if start < 0 {
+			return fmt.Errorf("%s: no resolver for Query.%s; update rootFieldFastPaths", path, field)
+		}
+		open := start + len(header)
+		if bytes.HasPrefix(src[open:], []byte(fast)) {
+			continue
+		}
+		src = append(src[:open:open], append([]byte(fast), src[open:]...)...)
 	}
 	return os.WriteFile(path, src, 0o644)
 }
