@@ -5964,6 +5964,13 @@ func (ec *executionContext) _ApiKey(ctx context.Context, sel ast.SelectionSet, o
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "lastUsedAt":
+			if !field.IsDeferred() && keyFieldReadWithKey(obj, field.Name) {
+				out.Values[i] = ec._ApiKey_lastUsedAt(ctx, field, obj)
+				if out.Values[i] == graphql.RequiredNull {
+					atomic.AddUint32(&out.Invalids, 1)
+				}
+				break
+			}
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
@@ -6019,12 +6026,26 @@ func (ec *executionContext) _ApiKey(ctx context.Context, sel ast.SelectionSet, o
 					return ec._ApiKey_activeMobileSessions(ctx, field, obj)
 				})
 		case "owner":
+			if !field.IsDeferred() && keyFieldReadWithKey(obj, field.Name) {
+				out.Values[i] = ec._ApiKey_owner(ctx, field, obj)
+				if out.Values[i] == graphql.Null {
+					atomic.AddUint32(&out.Invalids, 1)
+				}
+				break
+			}
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._ApiKey_owner(ctx, field, obj)
 				})
 		case "usageByIntegration":
+			if !field.IsDeferred() && keyFieldReadWithKey(obj, field.Name) {
+				out.Values[i] = ec._ApiKey_usageByIntegration(ctx, field, obj)
+				if out.Values[i] == graphql.Null {
+					atomic.AddUint32(&out.Invalids, 1)
+				}
+				break
+			}
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {

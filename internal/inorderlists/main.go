@@ -47,6 +47,17 @@ var objectFastPaths = map[string]string{
 // third of a microsecond. The field's own panic guard stays.
 var inlineRootFields = []string{"viewer", "account"}
 
+// inlineWhenReady names object fields resolved in line, rather than on a
+// goroutine of their own, when a hand-written check says their data was
+// read with the object, so their resolvers cannot wait: by type, the
+// fields and the check (see graph/keyfields.go).
+var inlineWhenReady = map[string]struct {
+	fields []string
+	ready  string
+}{
+	"ApiKey": {[]string{"owner", "usageByIntegration", "lastUsedAt"}, "keyFieldReadWithKey(obj, field.Name)"},
+}
+
 // rootFieldFastPaths are hand-written resolvers tried first in a root
 // field's generated resolver, which runs when they return nil (see
 // graph/viewerfield.go).
@@ -144,6 +155,36 @@ func rewrite(path string) error {
 			return fmt.Errorf("%s: Query.%s is not resolved concurrently as expected (non-null, with a resolver); update inlineRootFields", path, field)
 		}
 		src = bytes.Replace(src, deferred, inline, 1)
+	}
+	for typ, inline := range inlineWhenReady {
+		for _, field := range inline.fields {
+			for _, nonNull := range []string{"true", "false"} {
+				concurrent := "\t\tcase \"" + field + "\":\n" +
+					"\t\t\tout.ResolveConcurrently(ec.OperationContext, &deferred, i,\n" +
+					"\t\t\t\ttrue, " + nonNull + ",\n" +
+					"\t\t\t\tfunc(ctx context.Context) graphql.Marshaler {\n" +
+					"\t\t\t\t\treturn ec._" + typ + "_" + field + "(ctx, field, obj)\n" +
+					"\t\t\t\t})\n"
+				// As ResolveConcurrently counts a result that makes the
+				// object invalid: Null for a non-null field, RequiredNull
+				// for a nullable one. The field's own ResolveField guards
+				// against panics, as it does on the concurrent path.
+				invalid := map[string]string{"true": "graphql.Null", "false": "graphql.RequiredNull"}[nonNull]
+				inlined := "\t\tcase \"" + field + "\":\n" +
+					"\t\t\tif !field.IsDeferred() && " + inline.ready + " {\n" +
+					"\t\t\t\tout.Values[i] = ec._" + typ + "_" + field + "(ctx, field, obj)\n" +
+					"\t\t\t\tif out.Values[i] == " + invalid + " {\n" +
+					"\t\t\t\t\tatomic.AddUint32(&out.Invalids, 1)\n" +
+					"\t\t\t\t}\n" +
+					"\t\t\t\tbreak\n" +
+					"\t\t\t}\n" +
+					concurrent[len("\t\tcase \""+field+"\":\n"):]
+				src = bytes.Replace(src, []byte(concurrent), []byte(inlined), 1)
+			}
+			if !bytes.Contains(src, []byte("\t\tcase \""+field+"\":\n\t\t\tif !field.IsDeferred() && "+inline.ready)) {
+				return fmt.Errorf("%s: %s.%s is not resolved concurrently as expected; update inlineWhenReady", path, typ, field)
+			}
+		}
 	}
 	for field, fast := range rootFieldFastPaths {
 		header := []byte("func (ec *executionContext) _Query_" + field + "(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {\n")
