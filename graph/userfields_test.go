@@ -37,16 +37,8 @@ func TestUserFieldsFastPathAnswersAsGenerated(t *testing.T) {
 				if strings.Contains(query, "apiKeys") && auth == testkit.Bearer(secret) {
 					continue // a key does not list keys
 				}
-				answer := func(fast bool) string {
-					graph.SetUserFieldsFastPath(fast)
-					defer graph.SetUserFieldsFastPath(true)
-					resp := e.Do(t, testkit.Request{Auth: auth, Query: query, Variables: map[string]any{"skip": true}})
-					if resp.Status != 200 || len(resp.Errors) > 0 {
-						t.Fatalf("%d %s", resp.Status, resp.Body)
-					}
-					return resp.Body
-				}
-				fast, generated := answer(true), answer(false)
+				fast, generated := answersBothWays(t, e, graph.SetUserFieldsFastPath,
+					testkit.Request{Auth: auth, Query: query, Variables: map[string]any{"skip": true}}, false)
 				if fast != generated {
 					t.Fatalf("%s: the fast path answers\n%s\nthe generated path\n%s", query, fast, generated)
 				}
@@ -60,16 +52,8 @@ func TestUserFieldsFastPathAnswersAsGenerated(t *testing.T) {
 		}
 		// Without an actor the viewer's error names its path: the fast
 		// path leaves it to the generated one.
-		answer := func(fast bool) string {
-			graph.SetUserFieldsFastPath(fast)
-			defer graph.SetUserFieldsFastPath(true)
-			resp := e.Do(t, testkit.Request{Query: `{ viewer { id } }`})
-			if len(resp.Errors) == 0 {
-				t.Fatalf("an anonymous viewer answered %d %s", resp.Status, resp.Body)
-			}
-			return resp.Body
-		}
-		if fast, generated := answer(true), answer(false); fast != generated || !strings.Contains(fast, `"path":["viewer"]`) {
+		fast, generated := answersBothWays(t, e, graph.SetUserFieldsFastPath, testkit.Request{Query: `{ viewer { id } }`}, true)
+		if fast != generated || !strings.Contains(fast, `"path":["viewer"]`) {
 			t.Fatalf("anonymous viewer: the fast path answers\n%s\nthe generated path\n%s", fast, generated)
 		}
 	})
