@@ -190,9 +190,6 @@ func (a *Authenticator) Admit(w http.ResponseWriter, r *http.Request, acceptSess
 		}
 	}
 	if actor.APIKey != nil {
-		if keyTraffic.tally == nil {
-			keyTraffic = a.trafficOf(actor) // looked up: no verdict carried it
-		}
 		setKeyExpiry(w, actor.APIKey)
 		// The limit comes first: every answer to a verified key carries
 		// its rate-limit headers, and a bad request still counts.
@@ -233,8 +230,7 @@ func (a *Authenticator) verify(ctx context.Context, header string, acceptSession
 }
 
 // verifyAt is verify for a request admitted at now (by the real clock).
-// An answer from the cache comes with its key's traffic; one the database
-// gave, without.
+// A key's actor comes with the traffic its verdict carries.
 func (a *Authenticator) verifyAt(ctx context.Context, header string, acceptSessions bool, now time.Time) (*model.Actor, traffic, error) {
 	ip := ClientIPFromContext(ctx)
 	secret, ok := credential.SecretFromAuthorization(header)
@@ -277,7 +273,7 @@ func (a *Authenticator) verifyAt(ctx context.Context, header string, acceptSessi
 	if err != nil {
 		return nil, traffic{}, err
 	}
-	actor, err := a.boundedLookUp(ctx, digest, kind)
+	v, err := a.boundedLookUp(ctx, digest, kind)
 	switch {
 	case err == nil || errors.Is(err, refusedUnknown):
 		if a.Cache.markReachable() {
@@ -293,9 +289,9 @@ func (a *Authenticator) verifyAt(ctx context.Context, header string, acceptSessi
 		}
 		// Read after the look-up, so that a verdict whose TTL ended while
 		// it waited does not answer.
-		if v, ok := a.Cache.kept(digest); ok && !a.failClosed {
-			actor, err = v.actor, nil
-			if actor == nil {
+		if kept, ok := a.Cache.kept(digest); ok && !a.failClosed {
+			v, err = kept, nil
+			if v.actor == nil {
 				err = refusedUnknown
 			}
 		}
@@ -305,7 +301,10 @@ func (a *Authenticator) verifyAt(ctx context.Context, header string, acceptSessi
 	if failed {
 		return nil, traffic{}, a.limits.failedLookUp(ctx, ip)
 	}
-	return actor, traffic{}, err
+	if err != nil {
+		return nil, traffic{}, err
+	}
+	return v.actor, v.traffic, nil
 }
 
 // kindOf is the kind of credential that authenticated actor.
@@ -329,24 +328,24 @@ func (a *Authenticator) answer(ctx context.Context, v verdict, ip string) (*mode
 // the bound once its turn has come, while the request itself goes on,
 // means the database cannot answer: UNAVAILABLE, as a lost connection
 // is. So does waiting for a turn while no look-up is answered for as long.
-func (a *Authenticator) boundedLookUp(ctx context.Context, digest credential.Digest, kind credential.Kind) (*model.Actor, error) {
+func (a *Authenticator) boundedLookUp(ctx context.Context, digest credential.Digest, kind credential.Kind) (verdict, error) {
 	if a.lookUpTimeout <= 0 {
 		return a.lookUp(ctx, digest, kind)
 	}
 	if err := a.waitForTurn(ctx); err != nil {
-		return nil, err
+		return verdict{}, err
 	}
 	defer a.lookUpTurns.Release(1)
 	bounded, cancel := context.WithTimeout(ctx, a.lookUpTimeout)
 	defer cancel()
-	actor, err := a.lookUp(bounded, digest, kind)
+	v, err := a.lookUp(bounded, digest, kind)
 	if err == nil || errors.Is(err, refusedUnknown) {
 		a.lastAnswer.Store(time.Now().UnixNano())
 	}
 	if err != nil && ctx.Err() == nil && bounded.Err() != nil {
-		return nil, fmt.Errorf("%w (the credential's look-up took longer than %v)", model.ErrUnavailable, a.lookUpTimeout)
+		return verdict{}, fmt.Errorf("%w (the credential's look-up took longer than %v)", model.ErrUnavailable, a.lookUpTimeout)
 	}
-	return actor, err
+	return v, err
 }
 
 // waitForTurn waits for one of the look-ups' turns for as long as the
@@ -372,8 +371,9 @@ func (a *Authenticator) waitForTurn(ctx context.Context) error {
 }
 
 // lookUp asks the database who a credential belongs to and caches the
-// answer, unless a revocation overtook the look-up.
-func (a *Authenticator) lookUp(ctx context.Context, digest credential.Digest, kind credential.Kind) (*model.Actor, error) {
+// answer, unless a revocation overtook the look-up. It returns the verdict
+// found, with its key's traffic.
+func (a *Authenticator) lookUp(ctx context.Context, digest credential.Digest, kind credential.Kind) (verdict, error) {
 	generation := a.Cache.currentGeneration()
 	var actor *model.Actor
 	var err error
@@ -385,13 +385,14 @@ func (a *Authenticator) lookUp(ctx context.Context, digest credential.Digest, ki
 	if errors.Is(err, model.ErrNotFound) {
 		a.Cache.forget(digest)
 		a.Cache.fill(digest, verdict{ttl: a.Cache.negativeTTL}, generation)
-		return nil, refusedUnknown
+		return verdict{}, refusedUnknown
 	}
 	if err != nil {
-		return nil, err
+		return verdict{}, err
 	}
-	a.Cache.fill(digest, a.Cache.found(actor), generation)
-	return actor, nil
+	v := a.Cache.found(actor)
+	a.Cache.fill(digest, v, generation)
+	return v, nil
 }
 
 // refreshTimeout bounds a background renewal's statements; one that fails
