@@ -13,7 +13,6 @@ import (
 	"github.com/keyfob/keyfob/credential"
 	"github.com/keyfob/keyfob/db"
 	"github.com/keyfob/keyfob/internal/pgtest"
-	"github.com/keyfob/keyfob/model"
 	"github.com/keyfob/keyfob/usage"
 )
 
@@ -31,20 +30,8 @@ func BenchmarkParseAndChecksum(b *testing.B) {
 
 func newBenchAuthenticator(b testing.TB) (*Authenticator, string) {
 	b.Helper()
-	passwords, _ := credential.NewPasswords(credential.DefaultPasswordParams)
-	store, err := db.Open(filepath.Join(b.TempDir(), "bench.db"), db.Options{Passwords: passwords})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { store.Close() })
-	if _, err := store.Migrate(context.Background()); err != nil {
-		b.Fatal(err)
-	}
-	res, err := store.SignUp(context.Background(), db.SignUp{AccountName: "Bench", Name: "B", Email: "b@example.test", Password: "password123"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	_, secret, err := store.CreateAPIKey(context.Background(), &model.Actor{User: res.User, Account: res.Account, Session: &model.Session{}}, "Bench")
+	store, owner := signedUpStore(b, filepath.Join(b.TempDir(), "bench.db"), db.Options{}, "Bench", "b@example.test")
+	_, secret, err := store.CreateAPIKey(context.Background(), owner, "Bench")
 	if err != nil {
 		b.Fatal(err)
 	}

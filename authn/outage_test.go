@@ -10,7 +10,6 @@ import (
 
 	"github.com/jonboulle/clockwork"
 
-	"github.com/keyfob/keyfob/credential"
 	"github.com/keyfob/keyfob/db"
 	"github.com/keyfob/keyfob/model"
 	"github.com/keyfob/keyfob/usage"
@@ -30,21 +29,9 @@ type outageFixture struct {
 
 func newOutageFixture(t *testing.T, failClosed bool) *outageFixture {
 	t.Helper()
-	passwords, _ := credential.NewPasswords(credential.DefaultPasswordParams)
-	store, err := db.Open(filepath.Join(t.TempDir(), "outage.db"), db.Options{Passwords: passwords})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
+	store, owner := signedUpStore(t, filepath.Join(t.TempDir(), "outage.db"), db.Options{}, "Outage", "o@example.test")
 	ctx := context.Background()
-	if _, err := store.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	res, err := store.SignUp(ctx, db.SignUp{AccountName: "Outage", Name: "O", Email: "o@example.test", Password: "password123"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	owner := &model.Actor{User: res.User, Account: res.Account, Session: &model.Session{}}
+	var err error
 	f := &outageFixture{store: store, clock: clockwork.NewFakeClockAt(time.Now())}
 	var key *model.APIKey
 	if key, f.warm, err = store.CreateAPIKey(ctx, owner, "warm"); err != nil {

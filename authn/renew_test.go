@@ -40,30 +40,14 @@ func eachRenewalStore(t *testing.T, test func(t *testing.T, f *renewalFixture)) 
 
 func newRenewalFixture(t testing.TB, dsn string) *renewalFixture {
 	t.Helper()
-	params := credential.DefaultPasswordParams
-	params.Memory = 1024
-	passwords, _ := credential.NewPasswords(params)
 	clock := clockwork.NewFakeClockAt(time.Now())
-	store, err := db.Open(dsn, db.Options{Passwords: passwords, Clock: clock})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	ctx := context.Background()
-	if _, err := store.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	f := &renewalFixture{store: store, clock: clock, email: "r@example.test"}
-	res, err := store.SignUp(ctx, db.SignUp{AccountName: "Renew", Name: "R", Email: f.email, Password: "password123"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.owner = &model.Actor{User: res.User, Account: res.Account, Session: &model.Session{}}
-	recorder := usage.NewRecorder(store, usage.Options{Interval: time.Hour})
+	f := &renewalFixture{clock: clock, email: "r@example.test"}
+	f.store, f.owner = signedUpStore(t, dsn, db.Options{Clock: clock}, "Renew", f.email)
+	recorder := usage.NewRecorder(f.store, usage.Options{Interval: time.Hour})
 	t.Cleanup(func() { recorder.Close(context.Background()) })
 	limits := DefaultRateLimits
 	limits.PerKey = 1 << 30
-	f.a = New(store, recorder, slog.New(slog.DiscardHandler), Options{
+	f.a = New(f.store, recorder, slog.New(slog.DiscardHandler), Options{
 		CacheTTL: renewalTTL, NegativeCacheTTL: time.Minute, CacheSize: 1000, RateLimits: limits, Clock: clock,
 	})
 	t.Cleanup(f.a.Close)
