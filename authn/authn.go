@@ -107,26 +107,85 @@ func New(store *db.DB, usage UsageRecorder, logger *slog.Logger, opts Options) *
 		background:     background,
 		stopBackground: stop,
 	}
-	a.Cache.trafficOf = a.trafficOf
+	a.Cache.admissionOf = a.admissionOf
 	return a
 }
 
-// traffic is where this instance counts a key's requests: its rate-limit
-// windows and its usage tally. A key's cached verdict carries it, so a
-// warm request reaches both by pointer: looking each up by key id (hashing
-// the id, then a map's memory, which under traffic on many keys is rarely
-// in the processor's caches) cost it about a microsecond.
-type traffic struct {
+// keyAdmission is what admitting a request with a cached API key reads,
+// gathered once, when the key's verdict is filled. Under traffic over many
+// keys little of it is in the processor's caches, and each object a
+// request reads costs a miss of its own: the actor, its key (whose fields
+// span three cache lines), each of the key's ids, and the two maps that
+// would find the key's rate-limit count and usage tally by id. The warm
+// path reads this one small object instead, whose ids are one string.
+type keyAdmission struct {
 	limit *keyCount
 	tally *usage.Tally
+	// previousSecretHash is the hash of the key's previous secret when the
+	// verdict is for that secret, during the grace after a roll, else "".
+	previousSecretHash string
+	// values are the key's account, user and key ids, its access, and its
+	// expiry (KeyExpiresAtHeader's value, "" for never), as its answers
+	// name them: each is sliced out as a header's value, so answers share
+	// them.
+	values [5]string
 }
 
-// trafficOf is the traffic of actor's key (none for a session).
-func (a *Authenticator) trafficOf(actor *model.Actor) traffic {
-	if actor.APIKey == nil {
-		return traffic{}
+const (
+	accountIDValue = iota
+	userIDValue
+	keyIDValue
+	accessValue
+	expiresAtValue
+)
+
+// admissionOf gathers the keyAdmission of actor's key (nil for a session).
+func (a *Authenticator) admissionOf(actor *model.Actor) *keyAdmission {
+	key := actor.APIKey
+	if key == nil {
+		return nil
 	}
-	return traffic{limit: a.limits.keyCount(actor.APIKey.ID, time.Now()), tally: a.Usage.Tally(actor.APIKey.ID)}
+	k := &keyAdmission{limit: a.limits.keyCount(key.ID, time.Now()), tally: a.Usage.Tally(key.ID)}
+	if actor.PreviousSecretExpiresAt != nil && key.PreviousSecretHash != nil {
+		k.previousSecretHash = *key.PreviousSecretHash
+	}
+	// One string holds the ids and the expiry, so that writing them reads
+	// one place in memory.
+	expiresAt := keyExpiryValue(key)
+	ids := key.AccountID + key.UserID + key.ID + expiresAt
+	k.values[accountIDValue], ids = ids[:len(key.AccountID)], ids[len(key.AccountID):]
+	k.values[userIDValue], ids = ids[:len(key.UserID)], ids[len(key.UserID):]
+	k.values[keyIDValue], k.values[expiresAtValue] = ids[:len(key.ID)], ids[len(key.ID):]
+	k.values[accessValue] = string(key.Access)
+	return k
+}
+
+func (k *keyAdmission) keyID() string           { return k.values[keyIDValue] }
+func (k *keyAdmission) access() model.KeyAccess { return model.KeyAccess(k.values[accessValue]) }
+
+// value is values[i] as a header's value: a one-element slice, full, so
+// that an Add to one answer's header copies it rather than writing into
+// what the others share.
+func (k *keyAdmission) value(i int) []string { return k.values[i : i+1 : i+1] }
+
+// Admission is an admitted request: who makes it (nil for an anonymous
+// request) and, for an API key, the values its answer names the key by.
+type Admission struct {
+	Actor *model.Actor
+	key   *keyAdmission
+}
+
+// KeyValues are the header values that name an admitted API key.
+type KeyValues struct{ AccountID, UserID, KeyID, Access []string }
+
+// KeyValues returns the values naming the admission's key, read from its
+// cached verdict; none for a session or an anonymous request.
+func (a Admission) KeyValues() KeyValues {
+	k := a.key
+	if k == nil {
+		return KeyValues{}
+	}
+	return KeyValues{AccountID: k.value(accountIDValue), UserID: k.value(userIDValue), KeyID: k.value(keyIDValue), Access: k.value(accessValue)}
 }
 
 // Close stops background refreshes and waits for those in flight, so none
@@ -153,19 +212,19 @@ const (
 )
 
 // Admit authenticates r. With acceptSessions false (the gateway endpoint)
-// only API keys count. A request without credentials yields a nil actor
-// when anonymous requests are allowed. A method that is not empty is the
-// one the key's access must allow (model.KeyAccess.Allows); a key refused
-// for it records no usage.
-func (a *Authenticator) Admit(w http.ResponseWriter, r *http.Request, acceptSessions bool, method string) (*model.Actor, error) {
+// only API keys count. A request without credentials is admitted with a
+// nil actor when anonymous requests are allowed. A method that is not
+// empty is the one the key's access must allow (model.KeyAccess.Allows); a
+// key refused for it records no usage.
+func (a *Authenticator) Admit(w http.ResponseWriter, r *http.Request, acceptSessions bool, method string) (Admission, error) {
 	// Read from the map by canonical name, as net/http stores every
 	// request's: Header.Values canonicalises the name again each call.
 	headers := r.Header["Authorization"]
 	if len(headers) == 0 || headers[0] == "" && len(headers) == 1 {
 		if acceptSessions {
-			return nil, nil
+			return Admission{}, nil
 		}
-		return nil, refusedMissing
+		return Admission{}, refusedMissing
 	}
 	header := headers[0]
 	if len(headers) > 1 {
@@ -176,48 +235,47 @@ func (a *Authenticator) Admit(w http.ResponseWriter, r *http.Request, acceptSess
 	// machine each costs about a tenth of a microsecond.
 	now := time.Now()
 	if err := a.limits.ipBlockedAt(ClientIPFromContext(r.Context()), now); err != nil {
-		return nil, err
+		return Admission{}, err
 	}
-	actor, keyTraffic, err := a.verifyAt(r.Context(), header, acceptSessions, now)
+	admitted, err := a.verifyAt(r.Context(), header, acceptSessions, now)
 	if err != nil {
-		return nil, err
+		return Admission{}, err
 	}
-	if actor.APIKey == nil {
+	key := admitted.key
+	if key == nil {
 		// With Redis, a key's limit checks the client's in the same round
 		// trip; a session has no such limit, so it asks on its own.
 		if err := a.limits.sessionBlocked(r.Context(), ClientIPFromContext(r.Context())); err != nil {
-			return nil, err
+			return Admission{}, err
 		}
+		return admitted, nil
 	}
-	if actor.APIKey != nil {
-		setKeyExpiry(w, actor.APIKey)
-		// The limit comes first: every answer to a verified key carries
-		// its rate-limit headers, and a bad request still counts.
-		if err := a.limits.admitKeyAt(w, r, actor.APIKey.ID, keyTraffic.limit, now); err != nil {
-			return nil, err
-		}
-		if method != "" && !actor.APIKey.Access.Allows(method) {
-			return nil, model.ErrReadOnlyKey
-		}
-		systems := r.Header["X-System"]
-		if len(systems) > 1 {
-			return nil, model.InvalidInput("X-System", "send one X-System header")
-		}
-		system := ""
-		if len(systems) == 1 {
-			system = systems[0]
-		}
-		integration, err := model.CleanIntegration(system)
-		if err != nil {
-			return nil, err
-		}
-		previous := ""
-		if actor.PreviousSecretExpiresAt != nil && actor.APIKey.PreviousSecretHash != nil {
-			previous = *actor.APIKey.PreviousSecretHash
-		}
-		a.Usage.RecordAt(a.Cache.clockAt(now), keyTraffic.tally, integration, previous)
+	h := w.Header()
+	if key.values[expiresAtValue] != "" {
+		h[KeyExpiresAtHeader] = key.value(expiresAtValue)
 	}
-	return actor, nil
+	// The limit comes first: every answer to a verified key carries its
+	// rate-limit headers, and a bad request still counts.
+	if err := a.limits.admitKeyAt(w, r, key.keyID(), key.limit, now); err != nil {
+		return Admission{}, err
+	}
+	if method != "" && !key.access().Allows(method) {
+		return Admission{}, model.ErrReadOnlyKey
+	}
+	systems := r.Header["X-System"]
+	if len(systems) > 1 {
+		return Admission{}, model.InvalidInput("X-System", "send one X-System header")
+	}
+	system := ""
+	if len(systems) == 1 {
+		system = systems[0]
+	}
+	integration, err := model.CleanIntegration(system)
+	if err != nil {
+		return Admission{}, err
+	}
+	a.Usage.RecordAt(a.Cache.clockAt(now), key.tally, integration, key.previousSecretHash)
+	return admitted, nil
 }
 
 // verify resolves an Authorization header to an actor, from the cache when
@@ -225,17 +283,17 @@ func (a *Authenticator) Admit(w http.ResponseWriter, r *http.Request, acceptSess
 // remembered: it finds nothing in the cache, then fails its check.
 // Every refusal counts against the client's failed-authentication limits.
 func (a *Authenticator) verify(ctx context.Context, header string, acceptSessions bool) (*model.Actor, error) {
-	actor, _, err := a.verifyAt(ctx, header, acceptSessions, time.Now())
-	return actor, err
+	admitted, err := a.verifyAt(ctx, header, acceptSessions, time.Now())
+	return admitted.Actor, err
 }
 
 // verifyAt is verify for a request admitted at now (by the real clock).
-// A key's actor comes with the traffic its verdict carries.
-func (a *Authenticator) verifyAt(ctx context.Context, header string, acceptSessions bool, now time.Time) (*model.Actor, traffic, error) {
+// A key's actor comes with the admission its verdict carries.
+func (a *Authenticator) verifyAt(ctx context.Context, header string, acceptSessions bool, now time.Time) (Admission, error) {
 	ip := ClientIPFromContext(ctx)
 	secret, ok := credential.SecretFromAuthorization(header)
 	if !ok {
-		return nil, traffic{}, a.limits.failedFrom(ctx, ip, refusedMalformed)
+		return Admission{}, a.limits.failedFrom(ctx, ip, refusedMalformed)
 	}
 	digest := credential.Sum(secret)
 	now = a.Cache.clockAt(now)
@@ -244,7 +302,7 @@ func (a *Authenticator) verifyAt(ctx context.Context, header string, acceptSessi
 	// whose checksum cost a warm request more than the cache look-up.
 	if v, ok := a.Cache.getAt(digest, now); ok {
 		if !acceptSessions && credential.IsSessionToken(secret) {
-			return nil, traffic{}, a.limits.failedFrom(ctx, ip, refusedSession)
+			return Admission{}, a.limits.failedFrom(ctx, ip, refusedSession)
 		}
 		if v.actor != nil && v.refreshDue(now) {
 			a.refresh(digest, kindOf(v.actor))
@@ -253,10 +311,10 @@ func (a *Authenticator) verifyAt(ctx context.Context, header string, acceptSessi
 	}
 	kind := credential.Classify(secret)
 	if kind == credential.KindInvalid {
-		return nil, traffic{}, a.limits.failedFrom(ctx, ip, refusedMalformed)
+		return Admission{}, a.limits.failedFrom(ctx, ip, refusedMalformed)
 	}
 	if kind == credential.KindSession && !acceptSessions {
-		return nil, traffic{}, a.limits.failedFrom(ctx, ip, refusedSession)
+		return Admission{}, a.limits.failedFrom(ctx, ip, refusedSession)
 	}
 	// A verdict the cache keeps but may not serve (the listener is down, or
 	// returned since it was filled) stands in for a database that cannot
@@ -271,7 +329,7 @@ func (a *Authenticator) verifyAt(ctx context.Context, header string, acceptSessi
 	// before the first is counted, and given back if the credential is known.
 	slot, err := a.limits.takeLookUpSlot(ctx, ip)
 	if err != nil {
-		return nil, traffic{}, err
+		return Admission{}, err
 	}
 	v, err := a.boundedLookUp(ctx, digest, kind)
 	switch {
@@ -299,12 +357,12 @@ func (a *Authenticator) verifyAt(ctx context.Context, header string, acceptSessi
 	failed := errors.Is(err, refusedUnknown)
 	slot.end(failed)
 	if failed {
-		return nil, traffic{}, a.limits.failedLookUp(ctx, ip)
+		return Admission{}, a.limits.failedLookUp(ctx, ip)
 	}
 	if err != nil {
-		return nil, traffic{}, err
+		return Admission{}, err
 	}
-	return v.actor, v.traffic, nil
+	return Admission{Actor: v.actor, key: v.key}, nil
 }
 
 // kindOf is the kind of credential that authenticated actor.
@@ -317,11 +375,11 @@ func kindOf(actor *model.Actor) credential.Kind {
 
 // answer is a cached verdict's answer: its actor, or a refusal that counts
 // against the client's failed-authentication limits.
-func (a *Authenticator) answer(ctx context.Context, v verdict, ip string) (*model.Actor, traffic, error) {
+func (a *Authenticator) answer(ctx context.Context, v verdict, ip string) (Admission, error) {
 	if v.actor == nil {
-		return nil, traffic{}, a.limits.failedFrom(ctx, ip, refusedUnknown)
+		return Admission{}, a.limits.failedFrom(ctx, ip, refusedUnknown)
 	}
-	return v.actor, v.traffic, nil
+	return Admission{Actor: v.actor, key: v.key}, nil
 }
 
 // boundedLookUp is lookUp within the look-up bound. A look-up that outlives
@@ -372,7 +430,7 @@ func (a *Authenticator) waitForTurn(ctx context.Context) error {
 
 // lookUp asks the database who a credential belongs to and caches the
 // answer, unless a revocation overtook the look-up. It returns the verdict
-// found, with its key's traffic.
+// found, with its key's admission.
 func (a *Authenticator) lookUp(ctx context.Context, digest credential.Digest, kind credential.Kind) (verdict, error) {
 	generation := a.Cache.currentGeneration()
 	var actor *model.Actor
@@ -432,20 +490,29 @@ func ClientError(err error) error {
 // Observe reports an admission's outcome to the metrics, and logs a
 // refusal's reason, which the client never learns.
 func (a *Authenticator) Observe(r *http.Request, actor *model.Actor, err error) {
-	var why refusal
 	switch {
 	case err == nil && actor == nil:
-		return // anonymous
+		// anonymous
 	case err == nil:
 		a.onOutcome("ok")
-	case errors.As(err, &why):
+	default:
+		a.observeRefusal(r, err)
+	}
+}
+
+// observeRefusal is Observe for a refused request: apart, because the
+// reason errors.As reads into is allocated, and an admitted request need
+// not pay for it.
+func (a *Authenticator) observeRefusal(r *http.Request, err error) {
+	var why refusal
+	if errors.As(err, &why) {
 		a.onOutcome(string(why))
 		a.Logger.InfoContext(r.Context(), "authentication refused", "reason", string(why), "path", r.URL.Path)
-	default:
-		code := model.ErrorCode(err)
-		a.onOutcome(string(code))
-		if code == model.CodeInternal || code == model.CodeUnavailable {
-			a.Logger.ErrorContext(r.Context(), "authentication could not be decided", "error", err)
-		}
+		return
+	}
+	code := model.ErrorCode(err)
+	a.onOutcome(string(code))
+	if code == model.CodeInternal || code == model.CodeUnavailable {
+		a.Logger.ErrorContext(r.Context(), "authentication could not be decided", "error", err)
 	}
 }

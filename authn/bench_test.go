@@ -56,8 +56,8 @@ func BenchmarkWarmVerify(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		if actor, err := a.Admit(httptest.NewRecorder(), req, false, http.MethodGet); err != nil || actor.APIKey == nil {
-			b.Fatalf("%v %v", actor, err)
+		if admitted, err := a.Admit(httptest.NewRecorder(), req, false, http.MethodGet); err != nil || admitted.Actor.APIKey == nil {
+			b.Fatalf("%v %v", admitted.Actor, err)
 		}
 	}
 }

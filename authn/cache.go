@@ -25,8 +25,9 @@ type verdict struct {
 	// in the background, so a credential in use is renewed before its TTL ends
 	// instead of making a request wait for the database when it does.
 	refreshAt int64
-	// traffic is where the key's requests are counted, for a key's verdict.
-	traffic traffic
+	// key is what admitting a request with the key reads, for a key's
+	// verdict (see keyAdmission).
+	key *keyAdmission
 	// epoch is the cache's listening epoch when the verdict was filled: one
 	// from an earlier epoch may predate a revocation the listener missed,
 	// so it answers only when the database cannot (see Cache.kept).
@@ -83,9 +84,9 @@ type Cache struct {
 	// log line) for every hit.
 	refreshPausedUntil atomic.Int64
 
-	// trafficOf, if set, is where a key's requests are counted, for its
-	// verdict to carry (the authenticator's).
-	trafficOf func(*model.Actor) traffic
+	// admissionOf, if set, gathers what admitting a key's requests reads,
+	// for its verdict to carry (the authenticator's).
+	admissionOf func(*model.Actor) *keyAdmission
 
 	hits, misses atomic.Uint64
 	clock        clockwork.Clock
@@ -233,8 +234,8 @@ func (c *Cache) unreachable() bool {
 // (for a rolled key's previous secret, when its grace ends).
 func (c *Cache) found(actor *model.Actor) verdict {
 	v := verdict{actor: actor, ttl: c.ttl}
-	if c.trafficOf != nil {
-		v.traffic = c.trafficOf(actor)
+	if c.admissionOf != nil {
+		v.key = c.admissionOf(actor)
 	}
 	var expiresAt *time.Time
 	switch {

@@ -1,7 +1,6 @@
 package authn
 
 import (
-	"net/http"
 	"time"
 
 	"github.com/keyfob/keyfob/model"
@@ -13,10 +12,12 @@ import (
 // GitHub-Authentication-Token-Expiration does).
 const KeyExpiresAtHeader = "X-Keyfob-Key-Expires-At"
 
-// setKeyExpiry names key's expiry in the answer, if it has one: RFC 3339 in
-// UTC, to the instant, as the API's DateTime shows it.
-func setKeyExpiry(w http.ResponseWriter, key *model.APIKey) {
-	if key.ExpiresAt != nil {
-		w.Header().Set(KeyExpiresAtHeader, key.ExpiresAt.UTC().Format(time.RFC3339Nano))
+// keyExpiryValue is KeyExpiresAtHeader's value for key: its expiry in RFC
+// 3339, in UTC, to the instant, as the API's DateTime shows it; "" for a
+// key that never expires.
+func keyExpiryValue(key *model.APIKey) string {
+	if key.ExpiresAt == nil {
+		return ""
 	}
+	return key.ExpiresAt.UTC().Format(time.RFC3339Nano)
 }

@@ -29,16 +29,16 @@ const (
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// A key runs queries only on /graphql, whatever the method.
-		actor, err := s.authn.Admit(w, r, true, "")
-		s.authn.Observe(r, actor, err)
+		admitted, err := s.authn.Admit(w, r, true, "")
+		s.authn.Observe(r, admitted.Actor, err)
 		if err != nil {
 			writeError(w, authn.ClientError(err))
 			return
 		}
 		// One copy of the request for the actor and the loaders together.
 		ctx := loader.NewContext(r.Context(), s.store)
-		if actor != nil {
-			ctx = model.NewContextWithActor(ctx, actor)
+		if admitted.Actor != nil {
+			ctx = model.NewContextWithActor(ctx, admitted.Actor)
 		}
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
@@ -50,20 +50,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 var (
 	statusOKValue = []string{"200"}[:1:1]
 	noStoreValue  = []string{"no-store"}[:1:1]
-	fullValue     = []string{string(model.KeyAccessFull)}[:1:1]
-	readOnlyValue = []string{string(model.KeyAccessReadOnly)}[:1:1]
 )
-
-// keyAccessValue is the X-Keyfob-Key-Access value for access.
-func keyAccessValue(access model.KeyAccess) []string {
-	switch access {
-	case model.KeyAccessFull:
-		return fullValue
-	case model.KeyAccessReadOnly:
-		return readOnlyValue
-	}
-	return []string{string(access)}
-}
 
 // errKeyRequired is the gateway endpoint's one answer to every refused
 // credential: it takes API keys only.
@@ -75,8 +62,8 @@ var errKeyRequired = &model.Error{Code: model.CodeUnauthenticated, Message: "a v
 // JSON error.
 func (s *Server) verify() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		actor, err := s.authn.Admit(w, r, false, s.originalMethod(r))
-		s.authn.Observe(r, actor, err)
+		admitted, err := s.authn.Admit(w, r, false, s.originalMethod(r))
+		s.authn.Observe(r, admitted.Actor, err)
 		if err != nil {
 			e := asDomain(authn.ClientError(err))
 			if e.Code == model.CodeUnauthenticated {
@@ -90,15 +77,15 @@ func (s *Server) verify() http.Handler {
 			writeJSON(w, e, map[string]any{"error": body})
 			return
 		}
-		// Set straight into the map, the names already canonical, and the
-		// key's three ids in one allocation: this is the gateway's hot path.
-		key := actor.APIKey
-		ids := []string{key.AccountID, key.UserID, key.ID}
+		// Set straight into the map, the names already canonical, the
+		// values those the key's cached verdict carries: this is the
+		// gateway's hot path.
+		key := admitted.KeyValues()
 		h := w.Header()
-		h[HeaderAccountID] = ids[0:1:1]
-		h[HeaderUserID] = ids[1:2:2]
-		h[HeaderKeyID] = ids[2:3:3]
-		h[HeaderKeyAccess] = keyAccessValue(key.Access)
+		h[HeaderAccountID] = key.AccountID
+		h[HeaderUserID] = key.UserID
+		h[HeaderKeyID] = key.KeyID
+		h[HeaderKeyAccess] = key.Access
 		h[HeaderStatus] = statusOKValue
 		h["Cache-Control"] = noStoreValue
 		w.WriteHeader(http.StatusOK)
