@@ -10,6 +10,9 @@
 //   - with -redis-url, p99 and CPU per request of /auth/verify at a fixed
 //     rate on a second server that keeps its rate limits in that Redis,
 //     against the first, which keeps them in memory;
+//   - with -only builds and -baseline-binary, /auth/verify on that earlier
+//     build against this one, both serving the same schema, closed loop: what
+//     a change to the keyed path saved, side by side;
 //   - every admitted request recorded exactly once, pair by pair (key ×
 //     integration), after a graceful stop.
 //
@@ -72,7 +75,7 @@ func main() {
 	flag.IntVar(&o.rounds, "rounds", 11, "alternating baseline/candidate rounds per comparison")
 	flag.DurationVar(&o.settle, "settle", 1500*time.Millisecond, "pause after each run, longer than the server's usage flush interval, so that a run's last flush is charged to it and not to the next run")
 	flag.StringVar(&o.profileDir, "profile-dir", "", "write CPU profiles of the server and of this command for every run into this directory")
-	flag.StringVar(&o.only, "only", "", "run only these comparisons, comma-separated: verify, graphql, latency, redis (the exactness check always runs)")
+	flag.StringVar(&o.only, "only", "", "run only these comparisons, comma-separated: verify, graphql, latency, redis, builds (the exactness check always runs; builds runs only when named, with -baseline-binary)")
 	flag.StringVar(&o.redisURL, "redis-url", "", "a Redis for the redis comparison: a second server keeps its rate limits there (the comparison runs only when this is set)")
 	flag.Parse()
 	if err := run(o); err != nil {
@@ -88,6 +91,9 @@ func run(o options) error {
 	selected, err := comparisons(o.only, o.redisURL != "")
 	if err != nil {
 		return err
+	}
+	if selected["builds"] && o.baseBinary == "" {
+		return errors.New("-only builds needs -baseline-binary")
 	}
 	dsn, drop, err := freshSchema(o.databaseURL)
 	if err != nil {
@@ -116,11 +122,17 @@ func run(o options) error {
 	defer srv.cmd.Process.Kill()
 	var baseSrv *server
 	if o.baseBinary != "" {
-		baseDSN, dropBase, err := freshSchema(o.databaseURL)
-		if err != nil {
-			return err
+		// Comparing builds on keyed requests needs the earlier build to
+		// know the same keys: it serves the same schema, as a second
+		// instance would. Otherwise it gets one of its own.
+		baseDSN := dsn
+		if !selected["builds"] {
+			var dropBase func()
+			if baseDSN, dropBase, err = freshSchema(o.databaseURL); err != nil {
+				return err
+			}
+			defer dropBase()
 		}
-		defer dropBase()
 		if baseSrv, err = startServer(o.baseBinary, baseDSN, "", o.keys); err != nil {
 			return err
 		}
@@ -181,7 +193,19 @@ func run(o options) error {
 		viewer := side{name: "{ viewer { id } } with key", targeter: func() vegeta.Targeter { return p.graphqlTargeter(srv.url, `{ viewer { id } }`, true) }}
 		compareThroughput(typename, viewer, 1.2)
 	}
-	if baseSrv != nil {
+	if selected["builds"] {
+		// The keyed request on the earlier build against this one: what
+		// this build's changes to the keyed path saved, alternating on the
+		// same machine and data.
+		earlier := side{name: "/auth/verify (baseline build)", server: baseSrv,
+			targeter: func() vegeta.Targeter { return p.pathTargeter(baseSrv.url + "/auth/verify") }}
+		fmt.Printf("\nkeyed requests, closed loop: %s against this build, alternating\n", o.baseBinary)
+		c := compare(o, earlier, verify, closed, p, srv)
+		c.reportCPU()
+		fmt.Printf("  -> /auth/verify costs this build %.3fx the server CPU per request of the baseline build (all rounds; the median round %.3fx)\n",
+			c.serverCPURatio(), median(c.rounds, round.serverCPURatio))
+	}
+	if baseSrv != nil && (selected["verify"] || selected["graphql"]) {
 		// The baselines on the earlier build against this one: a ratio
 		// above must not improve by making them dearer.
 		fmt.Printf("\nbaselines, closed loop: %s against this build, alternating\n", o.baseBinary)
@@ -224,6 +248,12 @@ func run(o options) error {
 	fmt.Println("\nstopping the server (SIGTERM) and checking usage counts pair by pair ...")
 	if err := srv.stop(); err != nil {
 		return err
+	}
+	if selected["builds"] {
+		// The earlier build admitted some of the keyed requests too.
+		if err := baseSrv.stop(); err != nil {
+			return err
+		}
 	}
 	recorded, err := recordedRequests(dsn, p)
 	if err != nil {
@@ -316,11 +346,11 @@ func metricValue(base, name string) (float64, error) {
 // comparisons parses -only: the set of comparisons to run, all by default
 // (redis only when there is a Redis to run it with).
 func comparisons(only string, haveRedis bool) (map[string]bool, error) {
-	all := []string{"verify", "graphql", "latency", "redis"}
+	all := []string{"verify", "graphql", "latency", "redis", "builds"}
 	selected := map[string]bool{}
 	if only == "" {
 		for _, name := range all {
-			if name != "redis" || haveRedis {
+			if name != "builds" && (name != "redis" || haveRedis) {
 				selected[name] = true
 			}
 		}
