@@ -133,7 +133,7 @@ const (
 
 // keyWindows is one shard of the per-key limits: the counts of the keys
 // it holds, by key id. A cached verdict carries its key's count (see
-// traffic), so a warm request counts without this look-up; the shard is
+// keyAdmission), so a warm request counts without this look-up; the shard is
 // asked when a verdict is filled, and by a request whose count it has
 // since retired.
 type keyWindows struct {

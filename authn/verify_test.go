@@ -3,7 +3,10 @@ package authn
 import (
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
+	"reflect"
 	"testing"
 
 	"github.com/keyfob/keyfob/model"
@@ -45,5 +48,56 @@ func TestWarmHitsRefuseWhatTheirShapeRefuses(t *testing.T) {
 	}
 	if n := statements.Load(); n != 0 {
 		t.Fatalf("%d queries, want none: every answer comes from the cache or the secret's shape", n)
+	}
+}
+
+// An admitted key's header values are its own, read from its cached
+// verdict, and every answer shares them: an answer that appends to one
+// (Header.Add does) must copy it, not write into the next value, which
+// would name the wrong user in every later answer for the key.
+func TestKeyValuesNameTheKeyAndSurviveAnAppend(t *testing.T) {
+	f := newRenewalFixture(t, filepath.Join(t.TempDir(), "values.db"))
+	key, secret := f.newKey(t)
+	admit := func() KeyValues {
+		t.Helper()
+		r := httptest.NewRequest(http.MethodGet, "/auth/verify", nil)
+		r.Header.Set("Authorization", "Bearer "+secret)
+		admitted, err := f.a.Admit(httptest.NewRecorder(), r, false, http.MethodGet)
+		if err != nil || admitted.Actor == nil || admitted.Actor.APIKey.ID != key.ID {
+			t.Fatalf("admitting the key: %+v, %v", admitted.Actor, err)
+		}
+		return admitted.KeyValues()
+	}
+	want := KeyValues{AccountID: []string{key.AccountID}, UserID: []string{key.UserID}, KeyID: []string{key.ID}, Access: []string{string(key.Access)}}
+	first := admit()
+	if !reflect.DeepEqual(first, want) {
+		t.Fatalf("key values %+v, want %+v", first, want)
+	}
+	answer := http.Header{"X-Keyfob-Account-Id": first.AccountID, "X-Keyfob-User-Id": first.UserID}
+	answer.Add("X-Keyfob-Account-Id", "acct_appended")
+	_ = append(first.KeyID, "key_appended")
+	if again := admit(); !reflect.DeepEqual(again, want) {
+		t.Fatalf("after an answer appended to its values, the next answer's are %+v, want %+v", again, want)
+	}
+	if got := answer["X-Keyfob-Account-Id"]; !reflect.DeepEqual(got, []string{key.AccountID, "acct_appended"}) {
+		t.Fatalf("the appending answer holds %q", got)
+	}
+}
+
+// A session's admission names no key.
+func TestSessionAdmissionHasNoKeyValues(t *testing.T) {
+	f := newRenewalFixture(t, filepath.Join(t.TempDir(), "session.db"))
+	token, _, err := f.store.LogIn(context.Background(), f.email, "password123", model.ClientWeb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := httptest.NewRequest(http.MethodPost, "/graphql", nil)
+	r.Header.Set("Authorization", "Bearer "+token)
+	admitted, err := f.a.Admit(httptest.NewRecorder(), r, true, "")
+	if err != nil || admitted.Actor == nil || admitted.Actor.Session == nil {
+		t.Fatalf("admitting a session: %+v, %v", admitted.Actor, err)
+	}
+	if kv := admitted.KeyValues(); !reflect.DeepEqual(kv, KeyValues{}) {
+		t.Fatalf("a session's key values: %+v", kv)
 	}
 }
