@@ -166,8 +166,6 @@ func run(o options) error {
 		summary = append(summary, fmt.Sprintf("%s  %-40s %s", map[bool]string{true: "PASS", false: "MISS"}[ok], target, figure))
 	}
 	closed := vegeta.Rate{Freq: 0}
-	// compareThroughput runs one closed-loop comparison, judged by the
-	// median round's ratio of candidate to baseline throughput.
 	// compareThroughput runs one closed-loop comparison. Its verdict is
 	// the server's CPU per request, candidate against baseline, over all
 	// rounds (issue 16); the median round's throughput ratio is reported.
@@ -184,7 +182,7 @@ func run(o options) error {
 			cpu, base.name, target, median(c.rounds, round.serverCPURatio), ratio))
 	}
 	if selected["verify"] || selected["graphql"] {
-		fmt.Printf("\nclosed loop, %d workers, %v per run, %d alternating rounds; the verdict is the median round\n", o.workers, o.duration, o.rounds)
+		fmt.Printf("\nclosed loop, %d workers, %v per run, %d alternating rounds; the verdict is the server CPU per request over all rounds, beside the median round's\n", o.workers, o.duration, o.rounds)
 	}
 	if selected["verify"] {
 		compareThroughput(noop, verify, 1.2)
