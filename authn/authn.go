@@ -157,6 +157,13 @@ func (a *Authenticator) admissionOf(actor *model.Actor) *keyAdmission {
 	k.values[userIDValue], ids = ids[:len(key.UserID)], ids[len(key.UserID):]
 	k.values[keyIDValue], k.values[expiresAtValue] = ids[:len(key.ID)], ids[len(key.ID):]
 	k.values[accessValue] = string(key.Access)
+	// Every gateway request compares the access: the constants' bytes are
+	// in the processor's caches, a scanned copy's rarely are.
+	for _, known := range []model.KeyAccess{model.KeyAccessFull, model.KeyAccessReadOnly} {
+		if key.Access == known {
+			k.values[accessValue] = string(known)
+		}
+	}
 	return k
 }
 

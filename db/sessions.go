@@ -212,11 +212,6 @@ func (r *keyRow) actorBy(secretHash string, now time.Time) *model.Actor {
 	if r.Key.Expired(now) || r.Key.Leaked() {
 		return nil
 	}
-	// Every request compares its key's access: the constant's bytes are
-	// in the processor's caches, a scanned copy's rarely are.
-	if r.Key.Access == model.KeyAccessFull {
-		r.Key.Access = model.KeyAccessFull
-	}
 	actor := &model.Actor{User: &r.User, Account: &r.Account, APIKey: &r.Key}
 	if r.Key.SecretHash != secretHash {
 		if !r.Key.PreviousSecretLive(now) {
